@@ -1,0 +1,184 @@
+//! What the history holds: events about one subject, each from one source.
+//!
+//! Everything that changes a standing is an event. A record is submitted once (`record`); every
+//! later change to it (a correction, a retraction, performance of the obligation, a dispute, a
+//! suppression, a repair, an extension of a listing) is a new event that names the record it is
+//! about by the source's own reference. Nothing is ever updated in place, so the history can
+//! answer "what was this subject's standing on 1 March, as we knew it on 1 April?".
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::day::Day;
+
+/// What an event does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// A new record of a category, with its attributes.
+    Record,
+    /// Replaces the date and attributes of an earlier record of the same source.
+    Correct,
+    /// Withdraws an earlier record: from the moment the registry learns it, the record never
+    /// counted.
+    Retract,
+    /// The obligation behind an earlier record was performed on the event's date.
+    Fulfil,
+    /// A listing based on an earlier record is extended (attribute `months`).
+    Extend,
+    /// The record stops counting from the event's date (for example a one-time relief).
+    Suppress,
+    /// Credit repair was granted for the record on the event's date.
+    Repair,
+    /// The subject disputes the record from the event's date.
+    Dispute,
+    /// The source answered the dispute (attribute `upheld`: the record stands as it is).
+    Resolve,
+    /// The subject consents to a scheme that needs consent (the category names the scheme).
+    Consent,
+    /// The subject withdraws consent to a scheme.
+    Withdraw,
+}
+
+impl Action {
+    pub const ALL: [Action; 11] = [
+        Action::Record,
+        Action::Correct,
+        Action::Retract,
+        Action::Fulfil,
+        Action::Extend,
+        Action::Suppress,
+        Action::Repair,
+        Action::Dispute,
+        Action::Resolve,
+        Action::Consent,
+        Action::Withdraw,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Record => "record",
+            Action::Correct => "correct",
+            Action::Retract => "retract",
+            Action::Fulfil => "fulfil",
+            Action::Extend => "extend",
+            Action::Suppress => "suppress",
+            Action::Repair => "repair",
+            Action::Dispute => "dispute",
+            Action::Resolve => "resolve",
+            Action::Consent => "consent",
+            Action::Withdraw => "withdraw",
+        }
+    }
+
+    /// Whether the event acts on an earlier record (and so needs a target reference).
+    pub fn needs_target(self) -> bool {
+        !matches!(self, Action::Record | Action::Consent | Action::Withdraw)
+    }
+
+    /// Whether the event's category names a scheme rather than a record category.
+    pub fn names_scheme(self) -> bool {
+        matches!(self, Action::Consent | Action::Withdraw)
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The action name was not one of [`Action::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "`{0}` is not an action: use one of record, correct, retract, fulfil, extend, suppress, repair, dispute, resolve, consent, withdraw"
+)]
+pub struct ActionError(pub String);
+
+impl FromStr for Action {
+    type Err = ActionError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Action::ALL
+            .into_iter()
+            .find(|action| action.as_str() == s)
+            .ok_or_else(|| ActionError(s.to_owned()))
+    }
+}
+
+/// A typed attribute value, checked against the category's declared attribute type at intake.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Value {
+    Bool(bool),
+    /// Whole numbers, and amounts of money in fen (hundredths of a yuan).
+    Int(i64),
+    /// Dates, enumeration values and free text (a case number, a decision reference).
+    Text(String),
+}
+
+impl Value {
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Int(n) => Some(*n),
+            Value::Bool(b) => Some(i64::from(*b)),
+            Value::Text(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(n) => write!(f, "{n}"),
+            Value::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+/// Attribute values by attribute name, in a stable order.
+pub type Attributes = BTreeMap<String, Value>;
+
+/// One event of one subject's history, as stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// Position in the registry's history (assigned by the store, increasing).
+    pub seq: u64,
+    /// The registered source that submitted the event.
+    pub source: String,
+    /// The source's own reference for this event; unique per source (intake is idempotent on it).
+    pub reference: String,
+    pub action: Action,
+    /// The record category (or, for consent, the scheme).
+    pub category: String,
+    /// For actions on an earlier record: that record's reference (same source).
+    pub target: Option<String>,
+    /// When it happened in the world.
+    pub valid: Day,
+    /// When the registry learned it.
+    pub recorded: Day,
+    pub attributes: Attributes,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn action_names_round_trip() {
+        for action in Action::ALL {
+            assert_eq!(action.as_str().parse::<Action>(), Ok(action));
+        }
+        assert_eq!("delete".parse::<Action>(), Err(ActionError("delete".into())));
+    }
+
+    #[test]
+    fn only_actions_on_records_need_a_target() {
+        assert!(!Action::Record.needs_target());
+        assert!(Action::Fulfil.needs_target());
+        assert!(Action::Consent.names_scheme());
+    }
+}

@@ -1,0 +1,193 @@
+//! The history store: an append-only, hash-chained log of events per subject, the registered
+//! sources and policies, and the current standing of every subject.
+//!
+//! One trait, [`Store`], and its backends (one file each): [`sqlite::SqliteStore`] is the
+//! embedded default. The store holds no business rules: it does not know what a category means
+//! or how a standing is computed. Intake validates a batch before it reaches the store, and the
+//! caller hands [`Store::ingest`] a closure that computes a subject's standing from its events,
+//! so that standings are written in the same transaction as the events that changed them.
+//!
+//! Invariant: a batch is atomic. `ingest` returns `Ok` only after the batch, its hash-chain
+//! links and the new standings are durable; an error, a panic or a killed process leaves the
+//! store exactly as it was before the batch.
+
+pub mod sqlite;
+
+use credence_model::{Day, Event, SubjectKind};
+use serde::{Deserialize, Serialize};
+
+pub use sqlite::SqliteStore;
+
+/// The limit on events in one batch: larger files are refused, not half-loaded.
+pub const BATCH_EVENTS_MAX: usize = 5_000_000;
+
+/// A subject as the store keeps it: never the identifier itself, only a keyed pseudonym and a
+/// masked form for display.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredSubject {
+    /// Dense internal number, assigned in order of first appearance (1, 2, 3...).
+    pub id: i64,
+    /// Keyed hash of the canonical identifier (hex); the lookup key.
+    pub pseudonym: String,
+    pub kind: SubjectKind,
+    /// Birth date carried by a person's identifier, so a minor can be recognised.
+    pub birth: Option<Day>,
+    /// The identifier with most characters hidden, for display.
+    pub masked: String,
+}
+
+/// A subject named by a new event (it is created on first appearance).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubjectRef {
+    pub pseudonym: String,
+    pub kind: SubjectKind,
+    pub birth: Option<Day>,
+    pub masked: String,
+}
+
+/// An event to append. Its `seq` is assigned by the store; `recorded` is set by the caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewEvent {
+    pub subject: SubjectRef,
+    pub event: Event,
+    /// Pseudonyms of other subjects this event names (an organisation's legal representative).
+    /// Indexed so that a measure's declared extension to the representative can be checked;
+    /// never used to compute anyone's standing.
+    pub links: Vec<String>,
+}
+
+/// A validated batch from one source.
+#[derive(Clone, Debug)]
+pub struct Batch {
+    pub source: String,
+    /// Where the batch came from (a file name), kept with the batch for audit.
+    pub origin: String,
+    /// Wall-clock time of intake, milliseconds since the Unix epoch.
+    pub recorded_at_ms: i64,
+    pub events: Vec<NewEvent>,
+}
+
+/// What an accepted batch did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchReceipt {
+    pub batch: i64,
+    /// Events appended.
+    pub appended: usize,
+    /// Events skipped because the same source had already submitted the same reference with
+    /// identical content (intake is idempotent).
+    pub unchanged: usize,
+    /// Subjects whose standing was recomputed.
+    pub subjects: usize,
+    /// Hash-chain head after the batch (hex).
+    pub head: String,
+}
+
+/// A registered source and the categories it may report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceRecord {
+    pub id: String,
+    pub title: String,
+    pub categories: Vec<String>,
+}
+
+/// A policy document as published.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyRecord {
+    pub name: String,
+    pub text: String,
+}
+
+/// What the store already holds under a source's reference.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KnownReference {
+    pub subject: String,
+    pub action: credence_model::Action,
+    pub category: String,
+    /// Hash of the stored event's content (hex), to tell a resubmission from a conflict.
+    pub content: String,
+}
+
+/// Result of checking the hash chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainReport {
+    pub events: u64,
+    pub head: String,
+    /// The first event whose stored hash does not match its recomputed one.
+    pub broken_at: Option<u64>,
+}
+
+/// Counts for a summary.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreStats {
+    pub subjects: u64,
+    pub events: u64,
+    pub batches: u64,
+    pub standings: u64,
+}
+
+/// Computes the standing of one subject from all its events (in history order), serialised.
+pub type Recompute<'a> = dyn FnMut(&StoredSubject, &[Event]) -> Vec<u8> + 'a;
+
+/// Reports progress while a batch is written: events written so far.
+pub type Progress<'a> = dyn FnMut(usize) + 'a;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("store at `{path}` is not a credence registry (run `credence init` first)")]
+    NotARegistry { path: String },
+    #[error("registry at `{path}` already exists")]
+    AlreadyExists { path: String },
+    #[error("batch of {len} events exceeds the limit of {max}: split the file")]
+    BatchTooLarge { len: usize, max: usize },
+    #[error("store schema version {found} is newer than this build understands ({supported})")]
+    SchemaVersion { found: i64, supported: i64 },
+    #[error("corrupt store: {0}")]
+    Corrupt(String),
+}
+
+/// The history store.
+pub trait Store {
+    /// Replaces the published policy set and the registered sources (at `init`, or on
+    /// republication). Each call is one transaction and is itself recorded in the history of
+    /// policies (old versions are kept).
+    fn publish(&mut self, policies: &[PolicyRecord], sources: &[SourceRecord]) -> Result<(), StoreError>;
+    /// The policy set in force.
+    fn policies(&self) -> Result<Vec<PolicyRecord>, StoreError>;
+    fn sources(&self) -> Result<Vec<SourceRecord>, StoreError>;
+    /// A secret of this registry, made at creation, that keys the subject pseudonyms.
+    fn pseudonym_key(&self) -> Result<Vec<u8>, StoreError>;
+
+    /// What the store already holds under these references of `source`.
+    fn known_references(
+        &self,
+        source: &str,
+        references: &[&str],
+    ) -> Result<Vec<Option<KnownReference>>, StoreError>;
+
+    /// Appends a batch atomically and recomputes the standing of every subject it touches in
+    /// the same transaction.
+    fn ingest(
+        &mut self,
+        batch: &Batch,
+        recompute: &mut Recompute<'_>,
+        progress: &mut Progress<'_>,
+    ) -> Result<BatchReceipt, StoreError>;
+
+    fn subject(&self, pseudonym: &str) -> Result<Option<StoredSubject>, StoreError>;
+    /// Subjects with an event that names `pseudonym` as a link (organisations it represents).
+    fn linked_to(&self, pseudonym: &str) -> Result<Vec<StoredSubject>, StoreError>;
+    /// All events of a subject, in history order.
+    fn events(&self, subject: i64) -> Result<Vec<Event>, StoreError>;
+    /// Every subject with its events, in subject order (for population work).
+    fn scan(&self, visit: &mut dyn FnMut(&StoredSubject, &[Event])) -> Result<(), StoreError>;
+
+    /// The stored standing of a subject.
+    fn standing(&self, subject: i64) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Replaces the stored standings of many subjects in one transaction.
+    fn put_standings(&mut self, standings: &[(i64, Vec<u8>)]) -> Result<(), StoreError>;
+
+    fn verify_chain(&self) -> Result<ChainReport, StoreError>;
+    fn stats(&self) -> Result<StoreStats, StoreError>;
+}
