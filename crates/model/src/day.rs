@@ -108,7 +108,9 @@ impl Day {
             return Err(DayError::Format(text.to_owned()));
         }
         let number = |range: std::ops::Range<usize>| -> Result<u32, DayError> {
-            let part = text.get(range).ok_or_else(|| DayError::Format(text.to_owned()))?;
+            let part = text
+                .get(range)
+                .ok_or_else(|| DayError::Format(text.to_owned()))?;
             if !part.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(DayError::Format(text.to_owned()));
             }
@@ -224,7 +226,10 @@ mod tests {
         assert_eq!(day.add_months(1).to_string(), "2024-02-29");
         assert_eq!(day.add_months(13).to_string(), "2025-02-28");
         assert_eq!(day.add_months(-2).to_string(), "2023-11-30");
-        assert_eq!(Day::parse("2020-02-29").unwrap().add_months(12).to_string(), "2021-02-28");
+        assert_eq!(
+            Day::parse("2020-02-29").unwrap().add_months(12).to_string(),
+            "2021-02-28"
+        );
     }
 
     #[test]
@@ -236,11 +241,27 @@ mod tests {
 
     #[test]
     fn rejects_malformed_and_impossible_dates() {
-        for bad in ["2024-1-01", "2024/01/01", "20240101", "2024-01-0x", "+024-01-01", ""] {
+        for bad in [
+            "2024-1-01",
+            "2024/01/01",
+            "20240101",
+            "2024-01-0x",
+            "+024-01-01",
+            "",
+        ] {
             assert!(matches!(Day::parse(bad), Err(DayError::Format(_))), "{bad}");
         }
-        for bad in ["2023-02-29", "2024-13-01", "2024-00-10", "2024-04-31", "1899-12-31"] {
-            assert!(matches!(Day::parse(bad), Err(DayError::OutOfRange(_))), "{bad}");
+        for bad in [
+            "2023-02-29",
+            "2024-13-01",
+            "2024-00-10",
+            "2024-04-31",
+            "1899-12-31",
+        ] {
+            assert!(
+                matches!(Day::parse(bad), Err(DayError::OutOfRange(_))),
+                "{bad}"
+            );
         }
     }
 }

@@ -170,25 +170,46 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_duration() {
-        for bad in ["", "d", "2", "2 y", "2yr", "-2y", "1.5y", "3m", "9999999d", "y2"] {
-            assert_eq!(Duration::parse(bad), Err(DurationError(bad.to_owned())), "{bad}");
+        for bad in [
+            "", "d", "2", "2 y", "2yr", "-2y", "1.5y", "3m", "9999999d", "y2",
+        ] {
+            assert_eq!(
+                Duration::parse(bad),
+                Err(DurationError(bad.to_owned())),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn calendar_durations_follow_the_calendar() {
         let none = Calendar::default();
-        assert_eq!(Duration::Years(2).after(day("2024-02-29"), &none), day("2026-02-28"));
-        assert_eq!(Duration::Months(3).after(day("2025-11-30"), &none), day("2026-02-28"));
-        assert_eq!(Duration::Days(30).after(day("2026-01-15"), &none), day("2026-02-14"));
+        assert_eq!(
+            Duration::Years(2).after(day("2024-02-29"), &none),
+            day("2026-02-28")
+        );
+        assert_eq!(
+            Duration::Months(3).after(day("2025-11-30"), &none),
+            day("2026-02-28")
+        );
+        assert_eq!(
+            Duration::Days(30).after(day("2026-01-15"), &none),
+            day("2026-02-14")
+        );
     }
 
     #[test]
     fn working_days_skip_weekends_and_holidays() {
         // 2026-11-20 is a Friday.
         let none = Calendar::default();
-        assert_eq!(Duration::WorkingDays(1).after(day("2026-11-20"), &none), day("2026-11-23"));
-        assert_eq!(Duration::WorkingDays(3).after(day("2026-11-20"), &none), day("2026-11-25"));
+        assert_eq!(
+            Duration::WorkingDays(1).after(day("2026-11-20"), &none),
+            day("2026-11-23")
+        );
+        assert_eq!(
+            Duration::WorkingDays(3).after(day("2026-11-20"), &none),
+            day("2026-11-25")
+        );
         let with_holiday = Calendar::new(vec![day("2026-11-23")]);
         assert_eq!(
             Duration::WorkingDays(1).after(day("2026-11-20"), &with_holiday),

@@ -172,7 +172,10 @@ mod tests {
         for action in Action::ALL {
             assert_eq!(action.as_str().parse::<Action>(), Ok(action));
         }
-        assert_eq!("delete".parse::<Action>(), Err(ActionError("delete".into())));
+        assert_eq!(
+            "delete".parse::<Action>(),
+            Err(ActionError("delete".into()))
+        );
     }
 
     #[test]

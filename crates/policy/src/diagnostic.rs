@@ -37,7 +37,14 @@ impl fmt::Display for Diagnostic {
         writeln!(f, "{:gutter$} |", "")?;
         writeln!(f, "{} | {}", self.line, self.excerpt)?;
         let width = self.mark.end.saturating_sub(self.mark.start).max(1);
-        write!(f, "{:gutter$} | {:pad$}{}", "", "", "^".repeat(width), pad = self.mark.start)?;
+        write!(
+            f,
+            "{:gutter$} | {:pad$}{}",
+            "",
+            "",
+            "^".repeat(width),
+            pad = self.mark.start
+        )?;
         if let Some(help) = &self.help {
             write!(f, "\n{:gutter$} = help: {help}", "")?;
         }
@@ -97,7 +104,9 @@ impl SourceText<'_> {
     ) -> Diagnostic {
         let start = floor_char_boundary(self.text, span.start.min(self.text.len()));
         let line_start = self.text[..start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = self.text[start..].find('\n').map_or(self.text.len(), |i| start + i);
+        let line_end = self.text[start..]
+            .find('\n')
+            .map_or(self.text.len(), |i| start + i);
         let line = self.text[..start].matches('\n').count() + 1;
         let prefix = &self.text[line_start..start];
         let column = prefix.chars().count() + 1;
@@ -130,7 +139,10 @@ mod tests {
 
     #[test]
     fn points_at_line_and_column() {
-        let source = SourceText { name: "p.toml", text: "a = 1\nbcd = \"x\"\n" };
+        let source = SourceText {
+            name: "p.toml",
+            text: "a = 1\nbcd = \"x\"\n",
+        };
         let d = source.diagnostic(12..15, "test", "bad", Some("fix it".into()));
         assert_eq!((d.line, d.column), (2, 7));
         assert_eq!(d.excerpt, "bcd = \"x\"");

@@ -23,8 +23,15 @@ pub enum Expr {
     Or(Vec<Expr>),
     And(Vec<Expr>),
     Not(Box<Expr>),
-    Compare { attribute: Name, op: Op, literal: Literal },
-    In { attribute: Name, literals: Vec<Literal> },
+    Compare {
+        attribute: Name,
+        op: Op,
+        literal: Literal,
+    },
+    In {
+        attribute: Name,
+        literals: Vec<Literal>,
+    },
     Flag(Name),
 }
 
@@ -44,7 +51,10 @@ pub struct Literal {
 pub enum LiteralValue {
     /// A number as written, scaled by 100 (so money keeps its fen); `whole` when it had no
     /// decimal point.
-    Number { hundredths: i64, whole: bool },
+    Number {
+        hundredths: i64,
+        whole: bool,
+    },
     Text(String),
     Bool(bool),
 }
@@ -180,10 +190,7 @@ fn lex(text: &str) -> Result<Vec<(Token, Range<usize>)>, ExprError> {
             _ => {
                 let width = text[i..].chars().next().map_or(1, char::len_utf8);
                 return Err(ExprError {
-                    message: format!(
-                        "unexpected `{}` in a condition",
-                        &text[i..i + width]
-                    ),
+                    message: format!("unexpected `{}` in a condition", &text[i..i + width]),
                     span: start..start + width,
                 });
             }
@@ -213,7 +220,10 @@ fn number(text: &str) -> Option<Token> {
         Some(_) => return None,
     };
     let value = whole * 100 + cents;
-    Some(Token::Number { hundredths: if negative { -value } else { value }, whole: fraction.is_none() })
+    Some(Token::Number {
+        hundredths: if negative { -value } else { value },
+        whole: fraction.is_none(),
+    })
 }
 
 struct Parser {
@@ -231,7 +241,11 @@ pub fn parse(text: &str) -> Result<Expr, ExprError> {
             span: 0..text.len(),
         });
     }
-    let mut parser = Parser { tokens, position: 0, end: text.len() };
+    let mut parser = Parser {
+        tokens,
+        position: 0,
+        end: text.len(),
+    };
     let expr = parser.or(0)?;
     if let Some((_, span)) = parser.tokens.get(parser.position) {
         return Err(ExprError {
@@ -249,7 +263,9 @@ impl Parser {
     }
 
     fn span(&self) -> Range<usize> {
-        self.tokens.get(self.position).map_or(self.end..self.end, |(_, s)| s.clone())
+        self.tokens
+            .get(self.position)
+            .map_or(self.end..self.end, |(_, s)| s.clone())
     }
 
     fn keyword(&mut self, word: &str) -> bool {
@@ -277,7 +293,11 @@ impl Parser {
         while self.keyword("or") {
             parts.push(self.and(depth + 1)?);
         }
-        Ok(if parts.len() == 1 { parts.remove(0) } else { Expr::Or(parts) })
+        Ok(if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            Expr::Or(parts)
+        })
     }
 
     fn and(&mut self, depth: usize) -> Result<Expr, ExprError> {
@@ -285,7 +305,11 @@ impl Parser {
         while self.keyword("and") {
             parts.push(self.unary(depth + 1)?);
         }
-        Ok(if parts.len() == 1 { parts.remove(0) } else { Expr::And(parts) })
+        Ok(if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            Expr::And(parts)
+        })
     }
 
     fn unary(&mut self, depth: usize) -> Result<Expr, ExprError> {
@@ -297,7 +321,10 @@ impl Parser {
             self.position += 1;
             let inner = self.or(depth + 1)?;
             if self.peek() != Some(&Token::RParen) {
-                return Err(ExprError { message: "expected `)`".into(), span: self.span() });
+                return Err(ExprError {
+                    message: "expected `)`".into(),
+                    span: self.span(),
+                });
             }
             self.position += 1;
             return Ok(inner);
@@ -309,9 +336,15 @@ impl Parser {
         let span = self.span();
         let attribute = match self.peek() {
             Some(Token::Ident(name))
-                if !matches!(name.as_str(), "and" | "or" | "not" | "in" | "true" | "false") =>
+                if !matches!(
+                    name.as_str(),
+                    "and" | "or" | "not" | "in" | "true" | "false"
+                ) =>
             {
-                Name { text: name.clone(), span }
+                Name {
+                    text: name.clone(),
+                    span,
+                }
             }
             _ => {
                 return Err(ExprError {
@@ -324,11 +357,18 @@ impl Parser {
         if let Some(Token::Op(op)) = self.peek().cloned() {
             self.position += 1;
             let literal = self.literal()?;
-            return Ok(Expr::Compare { attribute, op, literal });
+            return Ok(Expr::Compare {
+                attribute,
+                op,
+                literal,
+            });
         }
         if self.keyword("in") {
             if self.peek() != Some(&Token::LBracket) {
-                return Err(ExprError { message: "expected `[` after `in`".into(), span: self.span() });
+                return Err(ExprError {
+                    message: "expected `[` after `in`".into(),
+                    span: self.span(),
+                });
             }
             self.position += 1;
             let mut literals = vec![self.literal()?];
@@ -337,10 +377,16 @@ impl Parser {
                 literals.push(self.literal()?);
             }
             if self.peek() != Some(&Token::RBracket) {
-                return Err(ExprError { message: "expected `,` or `]`".into(), span: self.span() });
+                return Err(ExprError {
+                    message: "expected `,` or `]`".into(),
+                    span: self.span(),
+                });
             }
             self.position += 1;
-            return Ok(Expr::In { attribute, literals });
+            return Ok(Expr::In {
+                attribute,
+                literals,
+            });
         }
         Ok(Expr::Flag(attribute))
     }
@@ -348,9 +394,10 @@ impl Parser {
     fn literal(&mut self) -> Result<Literal, ExprError> {
         let span = self.span();
         let value = match self.peek() {
-            Some(Token::Number { hundredths, whole }) => {
-                LiteralValue::Number { hundredths: *hundredths, whole: *whole }
-            }
+            Some(Token::Number { hundredths, whole }) => LiteralValue::Number {
+                hundredths: *hundredths,
+                whole: *whole,
+            },
             Some(Token::Text(text)) => LiteralValue::Text(text.clone()),
             Some(Token::Ident(word)) if word == "true" => LiteralValue::Bool(true),
             Some(Token::Ident(word)) if word == "false" => LiteralValue::Bool(false),
@@ -407,7 +454,9 @@ mod tests {
     #[test]
     fn parses_precedence_and_lists() {
         let expr = parse("a >= 10 and not b or c in [\"x\", 'y']").unwrap();
-        let Expr::Or(parts) = expr else { panic!("expected or") };
+        let Expr::Or(parts) = expr else {
+            panic!("expected or")
+        };
         assert_eq!(parts.len(), 2);
         assert!(matches!(&parts[0], Expr::And(and) if and.len() == 2));
         assert!(matches!(&parts[1], Expr::In { literals, .. } if literals.len() == 2));
@@ -418,7 +467,13 @@ mod tests {
         let Expr::Compare { literal, .. } = parse("amount > 10000.5").unwrap() else {
             panic!("expected a comparison")
         };
-        assert_eq!(literal.value, LiteralValue::Number { hundredths: 1_000_050, whole: false });
+        assert_eq!(
+            literal.value,
+            LiteralValue::Number {
+                hundredths: 1_000_050,
+                whole: false
+            }
+        );
     }
 
     #[test]
@@ -449,7 +504,11 @@ mod tests {
 
     #[test]
     fn compiled_conditions_treat_missing_as_false() {
-        let c = Condition::Compare { slot: 0, op: Op::Ge, value: 5 };
+        let c = Condition::Compare {
+            slot: 0,
+            op: Op::Ge,
+            value: 5,
+        };
         assert!(c.holds(&[5]));
         assert!(!c.holds(&[4]));
         assert!(!c.holds(&[MISSING]));

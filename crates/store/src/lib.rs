@@ -145,6 +145,13 @@ pub enum StoreError {
     SchemaVersion { found: i64, supported: i64 },
     #[error("corrupt store: {0}")]
     Corrupt(String),
+    /// A file-system operation around the database failed (making its directory, reading
+    /// random bytes for the pseudonym key).
+    #[error("store I/O on `{path}`: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 /// The history store.
@@ -152,7 +159,11 @@ pub trait Store {
     /// Replaces the published policy set and the registered sources (at `init`, or on
     /// republication). Each call is one transaction and is itself recorded in the history of
     /// policies (old versions are kept).
-    fn publish(&mut self, policies: &[PolicyRecord], sources: &[SourceRecord]) -> Result<(), StoreError>;
+    fn publish(
+        &mut self,
+        policies: &[PolicyRecord],
+        sources: &[SourceRecord],
+    ) -> Result<(), StoreError>;
     /// The policy set in force.
     fn policies(&self) -> Result<Vec<PolicyRecord>, StoreError>;
     fn sources(&self) -> Result<Vec<SourceRecord>, StoreError>;

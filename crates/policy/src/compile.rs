@@ -1,0 +1,1673 @@
+//! Stage two: from documents to a compiled [`Policy`], checking every reference, every type
+//! and every refusal, and collecting every problem with its position.
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+
+use credence_model::{Calendar, Duration, SubjectKind};
+
+use crate::compiled::*;
+use crate::diagnostic::{Diagnostic, Diagnostics, SourceText};
+use crate::expr::{self, Condition, Expr, LiteralValue, Op};
+use crate::refusal;
+use crate::syntax::{self, Document, S};
+
+/// A policy text and the name it is reported under (its path).
+#[derive(Clone, Debug)]
+pub struct PolicySource {
+    pub name: String,
+    pub text: String,
+}
+
+/// The most packs, categories or rules of each kind a policy set may hold.
+pub const ITEMS_MAX: usize = 4_000;
+/// The default time a source has to answer a dispute (FCRA §611: 30 days).
+pub const DISPUTE_ANSWER_DEFAULT: Duration = Duration::Days(30);
+
+/// Parses, validates and compiles a set of packs together (they may refer to each other's
+/// categories, lists and schemes).
+pub fn compile(sources: &[PolicySource]) -> Result<Policy, Diagnostics> {
+    let mut compiler = Compiler {
+        sources,
+        diagnostics: Vec::new(),
+    };
+    let mut documents = Vec::new();
+    for file in 0..sources.len() {
+        if let Some(document) = compiler.parse(file) {
+            documents.push((file, document));
+        }
+    }
+    let policy = compiler.lower(&documents);
+    if compiler.diagnostics.is_empty() {
+        Ok(policy)
+    } else {
+        Err(Diagnostics(compiler.diagnostics))
+    }
+}
+
+/// Hash of a text attribute value, as held in a slot: equal texts compare equal.
+pub fn text_hash(text: &str) -> i64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in text.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    let value = hash as i64;
+    if value == expr::MISSING {
+        value + 1
+    } else {
+        value
+    }
+}
+
+struct Compiler<'a> {
+    sources: &'a [PolicySource],
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn kinds_help() -> Option<String> {
+    Some("write subject kinds as \"person\" and/or \"organisation\"".into())
+}
+
+impl Compiler<'_> {
+    fn text(&self, file: usize) -> SourceText<'_> {
+        let source = &self.sources[file];
+        SourceText {
+            name: &source.name,
+            text: &source.text,
+        }
+    }
+
+    fn error(
+        &mut self,
+        file: usize,
+        span: Range<usize>,
+        code: &'static str,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) {
+        let diagnostic = self.text(file).diagnostic(span, code, message, help);
+        self.diagnostics.push(diagnostic);
+    }
+
+    fn parse(&mut self, file: usize) -> Option<Document> {
+        match toml::from_str::<Document>(&self.sources[file].text) {
+            Ok(document) => Some(document),
+            Err(error) => {
+                let span = error.span().unwrap_or(0..0);
+                let message = error.message().trim().to_owned();
+                let relation = unknown_field(&message).filter(|f| refusal::names_relation(f));
+                if let Some(field) = relation {
+                    self.error(
+                        file,
+                        span,
+                        refusal::OTHER_SUBJECT,
+                        format!("`{field}` would compute a standing from other subjects' records"),
+                        Some("a standing is computed from the subject's own records only; the one link between subjects is a measure's `extends_to = { to = \"legal-representative\", basis = ... }`".into()),
+                    );
+                } else {
+                    let help = unknown_field(&message).map(|_| {
+                        "check the spelling against the policy language reference in README.md"
+                            .to_owned()
+                    });
+                    self.error(file, span, "syntax", message, help);
+                }
+                None
+            }
+        }
+    }
+
+    fn duration(&mut self, file: usize, value: &S<String>) -> Option<Duration> {
+        match Duration::parse(value.get_ref()) {
+            Ok(duration) => Some(duration),
+            Err(error) => {
+                self.error(file, value.span(), "duration", error.to_string(), None);
+                None
+            }
+        }
+    }
+
+    fn kinds(&mut self, file: usize, value: &S<Vec<String>>) -> Kinds {
+        let mut kinds = Kinds::default();
+        for kind in value.get_ref() {
+            match kind.parse::<SubjectKind>() {
+                Ok(SubjectKind::Person) => kinds.person = true,
+                Ok(SubjectKind::Organisation) => kinds.organisation = true,
+                Err(_) => self.error(
+                    file,
+                    value.span(),
+                    "subject-kind",
+                    format!("`{kind}` is not a subject kind"),
+                    kinds_help(),
+                ),
+            }
+        }
+        if value.get_ref().is_empty() {
+            self.error(
+                file,
+                value.span(),
+                "subject-kind",
+                "no subject kind given",
+                kinds_help(),
+            );
+        }
+        kinds
+    }
+
+    fn context(&mut self, file: usize, value: &S<String>) -> Context {
+        if let Some(context) = Context::parse(value.get_ref()) {
+            return context;
+        }
+        if let Some((category, term)) = refusal::special_category(value.get_ref()) {
+            self.error(
+                file,
+                value.span(),
+                refusal::SPECIAL_CATEGORY,
+                format!("context `{}` names {category} (`{term}`)", value.get_ref()),
+                Some(refusal::SPECIAL_HELP.into()),
+            );
+        } else {
+            let all: Vec<&str> = Context::ALL.iter().map(|c| c.as_str()).collect();
+            self.error(
+                file,
+                value.span(),
+                "unknown-context",
+                format!("`{}` is not a context", value.get_ref()),
+                Some(format!("use one of {}", all.join(", "))),
+            );
+        }
+        Context::Civic
+    }
+
+    fn check_id(&mut self, file: usize, id: &S<String>, seen: &mut HashSet<String>, what: &str) {
+        let text = id.get_ref();
+        let valid = !text.is_empty()
+            && text.len() <= 64
+            && text.chars().all(|c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_')
+            });
+        if !valid {
+            self.error(
+                file,
+                id.span(),
+                "id",
+                format!("`{text}` is not a valid {what} id"),
+                Some("ids are 1-64 characters of a-z, 0-9, `.`, `-` and `_`".into()),
+            );
+        }
+        if !seen.insert(text.clone()) {
+            self.error(
+                file,
+                id.span(),
+                "duplicate",
+                format!("{what} `{text}` is defined twice"),
+                Some("every id must be unique across the whole policy set".into()),
+            );
+        }
+    }
+
+    fn lower(&mut self, documents: &[(usize, Document)]) -> Policy {
+        let mut policy = Policy {
+            packs: Vec::new(),
+            categories: Vec::new(),
+            schemes: Vec::new(),
+            scorecards: Vec::new(),
+            lists: Vec::new(),
+            measures: Vec::new(),
+            uses: Vec::new(),
+            calendar: Calendar::default(),
+            category_index: HashMap::new(),
+        };
+        let mut seen_packs = HashSet::new();
+        let mut seen = HashSet::new();
+        for (file, document) in documents {
+            let header = document.policy.get_ref();
+            self.check_id(*file, &header.id, &mut seen_packs, "policy");
+            policy.packs.push(Pack {
+                id: header.id.get_ref().clone(),
+                title: header.title.clone(),
+                authority: header.authority.clone(),
+                version: header.version.clone(),
+                basis: header.basis.clone(),
+                summary: header.summary.clone(),
+                file: self.sources[*file].name.clone(),
+            });
+        }
+        for (pack, (file, document)) in documents.iter().enumerate() {
+            for category in &document.category {
+                if policy.categories.len() >= ITEMS_MAX {
+                    self.error(
+                        *file,
+                        category.span(),
+                        "limit",
+                        format!("more than {ITEMS_MAX} categories"),
+                        None,
+                    );
+                    break;
+                }
+                self.check_id(*file, &category.get_ref().id, &mut seen, "category");
+                let lowered = self.category(*file, pack, category.get_ref());
+                let id = CategoryId(u16::try_from(policy.categories.len()).unwrap_or(u16::MAX));
+                policy.category_index.insert(lowered.id.clone(), id);
+                policy.categories.push(lowered);
+            }
+        }
+        policy.uses = vec![CategoryUses::default(); policy.categories.len()];
+        for (pack, (file, document)) in documents.iter().enumerate() {
+            for scheme in &document.scheme {
+                self.check_id(*file, &scheme.get_ref().id, &mut seen, "scheme");
+                let lowered = self.scheme(*file, pack, scheme, false, &mut policy);
+                policy.schemes.push(lowered);
+            }
+            for rating in &document.rating {
+                self.check_id(*file, &rating.get_ref().id, &mut seen, "rating");
+                let lowered = self.scheme(*file, pack, rating, true, &mut policy);
+                policy.schemes.push(lowered);
+            }
+            for scorecard in &document.scorecard {
+                self.check_id(*file, &scorecard.get_ref().id, &mut seen, "scorecard");
+                let lowered = self.scorecard(*file, pack, scorecard, &mut policy);
+                policy.scorecards.push(lowered);
+            }
+            for list in &document.list {
+                self.check_id(*file, &list.get_ref().id, &mut seen, "list");
+                let lowered = self.list(*file, pack, list, &mut policy);
+                policy.lists.push(lowered);
+            }
+        }
+        for (pack, (file, document)) in documents.iter().enumerate() {
+            for measure in &document.measure {
+                self.check_id(*file, &measure.get_ref().id, &mut seen, "measure");
+                if let Some(lowered) = self.measure(*file, pack, measure, &policy) {
+                    policy.measures.push(lowered);
+                }
+            }
+        }
+        policy
+    }
+
+    fn category(&mut self, file: usize, pack: usize, doc: &syntax::CategoryDoc) -> Category {
+        let mut texts: Vec<(&str, Range<usize>)> = vec![
+            (doc.id.get_ref(), doc.id.span()),
+            (doc.title.get_ref(), doc.title.span()),
+        ];
+        if let Some(description) = &doc.description {
+            texts.push((description.get_ref(), description.span()));
+        }
+        for (name, attribute) in &doc.attributes {
+            texts.push((name.get_ref(), name.span()));
+            if let Some(values) = &attribute.get_ref().values {
+                for value in values.get_ref() {
+                    texts.push((value, values.span()));
+                }
+            }
+        }
+        for (text, span) in texts {
+            if let Some((special, term)) = refusal::special_category(text) {
+                self.error(
+                    file,
+                    span,
+                    refusal::SPECIAL_CATEGORY,
+                    format!(
+                        "category `{}` records {special} (`{term}` in `{text}`)",
+                        doc.id.get_ref()
+                    ),
+                    Some(refusal::SPECIAL_HELP.into()),
+                );
+            }
+        }
+        let context = self.context(file, &doc.context);
+        let subjects = self.kinds(file, &doc.subjects);
+        let kind = CategoryKind::parse(doc.kind.get_ref()).unwrap_or_else(|| {
+            self.error(
+                file,
+                doc.kind.span(),
+                "category-kind",
+                format!("`{}` is not a category kind", doc.kind.get_ref()),
+                Some(format!("use one of {}", CategoryKind::NAMES)),
+            );
+            CategoryKind::Status
+        });
+        let retention = match &doc.retention {
+            None => {
+                self.error(
+                    file,
+                    doc.id.span(),
+                    refusal::RETENTION,
+                    format!("category `{}` has no retention period", doc.id.get_ref()),
+                    Some(format!(
+                        "every record expires: add `retention = \"5y\"` (at most {})",
+                        refusal::RETENTION_MAX
+                    )),
+                );
+                refusal::RETENTION_MAX
+            }
+            Some(text) => {
+                let retention = self.duration(file, text).unwrap_or(refusal::RETENTION_MAX);
+                if retention.exceeds(refusal::RETENTION_MAX) {
+                    self.error(file, text.span(), refusal::RETENTION, format!("retention `{retention}` is longer than {}", refusal::RETENTION_MAX), Some("no record may count for more than 10 years (no permanent sanctions): shorten the retention".into()));
+                }
+                retention
+            }
+        };
+        let dispute_answer = doc
+            .dispute_answer
+            .as_ref()
+            .and_then(|d| self.duration(file, d))
+            .unwrap_or(DISPUTE_ANSWER_DEFAULT);
+        let mut attributes = Vec::new();
+        for (name, attribute) in &doc.attributes {
+            let attribute_doc = attribute.get_ref();
+            let ty = match attribute_doc.kind.get_ref().as_str() {
+                "int" => AttrType::Int,
+                "money" => AttrType::Money,
+                "bool" => AttrType::Bool,
+                "date" => AttrType::Date,
+                "text" => AttrType::Text,
+                "subject" => AttrType::Subject,
+                "enum" => match &attribute_doc.values {
+                    Some(values) if !values.get_ref().is_empty() => {
+                        AttrType::Enum(values.get_ref().clone())
+                    }
+                    _ => {
+                        self.error(
+                            file,
+                            attribute.span(),
+                            "attribute",
+                            format!("enum attribute `{}` lists no values", name.get_ref()),
+                            Some("add `values = [\"a\", \"b\"]`".into()),
+                        );
+                        AttrType::Enum(Vec::new())
+                    }
+                },
+                other => {
+                    self.error(
+                        file,
+                        attribute_doc.kind.span(),
+                        "attribute",
+                        format!("`{other}` is not an attribute type"),
+                        Some(format!("use one of {}", AttrType::NAMES)),
+                    );
+                    AttrType::Text
+                }
+            };
+            if !matches!(ty, AttrType::Enum(_)) && attribute_doc.values.is_some() {
+                self.error(
+                    file,
+                    attribute.span(),
+                    "attribute",
+                    format!(
+                        "`values` is only for enum attributes (`{}`)",
+                        name.get_ref()
+                    ),
+                    None,
+                );
+            }
+            attributes.push(Attribute {
+                name: name.get_ref().clone(),
+                title: attribute_doc.title.clone(),
+                ty,
+                required: attribute_doc.required,
+            });
+        }
+        Category {
+            id: doc.id.get_ref().clone(),
+            title: doc.title.get_ref().clone(),
+            description: doc.description.as_ref().map(|d| d.get_ref().clone()),
+            context,
+            subjects,
+            kind,
+            retention,
+            dispute_answer,
+            attributes,
+            pack,
+        }
+    }
+
+    fn category_ref(&mut self, file: usize, policy: &Policy, id: &S<String>) -> Option<CategoryId> {
+        let found = policy.category_id(id.get_ref());
+        if found.is_none() {
+            let help = closest(
+                id.get_ref(),
+                policy.categories.iter().map(|c| c.id.as_str()),
+            )
+            .map(|c| format!("did you mean `{c}`?"))
+            .or_else(|| {
+                Some("declare it with [[category]] in this pack or another pack of the set".into())
+            });
+            self.error(
+                file,
+                id.span(),
+                "unknown-category",
+                format!("no category `{}`", id.get_ref()),
+                help,
+            );
+        }
+        found
+    }
+
+    /// Compiles a condition text against the attributes of `category`.
+    fn condition(
+        &mut self,
+        file: usize,
+        category: &Category,
+        text: Option<&S<String>>,
+    ) -> Condition {
+        let Some(text) = text else {
+            return Condition::Always;
+        };
+        let raw = &self.sources[file].text;
+        let start = text.span().start;
+        let quote = if raw
+            .get(start..start + 3)
+            .is_some_and(|q| q == "\"\"\"" || q == "'''")
+        {
+            3
+        } else {
+            1
+        };
+        let offset = start + quote;
+        match expr::parse(text.get_ref()) {
+            Ok(parsed) => self.typecheck(file, offset, category, &parsed),
+            Err(error) => {
+                self.error(
+                    file,
+                    offset + error.span.start..offset + error.span.end,
+                    "condition",
+                    error.message,
+                    None,
+                );
+                Condition::Always
+            }
+        }
+    }
+
+    fn typecheck(
+        &mut self,
+        file: usize,
+        offset: usize,
+        category: &Category,
+        parsed: &Expr,
+    ) -> Condition {
+        let shift = |span: &Range<usize>| offset + span.start..offset + span.end;
+        match parsed {
+            Expr::Or(parts) => Condition::Any(
+                parts
+                    .iter()
+                    .map(|p| self.typecheck(file, offset, category, p))
+                    .collect(),
+            ),
+            Expr::And(parts) => Condition::All(
+                parts
+                    .iter()
+                    .map(|p| self.typecheck(file, offset, category, p))
+                    .collect(),
+            ),
+            Expr::Not(inner) => {
+                Condition::Not(Box::new(self.typecheck(file, offset, category, inner)))
+            }
+            Expr::Flag(name) => {
+                let Some((slot, ty)) =
+                    self.attribute(file, shift(&name.span), category, &name.text)
+                else {
+                    return Condition::Always;
+                };
+                if ty != AttrType::Bool {
+                    self.error(
+                        file,
+                        shift(&name.span),
+                        "condition",
+                        format!(
+                            "`{}` is not a bool attribute: compare it with a value",
+                            name.text
+                        ),
+                        None,
+                    );
+                }
+                Condition::Compare {
+                    slot,
+                    op: Op::Eq,
+                    value: 1,
+                }
+            }
+            Expr::Compare {
+                attribute,
+                op,
+                literal,
+            } => {
+                let Some((slot, ty)) =
+                    self.attribute(file, shift(&attribute.span), category, &attribute.text)
+                else {
+                    return Condition::Always;
+                };
+                let ordered = matches!(ty, AttrType::Int | AttrType::Money | AttrType::Date);
+                if !ordered && !matches!(op, Op::Eq | Op::Ne) {
+                    self.error(
+                        file,
+                        shift(&literal.span),
+                        "condition",
+                        format!(
+                            "`{}` can only be compared with `==` or `!=`",
+                            attribute.text
+                        ),
+                        None,
+                    );
+                }
+                let value = self
+                    .literal(
+                        file,
+                        shift(&literal.span),
+                        &ty,
+                        &attribute.text,
+                        &literal.value,
+                    )
+                    .unwrap_or(0);
+                Condition::Compare {
+                    slot,
+                    op: *op,
+                    value,
+                }
+            }
+            Expr::In {
+                attribute,
+                literals,
+            } => {
+                let Some((slot, ty)) =
+                    self.attribute(file, shift(&attribute.span), category, &attribute.text)
+                else {
+                    return Condition::Always;
+                };
+                let values = literals
+                    .iter()
+                    .filter_map(|l| {
+                        self.literal(file, shift(&l.span), &ty, &attribute.text, &l.value)
+                    })
+                    .collect();
+                Condition::In { slot, values }
+            }
+        }
+    }
+
+    fn attribute(
+        &mut self,
+        file: usize,
+        span: Range<usize>,
+        category: &Category,
+        name: &str,
+    ) -> Option<(u16, AttrType)> {
+        let Some(slot) = category.slot(name) else {
+            let names: Vec<&str> = category
+                .attributes
+                .iter()
+                .map(|a| a.name.as_str())
+                .collect();
+            self.error(
+                file,
+                span,
+                "condition",
+                format!("category `{}` has no attribute `{name}`", category.id),
+                Some(if names.is_empty() {
+                    "it declares no attributes".into()
+                } else {
+                    format!("its attributes are {}", names.join(", "))
+                }),
+            );
+            return None;
+        };
+        let ty = category.attributes[usize::from(slot)].ty.clone();
+        if ty == AttrType::Subject {
+            self.error(file, span, refusal::OTHER_SUBJECT, format!("`{name}` names another subject and cannot be read by a rule"), Some("a standing is computed from the subject's own records only; another subject's identifier serves only a measure's declared extension to the legal representative".into()));
+            return None;
+        }
+        Some((slot, ty))
+    }
+
+    fn literal(
+        &mut self,
+        file: usize,
+        span: Range<usize>,
+        ty: &AttrType,
+        name: &str,
+        value: &LiteralValue,
+    ) -> Option<i64> {
+        let result = match (ty, value) {
+            (
+                AttrType::Int,
+                LiteralValue::Number {
+                    hundredths,
+                    whole: true,
+                },
+            ) => Ok(hundredths / 100),
+            (AttrType::Money, LiteralValue::Number { hundredths, .. }) => Ok(*hundredths),
+            (AttrType::Bool, LiteralValue::Bool(b)) => Ok(i64::from(*b)),
+            (AttrType::Date, LiteralValue::Text(text)) => credence_model::Day::parse(text)
+                .map(|d| i64::from(d.0))
+                .map_err(|e| e.to_string()),
+            (AttrType::Text, LiteralValue::Text(text)) => Ok(text_hash(text)),
+            (AttrType::Enum(values), LiteralValue::Text(text)) => values
+                .iter()
+                .position(|v| v == text)
+                .map(|i| i as i64)
+                .ok_or_else(|| {
+                    format!(
+                        "`{text}` is not a value of `{name}`: use one of {}",
+                        values.join(", ")
+                    )
+                }),
+            (ty, _) => Err(format!(
+                "`{name}` is {}, and this value is not",
+                type_phrase(ty)
+            )),
+        };
+        match result {
+            Ok(v) => Some(v),
+            Err(message) => {
+                self.error(file, span, "condition", message, None);
+                None
+            }
+        }
+    }
+
+    fn scheme(
+        &mut self,
+        file: usize,
+        pack: usize,
+        doc: &S<syntax::SchemeDoc>,
+        is_rating: bool,
+        policy: &mut Policy,
+    ) -> Scheme {
+        let span = doc.span();
+        let doc = doc.get_ref();
+        let subjects = self.kinds(file, &doc.subjects);
+        if is_rating && subjects.person {
+            self.error(
+                file,
+                doc.subjects.span(),
+                "rating",
+                "a rating rates organisations only",
+                Some("use [[scheme]] for persons".into()),
+            );
+        }
+        let consent_required = self.consent(file, doc.consent.as_ref());
+        let index = u16::try_from(policy.schemes.len()).unwrap_or(u16::MAX);
+        let mut rules = Vec::new();
+        let mut seen = HashSet::new();
+        for rule in &doc.rule {
+            let rule = rule.get_ref();
+            self.check_id(file, &rule.id, &mut seen, "rule");
+            let Some(category_id) = self.category_ref(file, policy, &rule.category) else {
+                continue;
+            };
+            let category = policy.category(category_id).clone();
+            let points = *rule.points.get_ref();
+            if points > 0 && !category.kind.may_reward() {
+                self.error(
+                    file,
+                    rule.points.span(),
+                    refusal::REWARD_SOURCE,
+                    format!(
+                        "rule `{}` rewards `{}`, a {} category",
+                        rule.id.get_ref(),
+                        category.id,
+                        category.kind.as_str()
+                    ),
+                    Some(
+                        "rewards come from fulfilled obligations and recorded contributions only"
+                            .into(),
+                    ),
+                );
+            }
+            if points < 0 && category.kind == CategoryKind::Contribution {
+                self.error(
+                    file,
+                    rule.points.span(),
+                    refusal::PENALTY_ON_CONTRIBUTION,
+                    format!(
+                        "rule `{}` penalises `{}`, a voluntary contribution",
+                        rule.id.get_ref(),
+                        category.id
+                    ),
+                    Some("a voluntary contribution can only earn points, never lose them".into()),
+                );
+            }
+            if points < 0
+                && !category.kind.may_penalise()
+                && category.kind != CategoryKind::Contribution
+            {
+                self.error(
+                    file,
+                    rule.points.span(),
+                    "penalty-kind",
+                    format!(
+                        "rule `{}` penalises `{}`, a {} category",
+                        rule.id.get_ref(),
+                        category.id,
+                        category.kind.as_str()
+                    ),
+                    Some("only breaches and adjudications may lose points".into()),
+                );
+            }
+            let validity = self
+                .duration(file, &rule.validity)
+                .unwrap_or(category.retention);
+            if validity.exceeds(category.retention) {
+                self.error(
+                    file,
+                    rule.validity.span(),
+                    "validity",
+                    format!(
+                        "validity `{validity}` outlives the category's retention `{}`",
+                        category.retention
+                    ),
+                    Some("points cannot count after their record expires".into()),
+                );
+            }
+            let when = self.condition(file, &category, rule.when.as_ref());
+            let rule_index = u16::try_from(rules.len()).unwrap_or(u16::MAX);
+            policy.uses[usize::from(category_id.0)]
+                .rules
+                .push((index, rule_index));
+            rules.push(Rule {
+                id: rule.id.get_ref().clone(),
+                title: rule.title.clone(),
+                category: category_id,
+                when,
+                when_text: rule.when.as_ref().map(|w| w.get_ref().clone()),
+                points,
+                validity,
+            });
+        }
+        let mut caps = Vec::new();
+        for cap in &doc.cap {
+            let cap_doc = cap.get_ref();
+            let categories: Vec<CategoryId> = cap_doc
+                .categories
+                .get_ref()
+                .iter()
+                .filter_map(|c| {
+                    let found = policy.category_id(c);
+                    if found.is_none() {
+                        self.error(
+                            file,
+                            cap_doc.categories.span(),
+                            "unknown-category",
+                            format!("no category `{c}`"),
+                            None,
+                        );
+                    }
+                    found
+                })
+                .collect();
+            let per = match cap_doc.per.get_ref().as_str() {
+                "year" => Period::Year,
+                "month" => Period::Month,
+                "ever" => Period::Ever,
+                other => {
+                    self.error(
+                        file,
+                        cap_doc.per.span(),
+                        "cap",
+                        format!("`{other}` is not a cap period"),
+                        Some("use \"year\", \"month\" or \"ever\"".into()),
+                    );
+                    Period::Ever
+                }
+            };
+            let gain = cap_doc.gain.as_ref().map(|g| *g.get_ref());
+            let loss = cap_doc.loss.as_ref().map(|l| *l.get_ref());
+            if gain.is_none() && loss.is_none()
+                || gain.is_some_and(|g| g < 0)
+                || loss.is_some_and(|l| l < 0)
+            {
+                self.error(
+                    file,
+                    cap.span(),
+                    "cap",
+                    "a cap needs `gain` and/or `loss`, as positive numbers of points",
+                    None,
+                );
+            }
+            caps.push(Cap {
+                categories,
+                per,
+                gain,
+                loss,
+            });
+        }
+        for rule in rules.iter().filter(|r| r.points > 0) {
+            let capped = caps
+                .iter()
+                .any(|c| c.gain.is_some() && c.categories.contains(&rule.category));
+            if !capped {
+                let span = doc
+                    .rule
+                    .iter()
+                    .find(|r| r.get_ref().id.get_ref() == &rule.id)
+                    .map_or(span.clone(), |r| r.get_ref().points.span());
+                self.error(file, span, refusal::VOLUME_REWARD, format!("rule `{}` rewards every record of `{}` without a cap", rule.id, policy.category(rule.category).id), Some("points may not grow with the volume of activity: add a [[scheme.cap]] with `gain` covering this category".into()));
+            }
+        }
+        let grades = self.grades(file, &doc.grade, "grade");
+        let mut direct = Vec::new();
+        for ground in &doc.direct {
+            let ground = ground.get_ref();
+            let Some(category_id) = self.category_ref(file, policy, &ground.category) else {
+                continue;
+            };
+            let category = policy.category(category_id).clone();
+            let Some(grade) = grades
+                .iter()
+                .position(|g| &g.name == ground.grade.get_ref())
+            else {
+                self.error(
+                    file,
+                    ground.grade.span(),
+                    "grade",
+                    format!("no grade `{}` in this rating", ground.grade.get_ref()),
+                    None,
+                );
+                continue;
+            };
+            if category.kind == CategoryKind::Contribution {
+                self.error(
+                    file,
+                    ground.category.span(),
+                    refusal::PENALTY_ON_CONTRIBUTION,
+                    format!(
+                        "a voluntary contribution (`{}`) cannot set a grade directly",
+                        category.id
+                    ),
+                    None,
+                );
+            }
+            let validity = ground
+                .validity
+                .as_ref()
+                .and_then(|v| self.duration(file, v))
+                .unwrap_or(category.retention);
+            let when = self.condition(file, &category, ground.when.as_ref());
+            let direct_index = u16::try_from(direct.len()).unwrap_or(u16::MAX);
+            policy.uses[usize::from(category_id.0)]
+                .directs
+                .push((index, direct_index));
+            direct.push(Direct {
+                grade: u8::try_from(grade).unwrap_or(u8::MAX),
+                category: category_id,
+                when,
+                when_text: ground.when.as_ref().map(|w| w.get_ref().clone()),
+                basis: ground.basis.get_ref().clone(),
+                score_at_least: ground.score_at_least.as_ref().map(|s| *s.get_ref()),
+                validity,
+            });
+        }
+        Scheme {
+            id: doc.id.get_ref().clone(),
+            title: doc.title.clone(),
+            is_rating,
+            subjects,
+            base: *doc.base.get_ref(),
+            min: doc.min.as_ref().map(|m| *m.get_ref()),
+            max: doc.max.as_ref().map(|m| *m.get_ref()),
+            consent_required,
+            reward_only: doc.reward_only.as_ref().is_some_and(|r| *r.get_ref()),
+            basis: doc.basis.clone(),
+            description: doc.description.clone(),
+            rules,
+            caps,
+            grades,
+            direct,
+            pack,
+        }
+    }
+
+    fn consent(&mut self, file: usize, consent: Option<&S<String>>) -> bool {
+        match consent.map(|c| (c.get_ref().as_str(), c.span())) {
+            None | Some(("none", _)) => false,
+            Some(("opt-in", _)) => true,
+            Some((other, span)) => {
+                self.error(
+                    file,
+                    span,
+                    "consent",
+                    format!("`{other}` is not a consent rule"),
+                    Some(
+                        "use \"opt-in\" (scored only after the subject consents) or \"none\""
+                            .into(),
+                    ),
+                );
+                false
+            }
+        }
+    }
+
+    fn grades(&mut self, file: usize, docs: &[S<syntax::GradeDoc>], what: &str) -> Vec<Grade> {
+        let mut grades: Vec<Grade> = Vec::new();
+        for doc in docs {
+            let grade = doc.get_ref();
+            if grades.iter().any(|g| &g.name == grade.grade.get_ref()) {
+                self.error(
+                    file,
+                    grade.grade.span(),
+                    "grade",
+                    format!("{what} `{}` is defined twice", grade.grade.get_ref()),
+                    None,
+                );
+            }
+            if let Some(previous) = grades.last()
+                && *grade.min.get_ref() >= previous.min
+            {
+                self.error(file, grade.min.span(), "grade", format!("{what} thresholds must fall from the first to the last ({} is not below {})", grade.min.get_ref(), previous.min), Some(format!("list the highest {what} first")));
+            }
+            grades.push(Grade {
+                name: grade.grade.get_ref().clone(),
+                min: *grade.min.get_ref(),
+                title: grade.title.clone(),
+            });
+        }
+        grades
+    }
+
+    fn scorecard(
+        &mut self,
+        file: usize,
+        pack: usize,
+        doc: &S<syntax::ScorecardDoc>,
+        policy: &mut Policy,
+    ) -> Scorecard {
+        let doc = doc.get_ref();
+        let subjects = self.kinds(file, &doc.subjects);
+        let consent_required = self.consent(file, doc.consent.as_ref());
+        let [low, high] = *doc.range.get_ref();
+        if low >= high {
+            self.error(
+                file,
+                doc.range.span(),
+                "scorecard",
+                "the range must be [lowest, highest]",
+                None,
+            );
+        }
+        let index = u16::try_from(policy.scorecards.len()).unwrap_or(u16::MAX);
+        let mut characteristics = Vec::new();
+        let mut seen = HashSet::new();
+        for characteristic in &doc.characteristic {
+            let c = characteristic.get_ref();
+            self.check_id(file, &c.id, &mut seen, "characteristic");
+            if let Some(lowered) = self.characteristic(
+                file,
+                index,
+                u16::try_from(characteristics.len()).unwrap_or(u16::MAX),
+                c,
+                policy,
+            ) {
+                characteristics.push(lowered);
+            }
+        }
+        let bands = self.grades(file, &doc.band, "band");
+        Scorecard {
+            id: doc.id.get_ref().clone(),
+            title: doc.title.clone(),
+            subjects,
+            base: *doc.base.get_ref(),
+            range: (low, high),
+            consent_required,
+            basis: doc.basis.clone(),
+            description: doc.description.clone(),
+            characteristics,
+            bands,
+            pack,
+        }
+    }
+
+    fn characteristic(
+        &mut self,
+        file: usize,
+        scorecard: u16,
+        index: u16,
+        doc: &syntax::CharacteristicDoc,
+        policy: &mut Policy,
+    ) -> Option<Characteristic> {
+        let Some(measurement) = Measurement::parse(doc.measure.get_ref()) else {
+            self.error(
+                file,
+                doc.measure.span(),
+                "scorecard",
+                format!("`{}` is not a measurement", doc.measure.get_ref()),
+                Some("use count, sum, days_since_last or days_since_first".into()),
+            );
+            return None;
+        };
+        let mut inputs = Vec::new();
+        let mut categories = Vec::new();
+        let mut retention = Duration::Days(0);
+        let mut rewards_volume = false;
+        for name in doc.categories.get_ref() {
+            let Some(id) = policy.category_id(name) else {
+                self.error(
+                    file,
+                    doc.categories.span(),
+                    "unknown-category",
+                    format!("no category `{name}`"),
+                    None,
+                );
+                continue;
+            };
+            let category = policy.category(id).clone();
+            if category.retention.exceeds(retention) {
+                retention = category.retention;
+            }
+            rewards_volume |= category.kind.may_reward()
+                && matches!(measurement, Measurement::Count | Measurement::Sum);
+            let when = self.condition(file, &category, doc.when.as_ref());
+            let slot = match (&doc.attribute, measurement) {
+                (Some(attribute), Measurement::Sum) => self
+                    .attribute(file, attribute.span(), &category, attribute.get_ref())
+                    .map(|(slot, _)| slot),
+                (None, Measurement::Sum) => {
+                    self.error(
+                        file,
+                        doc.measure.span(),
+                        "scorecard",
+                        "`sum` needs `attribute`",
+                        None,
+                    );
+                    None
+                }
+                _ => None,
+            };
+            let input = u16::try_from(inputs.len()).unwrap_or(u16::MAX);
+            policy.uses[usize::from(id.0)]
+                .characteristics
+                .push((scorecard, index, input));
+            inputs.push(CharacteristicInput {
+                category: id,
+                when,
+                slot,
+            });
+            categories.push(id);
+        }
+        let window = doc
+            .window
+            .as_ref()
+            .and_then(|w| self.duration(file, w))
+            .unwrap_or(retention);
+        let mut bins = Vec::new();
+        let mut previous: Option<i64> = None;
+        let bins_doc = doc.bins.get_ref();
+        for (i, bin) in bins_doc.iter().enumerate() {
+            let b = bin.get_ref();
+            let upto = b.upto.as_ref().map(|u| *u.get_ref());
+            match (upto, i + 1 == bins_doc.len()) {
+                (None, false) => self.error(
+                    file,
+                    bin.span(),
+                    "scorecard",
+                    "only the last bin may leave out `upto`",
+                    None,
+                ),
+                (Some(_), true) => self.error(
+                    file,
+                    bin.span(),
+                    "scorecard",
+                    "the last bin takes every remaining value: leave out `upto`",
+                    None,
+                ),
+                _ => {}
+            }
+            if let (Some(u), Some(p)) = (upto, previous)
+                && u <= p
+            {
+                self.error(
+                    file,
+                    bin.span(),
+                    "scorecard",
+                    "bins must be in increasing order of `upto`",
+                    None,
+                );
+            }
+            previous = upto.or(previous);
+            bins.push(Bin {
+                upto,
+                points: *b.points.get_ref(),
+            });
+        }
+        if bins.is_empty() {
+            self.error(
+                file,
+                doc.bins.span(),
+                "scorecard",
+                "a characteristic needs bins",
+                None,
+            );
+        }
+        if rewards_volume && bins.windows(2).any(|w| w[1].points > w[0].points) {
+            self.error(file, doc.bins.span(), refusal::VOLUME_REWARD, format!("characteristic `{}` gives more points for more records", doc.id.get_ref()), Some("points may not grow with the volume of activity: measure breaches, or the time since the last one".into()));
+        }
+        let points_max = bins.iter().map(|b| b.points).max().unwrap_or(0);
+        let reason = doc.reason.get_ref();
+        Some(Characteristic {
+            id: doc.id.get_ref().clone(),
+            title: doc.title.clone(),
+            measurement,
+            inputs,
+            categories,
+            when_text: doc.when.as_ref().map(|w| w.get_ref().clone()),
+            window,
+            reason_code: reason.code.get_ref().clone(),
+            reason: reason.text.clone(),
+            bins,
+            points_max,
+        })
+    }
+
+    fn list(
+        &mut self,
+        file: usize,
+        pack: usize,
+        doc: &S<syntax::ListDoc>,
+        policy: &mut Policy,
+    ) -> List {
+        let doc = doc.get_ref();
+        let index = u16::try_from(policy.lists.len()).unwrap_or(u16::MAX);
+        let subjects = self.kinds(file, &doc.subjects);
+        let context = self.context(file, &doc.context);
+        let colour = match doc.colour.get_ref().as_str() {
+            "red" => Colour::Red,
+            "black" => Colour::Black,
+            other => {
+                self.error(
+                    file,
+                    doc.colour.span(),
+                    "list",
+                    format!("`{other}` is not a list colour"),
+                    Some("use \"red\" (rewards) or \"black\" (restrictions)".into()),
+                );
+                Colour::Black
+            }
+        };
+        let publish = doc
+            .publish
+            .as_ref()
+            .map(|p| self.kinds(file, p))
+            .unwrap_or_default();
+        if publish.person
+            && let Some(p) = &doc.publish
+        {
+            self.error(file, p.span(), refusal::PUBLISH_PERSONS, "a list may not publish persons", Some("credence never publishes individuals: relying parties ask about one subject for one measure; publish organisations only".into()));
+        }
+        let mut exits = Exits::default();
+        for exit in doc.exit.get_ref() {
+            match exit.as_str() {
+                "performance" => exits.performance = true,
+                "retraction" => exits.retraction = true,
+                "repair" => exits.repair = true,
+                other => self.error(
+                    file,
+                    doc.exit.span(),
+                    "list",
+                    format!("`{other}` is not an exit"),
+                    Some("use performance, retraction and/or repair".into()),
+                ),
+            }
+        }
+        if !exits.retraction {
+            self.error(
+                file,
+                doc.exit.span(),
+                "list",
+                "every list must end an entry whose record is retracted",
+                Some("add \"retraction\" to `exit`".into()),
+            );
+        }
+        let extension = doc.extension.as_ref().map(|e| {
+            let e = e.get_ref();
+            Extension {
+                min: self.duration(file, &e.min).unwrap_or(Duration::Years(1)),
+                max: self.duration(file, &e.max).unwrap_or(Duration::Years(1)),
+                basis: e.basis.get_ref().clone(),
+            }
+        });
+        let mut grounds = Vec::new();
+        let mut seen = HashSet::new();
+        for ground in &doc.ground {
+            let g = ground.get_ref();
+            self.check_id(file, &g.id, &mut seen, "ground");
+            let Some(category_id) = self.category_ref(file, policy, &g.category) else {
+                continue;
+            };
+            let category = policy.category(category_id).clone();
+            if category.kind == CategoryKind::Contribution && colour == Colour::Black {
+                self.error(
+                    file,
+                    g.category.span(),
+                    refusal::PENALTY_ON_CONTRIBUTION,
+                    format!(
+                        "a voluntary contribution (`{}`) cannot be a ground of a black list",
+                        category.id
+                    ),
+                    None,
+                );
+            } else if colour == Colour::Black && !category.kind.may_penalise() {
+                self.error(
+                    file,
+                    g.category.span(),
+                    "ground",
+                    format!(
+                        "`{}` is a {} category; black-list grounds are breaches or adjudications",
+                        category.id,
+                        category.kind.as_str()
+                    ),
+                    None,
+                );
+            }
+            let duration = match g.duration.get_ref().as_str() {
+                "until-performed" => {
+                    if !exits.performance {
+                        self.error(
+                            file,
+                            g.duration.span(),
+                            "ground",
+                            "`until-performed` needs \"performance\" in the list's `exit`",
+                            None,
+                        );
+                    }
+                    None
+                }
+                _ => self.duration(file, &g.duration),
+            };
+            if let Some(d) = duration
+                && d.exceeds(category.retention)
+            {
+                self.error(
+                    file,
+                    g.duration.span(),
+                    "ground",
+                    format!(
+                        "duration `{d}` outlives the category's retention `{}`",
+                        category.retention
+                    ),
+                    None,
+                );
+            }
+            let repair_after = g.repair_after.as_ref().and_then(|r| self.duration(file, r));
+            if repair_after.is_some() && !exits.repair {
+                self.error(
+                    file,
+                    g.repair_after.as_ref().map_or(ground.span(), |r| r.span()),
+                    "ground",
+                    "`repair_after` needs \"repair\" in the list's `exit`",
+                    None,
+                );
+            }
+            if g.extendable && extension.is_none() {
+                self.error(
+                    file,
+                    ground.span(),
+                    "ground",
+                    "an extendable ground needs the list's `extension`",
+                    None,
+                );
+            }
+            let when = self.condition(file, &category, g.when.as_ref());
+            let ground_index = u16::try_from(grounds.len()).unwrap_or(u16::MAX);
+            policy.uses[usize::from(category_id.0)]
+                .grounds
+                .push((index, ground_index));
+            grounds.push(Ground {
+                id: g.id.get_ref().clone(),
+                title: g.title.clone(),
+                category: category_id,
+                when,
+                when_text: g.when.as_ref().map(|w| w.get_ref().clone()),
+                duration,
+                repair_after,
+                extendable: g.extendable,
+                basis: g.basis.get_ref().clone(),
+            });
+        }
+        if grounds.is_empty() {
+            self.error(
+                file,
+                doc.id.span(),
+                "list",
+                format!("list `{}` has no grounds", doc.id.get_ref()),
+                Some("every entry needs a specific legal ground: add [[list.ground]]".into()),
+            );
+        }
+        let mut bars = Vec::new();
+        for bar in &doc.bar {
+            let b = bar.get_ref();
+            self.check_id(file, &b.id, &mut seen, "bar");
+            let rule = if b.minor.as_ref().is_some_and(|m| *m.get_ref()) {
+                BarRule::Minor
+            } else if let Some(category_name) = &b.category {
+                let Some(category_id) = self.category_ref(file, policy, category_name) else {
+                    continue;
+                };
+                let category = policy.category(category_id).clone();
+                let when = self.condition(file, &category, b.when.as_ref());
+                let (bar_slot, ground_slots) = match &b.same {
+                    None => (None, vec![None; grounds.len()]),
+                    Some(same) => {
+                        let bar_slot = self
+                            .attribute(file, same.span(), &category, same.get_ref())
+                            .map(|(s, _)| s);
+                        let mut slots = Vec::new();
+                        for ground in &grounds {
+                            let ground_category = policy.category(ground.category).clone();
+                            slots.push(
+                                self.attribute(file, same.span(), &ground_category, same.get_ref())
+                                    .map(|(s, _)| s),
+                            );
+                        }
+                        (bar_slot, slots)
+                    }
+                };
+                let bar_index = u16::try_from(bars.len()).unwrap_or(u16::MAX);
+                policy.uses[usize::from(category_id.0)]
+                    .bars
+                    .push((index, bar_index));
+                BarRule::Record {
+                    category: category_id,
+                    when,
+                    same: b.same.as_ref().map(|s| s.get_ref().clone()),
+                    bar_slot,
+                    ground_slots,
+                }
+            } else {
+                self.error(
+                    file,
+                    bar.span(),
+                    "bar",
+                    "a bar needs `minor = true` or a `category`",
+                    None,
+                );
+                continue;
+            };
+            bars.push(Bar {
+                id: b.id.get_ref().clone(),
+                title: b.title.clone(),
+                basis: b.basis.get_ref().clone(),
+                rule,
+            });
+        }
+        List {
+            id: doc.id.get_ref().clone(),
+            title: doc.title.clone(),
+            colour,
+            subjects,
+            context,
+            basis: doc.basis.get_ref().clone(),
+            description: doc.description.clone(),
+            publish,
+            exits,
+            extension,
+            grounds,
+            bars,
+            pack,
+        }
+    }
+
+    fn measure(
+        &mut self,
+        file: usize,
+        pack: usize,
+        doc: &S<syntax::MeasureDoc>,
+        policy: &Policy,
+    ) -> Option<Measure> {
+        let span = doc.span();
+        let doc = doc.get_ref();
+        let effect = match doc.effect.get_ref().as_str() {
+            "reward" => Effect::Reward,
+            "restriction" => Effect::Restriction,
+            other => {
+                self.error(
+                    file,
+                    doc.effect.span(),
+                    "measure",
+                    format!("`{other}` is not an effect"),
+                    Some("use \"reward\" or \"restriction\"".into()),
+                );
+                return None;
+            }
+        };
+        let context = self.context(file, &doc.context);
+        let trigger = self.trigger(file, &doc.on, policy)?;
+        let subjects = match &trigger {
+            Trigger::List(l) => policy.lists[*l].subjects,
+            Trigger::SchemeGrades { scheme, .. } | Trigger::SchemeScore { scheme, .. } => {
+                policy.schemes[*scheme].subjects
+            }
+            Trigger::ScorecardBands { scorecard, .. }
+            | Trigger::ScorecardScore { scorecard, .. } => policy.scorecards[*scorecard].subjects,
+        };
+        if effect == Effect::Restriction {
+            match &trigger {
+                Trigger::List(l) => {
+                    let list = &policy.lists[*l];
+                    if list.colour == Colour::Red {
+                        self.error(file, doc.on.span(), "measure", format!("a restriction cannot bind to the red list `{}`", list.id), None);
+                    }
+                    let mut contexts: Vec<Context> = list.grounds.iter().map(|g| policy.category(g.category).context).collect();
+                    contexts.push(list.context);
+                    if subjects.person && !contexts.contains(&context) && doc.link.is_none() {
+                        self.error(file, doc.context.span(), refusal::CROSS_CONTEXT, format!("restriction `{}` applies in `{context}` but its grounds are in `{}`", doc.id.get_ref(), list.context), Some("a restriction on persons outside the context of its grounds needs the published legal link: add `link = { basis = \"...\" }` citing the law that connects them (EU AI Act art. 5(1)(c))".into()));
+                    }
+                }
+                _ => self.error(file, doc.on.span(), refusal::RESTRICTION_ON_SCORE, format!("restriction `{}` is triggered by a points total, grade or score", doc.id.get_ref()), Some("restrictions attach only to lists with specific legal grounds; a score or grade can only unlock rewards".into())),
+            }
+        }
+        let extends_to_representative = match &doc.extends_to {
+            None => None,
+            Some(extends) => {
+                let e = extends.get_ref();
+                if e.to.get_ref() != refusal::REPRESENTATIVE {
+                    self.error(file, e.to.span(), refusal::OTHER_SUBJECT, format!("a measure cannot extend to `{}`", e.to.get_ref()), Some("the only extension the law gives is from an organisation to its legal representative: `to = \"legal-representative\"`".into()));
+                    None
+                } else if !subjects.organisation {
+                    self.error(
+                        file,
+                        extends.span(),
+                        "measure",
+                        "only measures on organisations can extend to a legal representative",
+                        None,
+                    );
+                    None
+                } else if e.basis.get_ref().trim().is_empty() {
+                    self.error(
+                        file,
+                        e.basis.span(),
+                        "measure",
+                        "the extension needs its legal basis",
+                        None,
+                    );
+                    None
+                } else {
+                    Some(e.basis.get_ref().clone())
+                }
+            }
+        };
+        if doc.relying_parties.get_ref().is_empty() {
+            self.error(
+                file,
+                doc.relying_parties.span(),
+                "measure",
+                "name the relying parties that apply the measure",
+                None,
+            );
+        }
+        if doc.basis.get_ref().trim().is_empty() {
+            self.error(
+                file,
+                doc.basis.span(),
+                "measure",
+                "every measure needs its legal basis",
+                None,
+            );
+        }
+        let _ = span;
+        Some(Measure {
+            id: doc.id.get_ref().clone(),
+            title: doc.title.clone(),
+            effect,
+            context,
+            trigger,
+            basis: doc.basis.get_ref().clone(),
+            relying_parties: doc.relying_parties.get_ref().clone(),
+            description: doc.description.clone(),
+            link: doc
+                .link
+                .as_ref()
+                .map(|l| l.get_ref().basis.get_ref().clone()),
+            extends_to_representative,
+            pack,
+        })
+    }
+
+    fn trigger(
+        &mut self,
+        file: usize,
+        on: &S<syntax::TriggerDoc>,
+        policy: &Policy,
+    ) -> Option<Trigger> {
+        let t = on.get_ref();
+        let help = Some("write `on = { list = \"...\" }`, `on = { scheme = \"...\", grades = [...] }` or `on = { scheme = \"...\", score_at_least = N }`".to_owned());
+        match (&t.list, &t.scheme, &t.grades, &t.score_at_least) {
+            (Some(list), None, None, None) => match policy.list_index(list.get_ref()) {
+                Some(l) => Some(Trigger::List(l)),
+                None => {
+                    self.error(
+                        file,
+                        list.span(),
+                        "measure",
+                        format!("no list `{}`", list.get_ref()),
+                        None,
+                    );
+                    None
+                }
+            },
+            (None, Some(scheme), grades, score) if grades.is_some() != score.is_some() => {
+                let name = scheme.get_ref();
+                if let Some(s) = policy.scheme_index(name) {
+                    let scheme_doc = &policy.schemes[s];
+                    if let Some(grades) = grades {
+                        let indexes = self.grade_refs(file, grades, &scheme_doc.grades)?;
+                        Some(Trigger::SchemeGrades {
+                            scheme: s,
+                            grades: indexes,
+                        })
+                    } else {
+                        Some(Trigger::SchemeScore {
+                            scheme: s,
+                            min: score.as_ref().map_or(0, |s| *s.get_ref()),
+                        })
+                    }
+                } else if let Some(c) = policy.scorecards.iter().position(|c| &c.id == name) {
+                    if let Some(grades) = grades {
+                        let indexes = self.grade_refs(file, grades, &policy.scorecards[c].bands)?;
+                        Some(Trigger::ScorecardBands {
+                            scorecard: c,
+                            bands: indexes,
+                        })
+                    } else {
+                        Some(Trigger::ScorecardScore {
+                            scorecard: c,
+                            min: score.as_ref().map_or(0, |s| *s.get_ref()),
+                        })
+                    }
+                } else {
+                    self.error(
+                        file,
+                        scheme.span(),
+                        "measure",
+                        format!("no scheme, rating or scorecard `{name}`"),
+                        None,
+                    );
+                    None
+                }
+            }
+            _ => {
+                self.error(
+                    file,
+                    on.span(),
+                    "measure",
+                    "a measure is triggered by a list, or by a scheme's grades or score",
+                    help,
+                );
+                None
+            }
+        }
+    }
+
+    fn grade_refs(
+        &mut self,
+        file: usize,
+        names: &S<Vec<String>>,
+        grades: &[Grade],
+    ) -> Option<Vec<u8>> {
+        let mut indexes = Vec::new();
+        for name in names.get_ref() {
+            match grades.iter().position(|g| &g.name == name) {
+                Some(i) => indexes.push(u8::try_from(i).unwrap_or(u8::MAX)),
+                None => {
+                    let all: Vec<&str> = grades.iter().map(|g| g.name.as_str()).collect();
+                    self.error(
+                        file,
+                        names.span(),
+                        "measure",
+                        format!("no grade `{name}`"),
+                        Some(format!("the grades are {}", all.join(", "))),
+                    );
+                    return None;
+                }
+            }
+        }
+        Some(indexes)
+    }
+}
+
+fn type_phrase(ty: &AttrType) -> &'static str {
+    match ty {
+        AttrType::Int => "a whole number",
+        AttrType::Money => "an amount of money",
+        AttrType::Bool => "true or false",
+        AttrType::Date => "a date (\"YYYY-MM-DD\")",
+        AttrType::Text => "text (\"...\")",
+        AttrType::Enum(_) => "one of its values (\"...\")",
+        AttrType::Subject => "another subject",
+    }
+}
+
+/// The field named by a serde "unknown field `x`" message.
+fn unknown_field(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("unknown field `")?;
+    rest.split('`').next()
+}
+
+/// The candidate closest to `name` by edit distance, when it is close.
+fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .map(|c| (edit_distance(name, c), c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 4))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let current = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                previous
+            } else {
+                1 + previous.min(row[j]).min(row[j + 1])
+            };
+            previous = current;
+        }
+    }
+    row[b.len()]
+}

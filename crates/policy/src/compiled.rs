@@ -1,0 +1,615 @@
+//! Stage three: the compiled policy, the only form the engine evaluates.
+//!
+//! A [`Policy`] exists only as the result of [`crate::compile`], which refuses any pack with an
+//! error, so every reference in it resolves and every refusal has been applied. Categories,
+//! schemes, lists and measures are dense vectors addressed by small integers, and
+//! [`Policy::uses`] tells, per category, every rule, ground, bar and characteristic that reads
+//! it: the engine walks a subject's records once and dispatches on that table.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use credence_model::{Calendar, Duration, SubjectKind};
+use serde::Serialize;
+
+use crate::expr::Condition;
+
+/// Index of a category in [`Policy::categories`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct CategoryId(pub u16);
+
+/// A compiled, validated policy set: every shipped or published pack together.
+#[derive(Debug)]
+pub struct Policy {
+    pub packs: Vec<Pack>,
+    pub categories: Vec<Category>,
+    pub schemes: Vec<Scheme>,
+    pub scorecards: Vec<Scorecard>,
+    pub lists: Vec<List>,
+    pub measures: Vec<Measure>,
+    /// Per category (by [`CategoryId`]): what reads it.
+    pub uses: Vec<CategoryUses>,
+    pub calendar: Calendar,
+    pub(crate) category_index: HashMap<String, CategoryId>,
+}
+
+impl Policy {
+    pub fn category_id(&self, id: &str) -> Option<CategoryId> {
+        self.category_index.get(id).copied()
+    }
+
+    pub fn category(&self, id: CategoryId) -> &Category {
+        &self.categories[usize::from(id.0)]
+    }
+
+    pub fn scheme_index(&self, id: &str) -> Option<usize> {
+        self.schemes.iter().position(|s| s.id == id)
+    }
+
+    pub fn measure_index(&self, id: &str) -> Option<usize> {
+        self.measures.iter().position(|m| m.id == id)
+    }
+
+    pub fn list_index(&self, id: &str) -> Option<usize> {
+        self.lists.iter().position(|l| l.id == id)
+    }
+}
+
+/// A pack's header.
+#[derive(Clone, Debug, Serialize)]
+pub struct Pack {
+    pub id: String,
+    pub title: String,
+    pub authority: String,
+    pub version: String,
+    pub basis: String,
+    pub summary: Option<String>,
+    pub file: String,
+}
+
+/// The area of life a record or a measure belongs to. Restrictions may not cross contexts
+/// without a published legal link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Context {
+    Judicial,
+    Tax,
+    Customs,
+    Environment,
+    RoadSafety,
+    Transport,
+    Hospitality,
+    Tourism,
+    Education,
+    Housing,
+    Finance,
+    Utilities,
+    Civic,
+    Market,
+    FoodSafety,
+    Labour,
+    Procurement,
+    Culture,
+    Parking,
+    Consumption,
+}
+
+impl Context {
+    pub const ALL: [Context; 20] = [
+        Context::Judicial,
+        Context::Tax,
+        Context::Customs,
+        Context::Environment,
+        Context::RoadSafety,
+        Context::Transport,
+        Context::Hospitality,
+        Context::Tourism,
+        Context::Education,
+        Context::Housing,
+        Context::Finance,
+        Context::Utilities,
+        Context::Civic,
+        Context::Market,
+        Context::FoodSafety,
+        Context::Labour,
+        Context::Procurement,
+        Context::Culture,
+        Context::Parking,
+        Context::Consumption,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Context::Judicial => "judicial",
+            Context::Tax => "tax",
+            Context::Customs => "customs",
+            Context::Environment => "environment",
+            Context::RoadSafety => "road-safety",
+            Context::Transport => "transport",
+            Context::Hospitality => "hospitality",
+            Context::Tourism => "tourism",
+            Context::Education => "education",
+            Context::Housing => "housing",
+            Context::Finance => "finance",
+            Context::Utilities => "utilities",
+            Context::Civic => "civic",
+            Context::Market => "market",
+            Context::FoodSafety => "food-safety",
+            Context::Labour => "labour",
+            Context::Procurement => "procurement",
+            Context::Culture => "culture",
+            Context::Parking => "parking",
+            Context::Consumption => "consumption",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Context> {
+        Context::ALL.into_iter().find(|c| c.as_str() == text)
+    }
+}
+
+impl fmt::Display for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a record of a category is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CategoryKind {
+    /// An obligation was breached (a debt overdue, a tax filing missed).
+    Breach,
+    /// An obligation was fulfilled (a loan repaid on time).
+    Fulfilment,
+    /// A court or agency decided (a judgment, a penalty decision).
+    Adjudication,
+    /// A voluntary contribution (volunteering, blood donation is excluded as health data).
+    Contribution,
+    /// A fact about the subject's registration (founding, legal representative, no revenue).
+    Status,
+}
+
+impl CategoryKind {
+    pub const NAMES: &'static str = "breach, fulfilment, adjudication, contribution, status";
+
+    pub fn parse(text: &str) -> Option<CategoryKind> {
+        match text {
+            "breach" => Some(CategoryKind::Breach),
+            "fulfilment" => Some(CategoryKind::Fulfilment),
+            "adjudication" => Some(CategoryKind::Adjudication),
+            "contribution" => Some(CategoryKind::Contribution),
+            "status" => Some(CategoryKind::Status),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CategoryKind::Breach => "breach",
+            CategoryKind::Fulfilment => "fulfilment",
+            CategoryKind::Adjudication => "adjudication",
+            CategoryKind::Contribution => "contribution",
+            CategoryKind::Status => "status",
+        }
+    }
+
+    /// Whether records of this kind may count against a subject.
+    pub fn may_penalise(self) -> bool {
+        matches!(self, CategoryKind::Breach | CategoryKind::Adjudication)
+    }
+
+    /// Whether records of this kind may earn a reward.
+    pub fn may_reward(self) -> bool {
+        matches!(self, CategoryKind::Fulfilment | CategoryKind::Contribution)
+    }
+}
+
+/// A set of subject kinds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Kinds {
+    pub person: bool,
+    pub organisation: bool,
+}
+
+impl Kinds {
+    pub fn contains(self, kind: SubjectKind) -> bool {
+        match kind {
+            SubjectKind::Person => self.person,
+            SubjectKind::Organisation => self.organisation,
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match (self.person, self.organisation) {
+            (true, true) => "persons and organisations",
+            (true, false) => "persons",
+            (false, true) => "organisations",
+            (false, false) => "nobody",
+        }
+    }
+}
+
+/// The type of an attribute, and how its value is held in a slot.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AttrType {
+    /// A whole number.
+    Int,
+    /// Yuan with two decimals, held in fen.
+    Money,
+    Bool,
+    /// A date, held as [`credence_model::Day`].
+    Date,
+    /// Free text (a case number), held as a hash so equal texts compare equal.
+    Text,
+    /// One of the declared values, held as its index.
+    Enum(Vec<String>),
+    /// Another subject's identifier (an organisation's legal representative). Never readable
+    /// by a rule: it exists only for the declared extension of measures.
+    Subject,
+}
+
+impl AttrType {
+    pub const NAMES: &'static str = "int, money, bool, date, text, enum, subject";
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Attribute {
+    pub name: String,
+    pub title: Option<String>,
+    pub ty: AttrType,
+    pub required: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Category {
+    pub id: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub context: Context,
+    pub subjects: Kinds,
+    pub kind: CategoryKind,
+    /// A record stops counting this long after the day it happened.
+    pub retention: Duration,
+    /// A disputed record stops counting when its source has not answered within this.
+    pub dispute_answer: Duration,
+    /// In slot order.
+    pub attributes: Vec<Attribute>,
+    pub pack: usize,
+}
+
+impl Category {
+    pub fn slot(&self, name: &str) -> Option<u16> {
+        self.attributes
+            .iter()
+            .position(|a| a.name == name)
+            .and_then(|i| u16::try_from(i).ok())
+    }
+}
+
+/// Period over which a cap applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Period {
+    /// Calendar year of the record.
+    Year,
+    /// Calendar month of the record.
+    Month,
+    /// The whole validity of the records.
+    Ever,
+}
+
+/// A points scheme or a rating of organisations.
+#[derive(Clone, Debug, Serialize)]
+pub struct Scheme {
+    pub id: String,
+    pub title: String,
+    pub is_rating: bool,
+    pub subjects: Kinds,
+    pub base: i64,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    pub consent_required: bool,
+    pub reward_only: bool,
+    pub basis: Option<String>,
+    pub description: Option<String>,
+    pub rules: Vec<Rule>,
+    pub caps: Vec<Cap>,
+    /// Highest threshold first.
+    pub grades: Vec<Grade>,
+    pub direct: Vec<Direct>,
+    pub pack: usize,
+}
+
+impl Scheme {
+    /// The grade a points total falls in (the lowest grade when below every threshold).
+    pub fn grade_for(&self, points: i64) -> Option<u8> {
+        if self.grades.is_empty() {
+            return None;
+        }
+        let index = self
+            .grades
+            .iter()
+            .position(|g| points >= g.min)
+            .unwrap_or(self.grades.len() - 1);
+        u8::try_from(index).ok()
+    }
+
+    pub fn grade_index(&self, name: &str) -> Option<u8> {
+        self.grades
+            .iter()
+            .position(|g| g.name == name)
+            .and_then(|i| u8::try_from(i).ok())
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Rule {
+    pub id: String,
+    pub title: Option<String>,
+    pub category: CategoryId,
+    #[serde(skip)]
+    pub when: Condition,
+    pub when_text: Option<String>,
+    pub points: i64,
+    pub validity: Duration,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Cap {
+    pub categories: Vec<CategoryId>,
+    pub per: Period,
+    pub gain: Option<i64>,
+    pub loss: Option<i64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Grade {
+    pub name: String,
+    pub min: i64,
+    pub title: Option<String>,
+}
+
+/// A ground that sets a rating's grade directly, whatever the points (tax: any listed offence
+/// means D).
+#[derive(Clone, Debug, Serialize)]
+pub struct Direct {
+    pub grade: u8,
+    pub category: CategoryId,
+    #[serde(skip)]
+    pub when: Condition,
+    pub when_text: Option<String>,
+    pub basis: String,
+    pub score_at_least: Option<i64>,
+    pub validity: Duration,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Scorecard {
+    pub id: String,
+    pub title: String,
+    pub subjects: Kinds,
+    pub base: i64,
+    pub range: (i64, i64),
+    pub consent_required: bool,
+    pub basis: Option<String>,
+    pub description: Option<String>,
+    pub characteristics: Vec<Characteristic>,
+    /// Highest cut-off first.
+    pub bands: Vec<Grade>,
+    pub pack: usize,
+}
+
+impl Scorecard {
+    pub fn band_for(&self, score: i64) -> Option<u8> {
+        if self.bands.is_empty() {
+            return None;
+        }
+        let index = self
+            .bands
+            .iter()
+            .position(|b| score >= b.min)
+            .unwrap_or(self.bands.len() - 1);
+        u8::try_from(index).ok()
+    }
+}
+
+/// What a scorecard characteristic measures over the matching records in its window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Measurement {
+    Count,
+    Sum,
+    DaysSinceLast,
+    DaysSinceFirst,
+}
+
+impl Measurement {
+    pub fn parse(text: &str) -> Option<Measurement> {
+        match text {
+            "count" => Some(Measurement::Count),
+            "sum" => Some(Measurement::Sum),
+            "days_since_last" => Some(Measurement::DaysSinceLast),
+            "days_since_first" => Some(Measurement::DaysSinceFirst),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Characteristic {
+    pub id: String,
+    pub title: String,
+    pub measurement: Measurement,
+    /// The categories read, each with its condition and (for `sum`) the attribute slot.
+    #[serde(skip)]
+    pub inputs: Vec<CharacteristicInput>,
+    pub categories: Vec<CategoryId>,
+    pub when_text: Option<String>,
+    pub window: Duration,
+    pub reason_code: String,
+    pub reason: String,
+    pub bins: Vec<Bin>,
+    /// The most points any bin gives (points lost are measured from it).
+    pub points_max: i64,
+}
+
+impl Characteristic {
+    /// The bin a measured value falls in.
+    pub fn bin_for(&self, value: i64) -> usize {
+        self.bins
+            .iter()
+            .position(|b| b.upto.is_none_or(|upto| value <= upto))
+            .unwrap_or(self.bins.len().saturating_sub(1))
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct CharacteristicInput {
+    pub category: CategoryId,
+    pub when: Condition,
+    pub slot: Option<u16>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Bin {
+    pub upto: Option<i64>,
+    pub points: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Colour {
+    Red,
+    Black,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Exits {
+    pub performance: bool,
+    pub retraction: bool,
+    pub repair: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Extension {
+    pub min: Duration,
+    pub max: Duration,
+    pub basis: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct List {
+    pub id: String,
+    pub title: String,
+    pub colour: Colour,
+    pub subjects: Kinds,
+    pub context: Context,
+    pub basis: String,
+    pub description: Option<String>,
+    pub publish: Kinds,
+    pub exits: Exits,
+    pub extension: Option<Extension>,
+    pub grounds: Vec<Ground>,
+    pub bars: Vec<Bar>,
+    pub pack: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Ground {
+    pub id: String,
+    pub title: String,
+    pub category: CategoryId,
+    #[serde(skip)]
+    pub when: Condition,
+    pub when_text: Option<String>,
+    /// `None`: until the obligation is performed (bounded by the category's retention).
+    pub duration: Option<Duration>,
+    pub repair_after: Option<Duration>,
+    pub extendable: bool,
+    pub basis: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Bar {
+    pub id: String,
+    pub title: String,
+    pub basis: String,
+    pub rule: BarRule,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub enum BarRule {
+    /// The subject was a minor on the day of the ground record.
+    Minor,
+    /// A counting record of `category` (matching `when`) with, when `same` is set, the same
+    /// value of that attribute as the ground record.
+    Record {
+        category: CategoryId,
+        #[serde(skip)]
+        when: Condition,
+        same: Option<String>,
+        /// Slot of `same` in the bar's category.
+        #[serde(skip)]
+        bar_slot: Option<u16>,
+        /// Slot of `same` in each ground's category, by ground index.
+        #[serde(skip)]
+        ground_slots: Vec<Option<u16>>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Effect {
+    Reward,
+    Restriction,
+}
+
+/// What puts a measure in force.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Trigger {
+    /// An entry on the list.
+    List(usize),
+    /// One of these grades of a scheme.
+    SchemeGrades { scheme: usize, grades: Vec<u8> },
+    /// One of these bands of a scorecard.
+    ScorecardBands { scorecard: usize, bands: Vec<u8> },
+    /// A scheme's points at least this (rewards only).
+    SchemeScore { scheme: usize, min: i64 },
+    /// A scorecard's score at least this (rewards only).
+    ScorecardScore { scorecard: usize, min: i64 },
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Measure {
+    pub id: String,
+    pub title: String,
+    pub effect: Effect,
+    pub context: Context,
+    pub trigger: Trigger,
+    pub basis: String,
+    pub relying_parties: Vec<String>,
+    pub description: Option<String>,
+    /// The published legal link that lets a restriction reach outside its grounds' context.
+    pub link: Option<String>,
+    /// The legal basis on which the measure binds an organisation's legal representative.
+    pub extends_to_representative: Option<String>,
+    pub pack: usize,
+}
+
+/// What reads a category.
+#[derive(Clone, Debug, Default)]
+pub struct CategoryUses {
+    /// (scheme, rule)
+    pub rules: Vec<(u16, u16)>,
+    /// (scheme, direct ground)
+    pub directs: Vec<(u16, u16)>,
+    /// (scorecard, characteristic, input)
+    pub characteristics: Vec<(u16, u16, u16)>,
+    /// (list, ground)
+    pub grounds: Vec<(u16, u16)>,
+    /// (list, bar)
+    pub bars: Vec<(u16, u16)>,
+}

@@ -1,0 +1,107 @@
+//! Decoding stored rows into model values, and streaming subjects with their histories.
+//!
+//! A row that does not decode (an unknown action, attributes that are not JSON, a negative
+//! seq) means the database was damaged or written by something else: it is reported as
+//! [`StoreError::Corrupt`] naming the event's seq or the subject's id, never skipped.
+
+use credence_model::{Action, Attributes, Day, Event, SubjectKind};
+use rusqlite::{Params, Row, Statement};
+
+use crate::{StoreError, StoredSubject};
+
+/// The subject columns, in the order [`subject_at`] reads them.
+pub(crate) const SUBJECT_COLUMNS: &str = "s.id, s.pseudonym, s.kind, s.birth, s.masked";
+/// How many columns [`SUBJECT_COLUMNS`] has.
+pub(crate) const SUBJECT_WIDTH: usize = 5;
+/// The event columns, in the order [`event_at`] reads them.
+pub(crate) const EVENT_COLUMNS: &str =
+    "e.seq, e.source, e.reference, e.action, e.category, e.target, e.valid, e.recorded, e.attributes";
+
+/// Reads the subject whose columns start at `at`.
+pub(crate) fn subject_at(row: &Row<'_>, at: usize) -> Result<StoredSubject, StoreError> {
+    let id: i64 = row.get(at)?;
+    let kind = text(row, at + 2).map_err(|e| corrupt_subject(id, &e))?;
+    let kind = kind_from(kind).ok_or_else(|| corrupt_subject(id, &format!("unknown kind `{kind}`")))?;
+    Ok(StoredSubject {
+        id,
+        pseudonym: row.get(at + 1)?,
+        kind,
+        birth: row.get::<_, Option<i32>>(at + 3)?.map(Day),
+        masked: row.get(at + 4)?,
+    })
+}
+
+fn kind_from(text: &str) -> Option<SubjectKind> {
+    [SubjectKind::Person, SubjectKind::Organisation]
+        .into_iter()
+        .find(|kind| kind.as_str() == text)
+}
+
+fn corrupt_subject(id: i64, why: &str) -> StoreError {
+    StoreError::Corrupt(format!("subject {id}: {why}"))
+}
+
+/// Reads the event whose columns ([`EVENT_COLUMNS`]) start at `at`.
+pub(crate) fn event_at(row: &Row<'_>, at: usize) -> Result<Event, StoreError> {
+    let seq: i64 = row.get(at)?;
+    decode_event(row, at, seq).map_err(|why| StoreError::Corrupt(format!("event {seq}: {why}")))
+}
+
+fn decode_event(row: &Row<'_>, at: usize, seq: i64) -> Result<Event, String> {
+    let seq = u64::try_from(seq).map_err(|_| "negative seq".to_owned())?;
+    let action: Action = text(row, at + 3)?.parse().map_err(|e| format!("{e}"))?;
+    let attributes: Attributes = serde_json::from_str(text(row, at + 8)?)
+        .map_err(|e| format!("attributes are not a JSON map of values: {e}"))?;
+    let column = |e: rusqlite::Error| e.to_string();
+    Ok(Event {
+        seq,
+        source: row.get(at + 1).map_err(column)?,
+        reference: row.get(at + 2).map_err(column)?,
+        action,
+        category: row.get(at + 4).map_err(column)?,
+        target: row.get(at + 5).map_err(column)?,
+        valid: Day(row.get(at + 6).map_err(column)?),
+        recorded: Day(row.get(at + 7).map_err(column)?),
+        attributes,
+    })
+}
+
+/// The text in column `index`, borrowed from the row.
+pub(crate) fn text<'r>(row: &'r Row<'_>, index: usize) -> Result<&'r str, String> {
+    row.get_ref(index)
+        .map_err(|e| e.to_string())?
+        .as_str()
+        .map_err(|e| format!("column {index}: {e}"))
+}
+
+/// Runs `statement`, whose rows are [`SUBJECT_COLUMNS`] then [`EVENT_COLUMNS`] ordered by
+/// subject id then seq, and calls `visit` once per subject with all its events. Holds one
+/// subject's history at a time, so it streams a registry of any size. Returns the number of
+/// subjects visited.
+pub(crate) fn for_each_subject(
+    statement: &mut Statement<'_>,
+    params: impl Params,
+    visit: &mut dyn FnMut(&StoredSubject, &[Event]) -> Result<(), StoreError>,
+) -> Result<usize, StoreError> {
+    let mut rows = statement.query(params)?;
+    let mut current: Option<StoredSubject> = None;
+    let mut events: Vec<Event> = Vec::new();
+    let mut visited = 0;
+    while let Some(row) = rows.next()? {
+        let id: i64 = row.get(0)?;
+        if current.as_ref().is_none_or(|subject| subject.id != id) {
+            if let Some(subject) = current.take() {
+                visit(&subject, &events)?;
+                visited += 1;
+                events.clear();
+            }
+            current = Some(subject_at(row, 0)?);
+        }
+        events.push(event_at(row, SUBJECT_WIDTH)?);
+    }
+    if let Some(subject) = current {
+        visit(&subject, &events)?;
+        visited += 1;
+    }
+    Ok(visited)
+}

@@ -1,0 +1,145 @@
+//! The database schema and its migrations, and the connection settings every open applies.
+//!
+//! The schema evolves only by appending a script to [`MIGRATIONS`]; a released script is never
+//! edited, because registries already created ran it as it was. `meta.schema_version` records
+//! how many scripts a database has run, and each is applied in one transaction with that bump,
+//! so a crash mid-migration leaves the previous version intact.
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+
+use crate::StoreError;
+
+/// The schema scripts, in order; version `n` is the state after `MIGRATIONS[..n]`.
+pub(crate) const MIGRATIONS: &[&str] = &[
+    // 1: the initial schema.
+    r#"
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY NOT NULL,
+        value BLOB NOT NULL
+    );
+    -- Every published policy set is kept; `in_force` marks the current one.
+    CREATE TABLE policy (
+        version         INTEGER NOT NULL,
+        name            TEXT NOT NULL,
+        text            TEXT NOT NULL,
+        published_at_ms INTEGER NOT NULL,
+        in_force        INTEGER NOT NULL,
+        PRIMARY KEY (version, name)
+    );
+    CREATE INDEX policy_in_force ON policy (in_force, name);
+    CREATE TABLE source (
+        id         TEXT PRIMARY KEY NOT NULL,
+        title      TEXT NOT NULL,
+        categories TEXT NOT NULL -- JSON array of category names
+    );
+    CREATE TABLE subject (
+        id        INTEGER PRIMARY KEY,
+        pseudonym TEXT UNIQUE NOT NULL,
+        kind      TEXT NOT NULL,
+        birth     INTEGER,        -- Day: days since 1970-01-01
+        masked    TEXT NOT NULL
+    );
+    CREATE TABLE batch (
+        id             INTEGER PRIMARY KEY,
+        source         TEXT NOT NULL,
+        origin         TEXT NOT NULL,
+        recorded_at_ms INTEGER NOT NULL,
+        events         INTEGER NOT NULL, -- appended
+        unchanged      INTEGER NOT NULL, -- resubmitted unchanged, skipped
+        head           BLOB NOT NULL     -- chain head after the batch
+    );
+    CREATE TABLE event (
+        seq        INTEGER PRIMARY KEY,
+        subject    INTEGER NOT NULL REFERENCES subject (id),
+        source     TEXT NOT NULL,
+        reference  TEXT NOT NULL,
+        action     TEXT NOT NULL,
+        category   TEXT NOT NULL,
+        target     TEXT,
+        valid      INTEGER NOT NULL,
+        recorded   INTEGER NOT NULL,
+        attributes TEXT NOT NULL, -- canonical JSON
+        content    BLOB NOT NULL, -- sha256 of the canonical content
+        batch      INTEGER NOT NULL REFERENCES batch (id),
+        hash       BLOB NOT NULL, -- chain link
+        UNIQUE (source, reference)
+    );
+    CREATE INDEX event_subject ON event (subject, seq);
+    -- The history is append-only: the store itself never updates or deletes an event.
+    CREATE TRIGGER event_append_only_update BEFORE UPDATE ON event
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+    CREATE TRIGGER event_append_only_delete BEFORE DELETE ON event
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+    CREATE TABLE link (
+        pseudonym TEXT NOT NULL,
+        subject   INTEGER NOT NULL REFERENCES subject (id),
+        seq       INTEGER NOT NULL REFERENCES event (seq)
+    );
+    CREATE INDEX link_pseudonym ON link (pseudonym);
+    CREATE TABLE standing (
+        subject INTEGER PRIMARY KEY REFERENCES subject (id),
+        body    BLOB NOT NULL
+    );
+    "#,
+];
+
+/// The schema version this build writes and understands.
+pub(crate) fn supported_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// Per-connection settings. WAL with `synchronous=FULL` makes a committed batch survive both a
+/// killed process and a power loss; the larger page cache keeps a big batch's index pages in
+/// memory; `touched` is this connection's scratch list of subjects whose standing to recompute.
+pub(crate) fn configure(conn: &Connection) -> Result<(), StoreError> {
+    let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Corrupt(format!("journal mode is `{mode}`, WAL could not be enabled")));
+    }
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "cache_size", -131_072)?; // KiB: 128 MiB
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.set_prepared_statement_cache_capacity(64);
+    conn.execute_batch("CREATE TEMP TABLE IF NOT EXISTS touched (id INTEGER PRIMARY KEY)")?;
+    Ok(())
+}
+
+/// Whether the database has the `meta` table of a registry.
+pub(crate) fn has_meta(conn: &Connection) -> Result<bool, rusqlite::Error> {
+    conn.query_row(
+        "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'meta'",
+        [],
+        |row| row.get::<_, i64>(0),
+    )
+    .map(|count| count > 0)
+}
+
+/// Brings the schema up to [`supported_version`], refusing a database from a newer build.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let found = if has_meta(&tx)? { version(&tx)? } else { 0 };
+    let supported = supported_version();
+    if found > supported {
+        return Err(StoreError::SchemaVersion { found, supported });
+    }
+    for (index, script) in MIGRATIONS.iter().enumerate().skip(usize::try_from(found).unwrap_or(0)) {
+        tx.execute_batch(script)?;
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('schema_version', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [index as i64 + 1],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// The recorded schema version (0 when none is recorded yet).
+pub(crate) fn version(conn: &Connection) -> Result<i64, StoreError> {
+    let found = conn
+        .query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |row| row.get::<_, i64>(0))
+        .optional()?;
+    Ok(found.unwrap_or(0))
+}
