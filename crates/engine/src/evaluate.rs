@@ -1,0 +1,723 @@
+//! `evaluate`: a standing as a pure function of (compiled policy, one subject's events,
+//! as-of day, known-at day).
+//!
+//! One pass folds the events into record states (corrections, retractions, performance,
+//! disputes...). A second pass walks the records once and, through [`Policy::uses`], feeds
+//! every rule, direct ground, characteristic and list ground that reads the record's category.
+//! The same code computes the compact standing of a population and the explained standing of a
+//! report: explanations are recorded only when `EXPLAIN` is true, into reused buffers.
+//!
+//! Invariant: no clock, no I/O, no randomness, no state kept between calls (the scratch space
+//! is cleared on entry), no reading of any subject but the one given.
+
+use credence_model::{Action, Day, Duration};
+use credence_policy::expr::Condition;
+use credence_policy::{BarRule, CategoryId, Period, Policy, Scheme, Trigger};
+
+use crate::history::HistoryRef;
+
+const NEVER: i32 = i32::MAX;
+
+/// What the engine knows of one record after folding its events.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RecordState {
+    pub event: u32,
+    pub category: CategoryId,
+    pub valid: i32,
+    pub attributes: u32,
+    pub corrected: bool,
+    pub retracted: bool,
+    pub fulfilled: i32,
+    pub suppressed: i32,
+    pub repaired: i32,
+    pub extended_months: u32,
+    pub dispute_open: i32,
+    pub dispute_closed: i32,
+    /// First day the record no longer counts because its retention ran out.
+    pub expires: i32,
+    /// First day the record no longer counts for any reason (`NEVER` if it has not stopped).
+    pub stops: i32,
+}
+
+/// A list entry while it is being worked out.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct EntryScratch {
+    pub list: u16,
+    pub ground: u16,
+    pub record: u32,
+    pub since: i32,
+    pub until: i32,
+    pub end: Option<crate::standing::EntryEnd>,
+    pub bar: Option<u16>,
+    pub extended_months: u32,
+}
+
+/// Reusable working memory for evaluation; one per thread.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    pub(crate) records: Vec<RecordState>,
+    pub(crate) record_of_event: Vec<u32>,
+    pub(crate) consent: Vec<bool>,
+    pub(crate) caps: Vec<(u16, u16, i32, i64, i64)>,
+    pub(crate) scheme_points: Vec<i64>,
+    pub(crate) scheme_direct: Vec<Option<(u8, u32, i32, u16)>>,
+    pub(crate) direct_candidates: Vec<(u16, u16, u32, i32)>,
+    pub(crate) characteristic_values: Vec<Accumulator>,
+    pub(crate) characteristic_offsets: Vec<usize>,
+    pub(crate) entries: Vec<EntryScratch>,
+    /// (scheme, rule, record, points, counted, until) when explaining.
+    pub(crate) contributions: Vec<(u16, u16, u32, i64, i64, i32)>,
+    /// (scorecard, characteristic, record) when explaining.
+    pub(crate) characteristic_records: Vec<(u16, u16, u32)>,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Accumulator {
+    pub count: i64,
+    pub sum: i64,
+    pub first: i32,
+    pub last: i32,
+}
+
+impl Accumulator {
+    const EMPTY: Accumulator = Accumulator {
+        count: 0,
+        sum: 0,
+        first: NEVER,
+        last: i32::MIN,
+    };
+}
+
+/// Day arithmetic for a record's dates.
+fn after(duration: Duration, day: i32, policy: &Policy) -> i32 {
+    duration.after(Day(day), &policy.calendar).0
+}
+
+pub(crate) fn run<const EXPLAIN: bool>(
+    policy: &Policy,
+    history: HistoryRef<'_>,
+    as_of: Day,
+    known_at: Day,
+    scratch: &mut Scratch,
+) {
+    fold(policy, history, as_of.0, known_at.0, scratch);
+    score_schemes::<EXPLAIN>(policy, history, as_of.0, scratch);
+    score_cards::<EXPLAIN>(policy, history, as_of.0, scratch);
+    list_entries(policy, history, as_of.0, scratch);
+}
+
+/// Folds the events known on `known_at` into record states as of `as_of`.
+fn fold(
+    policy: &Policy,
+    history: HistoryRef<'_>,
+    as_of: i32,
+    known_at: i32,
+    scratch: &mut Scratch,
+) {
+    scratch.records.clear();
+    scratch.record_of_event.clear();
+    scratch
+        .record_of_event
+        .resize(history.events.len(), u32::MAX);
+    scratch.consent.clear();
+    scratch
+        .consent
+        .resize(policy.schemes.len() + policy.scorecards.len(), false);
+    for (index, event) in history.events.iter().enumerate() {
+        if event.recorded > known_at {
+            continue;
+        }
+        if event.action == Action::Record {
+            if event.valid > as_of {
+                continue;
+            }
+            scratch.record_of_event[index] = scratch.records.len() as u32;
+            scratch.records.push(RecordState {
+                event: index as u32,
+                category: CategoryId(event.key),
+                valid: event.valid,
+                attributes: event.attributes,
+                corrected: false,
+                retracted: false,
+                fulfilled: NEVER,
+                suppressed: NEVER,
+                repaired: NEVER,
+                extended_months: 0,
+                dispute_open: NEVER,
+                dispute_closed: NEVER,
+                expires: NEVER,
+                stops: NEVER,
+            });
+            continue;
+        }
+        if event.action.names_scheme() {
+            if event.valid <= as_of
+                && let Some(slot) = scratch.consent.get_mut(usize::from(event.key))
+            {
+                *slot = event.action == Action::Consent;
+            }
+            continue;
+        }
+        let Some(&record) = scratch.record_of_event.get(event.target as usize) else {
+            continue;
+        };
+        let Some(state) = scratch.records.get_mut(record as usize) else {
+            continue;
+        };
+        match event.action {
+            // A correction or retraction changes what the registry knows about the record for
+            // every as-of day: it says what was true all along.
+            Action::Correct => {
+                state.valid = event.valid.min(as_of);
+                state.attributes = event.attributes;
+                state.corrected = true;
+            }
+            Action::Retract => state.retracted = true,
+            _ if event.valid > as_of => {}
+            Action::Fulfil => state.fulfilled = state.fulfilled.min(event.valid),
+            Action::Suppress => state.suppressed = state.suppressed.min(event.valid),
+            Action::Repair => state.repaired = state.repaired.min(event.valid),
+            Action::Extend => {
+                let months = history
+                    .attributes
+                    .get(event.attributes as usize)
+                    .copied()
+                    .unwrap_or(0);
+                state.extended_months += u32::try_from(months.clamp(0, 120)).unwrap_or(0);
+            }
+            Action::Dispute => {
+                state.dispute_open = event.valid;
+                state.dispute_closed = NEVER;
+            }
+            Action::Resolve => {
+                state.dispute_closed = event.valid;
+                let upheld = history
+                    .attributes
+                    .get(event.attributes as usize)
+                    .copied()
+                    .unwrap_or(1);
+                if upheld == 0 {
+                    state.retracted = true;
+                }
+            }
+            Action::Record | Action::Consent | Action::Withdraw => {}
+        }
+    }
+    for state in &mut scratch.records {
+        let category = policy.category(state.category);
+        state.expires = after(category.retention, state.valid, policy);
+        let mut stops = state.expires.min(state.suppressed).min(state.repaired);
+        if state.dispute_open != NEVER {
+            let deadline = after(category.dispute_answer, state.dispute_open, policy);
+            if state.dispute_closed > deadline {
+                stops = stops.min(deadline);
+            }
+        }
+        state.stops = if state.retracted { i32::MIN } else { stops };
+    }
+}
+
+fn attributes<'a>(history: HistoryRef<'a>, policy: &Policy, record: &RecordState) -> &'a [i64] {
+    let start = record.attributes as usize;
+    let len = policy.category(record.category).attributes.len();
+    history.attributes.get(start..start + len).unwrap_or(&[])
+}
+
+fn holds(condition: &Condition, attributes: &[i64]) -> bool {
+    matches!(condition, Condition::Always) || condition.holds(attributes)
+}
+
+fn applicable(
+    scheme_subjects: credence_policy::Kinds,
+    consent_required: bool,
+    consent: bool,
+    history: HistoryRef<'_>,
+) -> bool {
+    scheme_subjects.contains(history.facts.kind) && (!consent_required || consent)
+}
+
+fn score_schemes<const EXPLAIN: bool>(
+    policy: &Policy,
+    history: HistoryRef<'_>,
+    as_of: i32,
+    scratch: &mut Scratch,
+) {
+    scratch.scheme_points.clear();
+    scratch
+        .scheme_points
+        .extend(policy.schemes.iter().map(|s| s.base));
+    scratch.scheme_direct.clear();
+    scratch.scheme_direct.resize(policy.schemes.len(), None);
+    scratch.caps.clear();
+    scratch.direct_candidates.clear();
+    if EXPLAIN {
+        scratch.contributions.clear();
+    }
+    for (record_index, record) in scratch.records.iter().enumerate() {
+        if as_of >= record.stops {
+            continue;
+        }
+        let uses = &policy.uses[usize::from(record.category.0)];
+        if uses.rules.is_empty() && uses.directs.is_empty() {
+            continue;
+        }
+        let values = attributes(history, policy, record);
+        for &(scheme_index, rule_index) in &uses.rules {
+            let scheme = &policy.schemes[usize::from(scheme_index)];
+            if !applicable(
+                scheme.subjects,
+                scheme.consent_required,
+                scratch.consent[usize::from(scheme_index)],
+                history,
+            ) {
+                continue;
+            }
+            let rule = &scheme.rules[usize::from(rule_index)];
+            let until = after(rule.validity, record.valid, policy).min(record.stops);
+            if as_of >= until || !holds(&rule.when, values) {
+                continue;
+            }
+            let counted = capped(scheme, scheme_index, record, rule.points, &mut scratch.caps);
+            scratch.scheme_points[usize::from(scheme_index)] += counted;
+            if EXPLAIN {
+                scratch.contributions.push((
+                    scheme_index,
+                    rule_index,
+                    record_index as u32,
+                    rule.points,
+                    counted,
+                    until,
+                ));
+            }
+        }
+        for &(scheme_index, direct_index) in &uses.directs {
+            let scheme = &policy.schemes[usize::from(scheme_index)];
+            if !applicable(
+                scheme.subjects,
+                scheme.consent_required,
+                scratch.consent[usize::from(scheme_index)],
+                history,
+            ) {
+                continue;
+            }
+            let direct = &scheme.direct[usize::from(direct_index)];
+            let until = after(direct.validity, record.valid, policy).min(record.stops);
+            if as_of < until && holds(&direct.when, values) {
+                scratch.direct_candidates.push((
+                    scheme_index,
+                    direct_index,
+                    record_index as u32,
+                    until,
+                ));
+            }
+        }
+    }
+    for (index, scheme) in policy.schemes.iter().enumerate() {
+        let points = &mut scratch.scheme_points[index];
+        if let Some(min) = scheme.min {
+            *points = (*points).max(min);
+        }
+        if let Some(max) = scheme.max {
+            *points = (*points).min(max);
+        }
+    }
+    for &(scheme_index, direct_index, record, until) in &scratch.direct_candidates {
+        let scheme = &policy.schemes[usize::from(scheme_index)];
+        let direct = &scheme.direct[usize::from(direct_index)];
+        if direct
+            .score_at_least
+            .is_some_and(|min| scratch.scheme_points[usize::from(scheme_index)] < min)
+        {
+            continue;
+        }
+        let slot = &mut scratch.scheme_direct[usize::from(scheme_index)];
+        // The lowest-listed grade among the direct grounds wins.
+        if slot.is_none_or(|(grade, ..)| direct.grade > grade) {
+            *slot = Some((direct.grade, record, until, direct_index));
+        }
+    }
+}
+
+/// Applies the scheme's caps to a record's points; returns the points counted.
+fn capped(
+    scheme: &Scheme,
+    scheme_index: u16,
+    record: &RecordState,
+    points: i64,
+    caps: &mut Vec<(u16, u16, i32, i64, i64)>,
+) -> i64 {
+    let mut counted = points;
+    for (cap_index, cap) in scheme.caps.iter().enumerate() {
+        if !cap.categories.contains(&record.category) {
+            continue;
+        }
+        let period = match cap.per {
+            Period::Year => Day(record.valid).year(),
+            Period::Month => {
+                let (year, month, _) = Day(record.valid).ymd();
+                year * 12 + month as i32
+            }
+            Period::Ever => 0,
+        };
+        let key = (scheme_index, cap_index as u16, period);
+        let position = caps.iter().position(|c| (c.0, c.1, c.2) == key);
+        let slot = match position {
+            Some(p) => &mut caps[p],
+            None => {
+                caps.push((key.0, key.1, key.2, 0, 0));
+                let last = caps.len() - 1;
+                &mut caps[last]
+            }
+        };
+        if counted > 0
+            && let Some(gain) = cap.gain
+        {
+            counted = counted.min((gain - slot.3).max(0));
+        }
+        if counted < 0
+            && let Some(loss) = cap.loss
+        {
+            counted = counted.max(-(loss - slot.4).max(0));
+        }
+        if counted > 0 {
+            slot.3 += counted;
+        } else {
+            slot.4 -= counted;
+        }
+    }
+    counted
+}
+
+fn score_cards<const EXPLAIN: bool>(
+    policy: &Policy,
+    history: HistoryRef<'_>,
+    as_of: i32,
+    scratch: &mut Scratch,
+) {
+    scratch.characteristic_offsets.clear();
+    scratch.characteristic_values.clear();
+    for card in &policy.scorecards {
+        scratch
+            .characteristic_offsets
+            .push(scratch.characteristic_values.len());
+        scratch.characteristic_values.extend(std::iter::repeat_n(
+            Accumulator::EMPTY,
+            card.characteristics.len(),
+        ));
+    }
+    if EXPLAIN {
+        scratch.characteristic_records.clear();
+    }
+    for (record_index, record) in scratch.records.iter().enumerate() {
+        if as_of >= record.stops {
+            continue;
+        }
+        let uses = &policy.uses[usize::from(record.category.0)];
+        if uses.characteristics.is_empty() {
+            continue;
+        }
+        let values = attributes(history, policy, record);
+        for &(card_index, characteristic_index, input_index) in &uses.characteristics {
+            let card = &policy.scorecards[usize::from(card_index)];
+            let consent = scratch.consent[policy.schemes.len() + usize::from(card_index)];
+            if !applicable(card.subjects, card.consent_required, consent, history) {
+                continue;
+            }
+            let characteristic = &card.characteristics[usize::from(characteristic_index)];
+            let input = &characteristic.inputs[usize::from(input_index)];
+            if as_of >= after(characteristic.window, record.valid, policy)
+                || !holds(&input.when, values)
+            {
+                continue;
+            }
+            let offset = scratch.characteristic_offsets[usize::from(card_index)]
+                + usize::from(characteristic_index);
+            let accumulator = &mut scratch.characteristic_values[offset];
+            accumulator.count += 1;
+            if let Some(slot) = input.slot {
+                let value = values
+                    .get(usize::from(slot))
+                    .copied()
+                    .unwrap_or(credence_policy::expr::MISSING);
+                if value != credence_policy::expr::MISSING {
+                    accumulator.sum = accumulator.sum.saturating_add(value);
+                }
+            }
+            accumulator.first = accumulator.first.min(record.valid);
+            accumulator.last = accumulator.last.max(record.valid);
+            if EXPLAIN {
+                scratch.characteristic_records.push((
+                    card_index,
+                    characteristic_index,
+                    record_index as u32,
+                ));
+            }
+        }
+    }
+}
+
+/// The value a characteristic measured (`None`: no record, for the `days_since` measures).
+pub(crate) fn measured(
+    measurement: credence_policy::Measurement,
+    accumulator: &Accumulator,
+    as_of: i32,
+) -> Option<i64> {
+    use credence_policy::Measurement;
+    match measurement {
+        Measurement::Count => Some(accumulator.count),
+        Measurement::Sum => Some(accumulator.sum),
+        Measurement::DaysSinceLast if accumulator.count > 0 => {
+            Some(i64::from(as_of - accumulator.last))
+        }
+        Measurement::DaysSinceFirst if accumulator.count > 0 => {
+            Some(i64::from(as_of - accumulator.first))
+        }
+        Measurement::DaysSinceLast | Measurement::DaysSinceFirst => None,
+    }
+}
+
+/// Points of a characteristic for its measured value (no record: the last bin).
+pub(crate) fn characteristic_points(
+    characteristic: &credence_policy::Characteristic,
+    value: Option<i64>,
+) -> i64 {
+    let bin = match value {
+        Some(v) => characteristic.bin_for(v),
+        None => characteristic.bins.len().saturating_sub(1),
+    };
+    characteristic.bins.get(bin).map_or(0, |b| b.points)
+}
+
+/// The score of a scorecard from the accumulated characteristics.
+pub(crate) fn card_score(policy: &Policy, card_index: usize, as_of: i32, scratch: &Scratch) -> i64 {
+    let card = &policy.scorecards[card_index];
+    let offset = scratch.characteristic_offsets[card_index];
+    let mut score = card.base;
+    for (i, characteristic) in card.characteristics.iter().enumerate() {
+        let value = measured(
+            characteristic.measurement,
+            &scratch.characteristic_values[offset + i],
+            as_of,
+        );
+        score += characteristic_points(characteristic, value);
+    }
+    score.clamp(card.range.0, card.range.1)
+}
+
+fn list_entries(policy: &Policy, history: HistoryRef<'_>, as_of: i32, scratch: &mut Scratch) {
+    use crate::standing::EntryEnd;
+    scratch.entries.clear();
+    for (record_index, record) in scratch.records.iter().enumerate() {
+        // Retracted records never made an entry; expired or stopped ones show as ended.
+        if record.retracted {
+            continue;
+        }
+        let uses = &policy.uses[usize::from(record.category.0)];
+        if uses.grounds.is_empty() {
+            continue;
+        }
+        let values = attributes(history, policy, record);
+        for &(list_index, ground_index) in &uses.grounds {
+            let list = &policy.lists[usize::from(list_index)];
+            if !list.subjects.contains(history.facts.kind) {
+                continue;
+            }
+            let ground = &list.grounds[usize::from(ground_index)];
+            if !holds(&ground.when, values) {
+                continue;
+            }
+            let bar = list
+                .bars
+                .iter()
+                .position(|bar| {
+                    barred(
+                        policy,
+                        history,
+                        scratch,
+                        as_of,
+                        record,
+                        usize::from(ground_index),
+                        bar,
+                    )
+                })
+                .map(|b| b as u16);
+            let extension_max = list.extension.as_ref().map_or(0, |e| match e.max {
+                Duration::Years(y) => y * 12,
+                Duration::Months(m) => m,
+                _ => 0,
+            });
+            let extended_months = if ground.extendable {
+                record.extended_months.min(extension_max)
+            } else {
+                0
+            };
+            let mut until = match ground.duration {
+                Some(duration) => {
+                    Day(after(duration, record.valid, policy))
+                        .add_months(extended_months as i32)
+                        .0
+                }
+                None => NEVER,
+            };
+            let mut end = EntryEnd::Expired;
+            let mut stops = [
+                (record.expires, EntryEnd::Retention),
+                (record.suppressed, EntryEnd::Suppressed),
+                (NEVER, EntryEnd::Performance),
+                (NEVER, EntryEnd::Repair),
+                (NEVER, EntryEnd::DisputeUnanswered),
+            ];
+            if list.exits.performance {
+                stops[2].0 = record.fulfilled;
+            }
+            if list.exits.repair {
+                stops[3].0 = record.repaired;
+            }
+            if record.stops != record.expires
+                && record.stops != record.repaired
+                && record.stops != record.suppressed
+            {
+                stops[4].0 = record.stops;
+            }
+            for (day, why) in stops {
+                if day < until {
+                    until = day;
+                    end = why;
+                }
+            }
+            let end = (as_of >= until).then_some(end);
+            scratch.entries.push(EntryScratch {
+                list: list_index,
+                ground: ground_index,
+                record: record_index as u32,
+                since: record.valid,
+                until,
+                end,
+                bar,
+                extended_months,
+            });
+        }
+    }
+}
+
+fn barred(
+    policy: &Policy,
+    history: HistoryRef<'_>,
+    scratch: &Scratch,
+    as_of: i32,
+    record: &RecordState,
+    ground_index: usize,
+    bar: &credence_policy::Bar,
+) -> bool {
+    match &bar.rule {
+        BarRule::Minor => history.facts.is_minor_on(Day(record.valid)),
+        BarRule::Record {
+            category,
+            when,
+            bar_slot,
+            ground_slots,
+            ..
+        } => {
+            let ground_values = attributes(history, policy, record);
+            let wanted = match (bar_slot, ground_slots.get(ground_index).copied().flatten()) {
+                (Some(_), Some(slot)) => ground_values.get(usize::from(slot)).copied(),
+                _ => None,
+            };
+            scratch.records.iter().any(|other| {
+                if other.category != *category || as_of >= other.stops {
+                    return false;
+                }
+                let values = attributes(history, policy, other);
+                if !holds(when, values) {
+                    return false;
+                }
+                match (bar_slot, wanted) {
+                    (Some(slot), Some(wanted)) => {
+                        values.get(usize::from(*slot)).copied() == Some(wanted)
+                            && wanted != credence_policy::expr::MISSING
+                    }
+                    (None, _) => true,
+                    _ => false,
+                }
+            })
+        }
+    }
+}
+
+/// Whether the measure is in force, from the computed scheme, scorecard and list state.
+pub(crate) fn measure_in_force(
+    policy: &Policy,
+    measure: &credence_policy::Measure,
+    as_of: i32,
+    scratch: &Scratch,
+    history: HistoryRef<'_>,
+) -> bool {
+    match &measure.trigger {
+        Trigger::List(list) => scratch.entries.iter().any(|e| {
+            usize::from(e.list) == *list && e.bar.is_none() && e.end.is_none() && e.since <= as_of
+        }),
+        Trigger::SchemeGrades { scheme, grades } => {
+            scheme_grade(policy, *scheme, scratch, history).is_some_and(|g| grades.contains(&g))
+        }
+        Trigger::SchemeScore { scheme, min } => {
+            scheme_scored(policy, *scheme, scratch, history)
+                && scratch.scheme_points[*scheme] >= *min
+        }
+        Trigger::ScorecardBands { scorecard, bands } => {
+            card_scored(policy, *scorecard, scratch, history)
+                && policy.scorecards[*scorecard]
+                    .band_for(card_score(policy, *scorecard, as_of, scratch))
+                    .is_some_and(|b| bands.contains(&b))
+        }
+        Trigger::ScorecardScore { scorecard, min } => {
+            card_scored(policy, *scorecard, scratch, history)
+                && card_score(policy, *scorecard, as_of, scratch) >= *min
+        }
+    }
+}
+
+pub(crate) fn scheme_scored(
+    policy: &Policy,
+    scheme: usize,
+    scratch: &Scratch,
+    history: HistoryRef<'_>,
+) -> bool {
+    let s = &policy.schemes[scheme];
+    applicable(
+        s.subjects,
+        s.consent_required,
+        scratch.consent[scheme],
+        history,
+    )
+}
+
+pub(crate) fn card_scored(
+    policy: &Policy,
+    card: usize,
+    scratch: &Scratch,
+    history: HistoryRef<'_>,
+) -> bool {
+    let c = &policy.scorecards[card];
+    applicable(
+        c.subjects,
+        c.consent_required,
+        scratch.consent[policy.schemes.len() + card],
+        history,
+    )
+}
+
+/// The grade of a scheme (direct grounds first), when the scheme scores this subject.
+pub(crate) fn scheme_grade(
+    policy: &Policy,
+    scheme: usize,
+    scratch: &Scratch,
+    history: HistoryRef<'_>,
+) -> Option<u8> {
+    if !scheme_scored(policy, scheme, scratch, history) {
+        return None;
+    }
+    match scratch.scheme_direct[scheme] {
+        Some((grade, ..)) => Some(grade),
+        None => policy.schemes[scheme].grade_for(scratch.scheme_points[scheme]),
+    }
+}

@@ -1,0 +1,364 @@
+//! Turns the engine's working state into a [`Standing`] with its explanation and remedies.
+//!
+//! Nothing here computes a figure a second way: points, grades, scores and entries come from
+//! the scratch state that [`crate::evaluate::run`] filled; remedies are found by running the same
+//! evaluation again on the days when something changes (a record expiring).
+
+use credence_model::{Action, Day, Event};
+use credence_policy::{Policy, Trigger};
+
+use crate::evaluate::{
+    self, Scratch, card_score, card_scored, characteristic_points, measured, scheme_grade,
+    scheme_scored,
+};
+use crate::history::HistoryRef;
+use crate::standing::*;
+
+/// Remedies look this many expiries ahead for a change of grade.
+const EXPIRIES_EXAMINED_MAX: usize = 8;
+
+pub(crate) fn standing(
+    policy: &Policy,
+    history: HistoryRef<'_>,
+    events: &[Event],
+    as_of: Day,
+    known_at: Day,
+    scratch: &Scratch,
+) -> Standing {
+    let mut referenced: Vec<u32> = Vec::new();
+    let record_index = |record: u32| scratch.records[record as usize].event;
+    let origin = |record: u32| history.events[record_index(record) as usize].origin;
+    let schemes = policy
+        .schemes
+        .iter()
+        .enumerate()
+        .map(|(index, scheme)| {
+            let status = if !scheme.subjects.contains(history.facts.kind) {
+                SchemeStatus::NotApplicable
+            } else if !scheme_scored(policy, index, scratch, history) {
+                SchemeStatus::NoConsent
+            } else {
+                SchemeStatus::Scored
+            };
+            let contributions: Vec<Contribution> = scratch
+                .contributions
+                .iter()
+                .filter(|c| usize::from(c.0) == index)
+                .map(|&(_, rule, record, points, counted, until)| {
+                    referenced.push(origin(record));
+                    Contribution {
+                        rule: scheme.rules[usize::from(rule)].id.clone(),
+                        record: origin(record),
+                        points,
+                        counted,
+                        until: Day(until),
+                    }
+                })
+                .collect();
+            let direct = scratch.scheme_direct[index]
+                .filter(|_| status == SchemeStatus::Scored)
+                .map(|(grade, record, until, direct)| {
+                    referenced.push(origin(record));
+                    DirectApplied {
+                        grade: scheme.grades[usize::from(grade)].name.clone(),
+                        record: origin(record),
+                        basis: scheme.direct[usize::from(direct)].basis.clone(),
+                        until: Day(until),
+                    }
+                });
+            let grade = scheme_grade(policy, index, scratch, history)
+                .map(|g| scheme.grades[usize::from(g)].name.clone());
+            let remedies = if status == SchemeStatus::Scored {
+                scheme_remedies(policy, history, index, as_of, known_at, scratch)
+            } else {
+                Vec::new()
+            };
+            SchemeStanding {
+                scheme: scheme.id.clone(),
+                status,
+                points: if status == SchemeStatus::Scored {
+                    scratch.scheme_points[index]
+                } else {
+                    0
+                },
+                grade,
+                direct,
+                contributions,
+                remedies,
+            }
+        })
+        .collect();
+    let scorecards = policy
+        .scorecards
+        .iter()
+        .enumerate()
+        .map(|(index, card)| {
+            let status = if !card.subjects.contains(history.facts.kind) {
+                SchemeStatus::NotApplicable
+            } else if !card_scored(policy, index, scratch, history) {
+                SchemeStatus::NoConsent
+            } else {
+                SchemeStatus::Scored
+            };
+            if status != SchemeStatus::Scored {
+                return ScorecardStanding {
+                    scorecard: card.id.clone(),
+                    status,
+                    score: 0,
+                    band: None,
+                    characteristics: Vec::new(),
+                    reasons: Vec::new(),
+                };
+            }
+            let offset = scratch.characteristic_offsets[index];
+            let mut characteristics = Vec::new();
+            let mut reasons = Vec::new();
+            for (i, characteristic) in card.characteristics.iter().enumerate() {
+                let accumulator = &scratch.characteristic_values[offset + i];
+                let value = measured(characteristic.measurement, accumulator, as_of.0);
+                let points = characteristic_points(characteristic, value);
+                let records: Vec<u32> = scratch
+                    .characteristic_records
+                    .iter()
+                    .filter(|r| usize::from(r.0) == index && usize::from(r.1) == i)
+                    .map(|r| origin(r.2))
+                    .collect();
+                referenced.extend(&records);
+                let lost = characteristic.points_max - points;
+                if lost > 0 {
+                    let oldest = scratch
+                        .characteristic_records
+                        .iter()
+                        .filter(|r| usize::from(r.0) == index && usize::from(r.1) == i)
+                        .map(|r| scratch.records[r.2 as usize].valid)
+                        .min();
+                    let improves_on = oldest
+                        .map(|valid| characteristic.window.after(Day(valid), &policy.calendar));
+                    reasons.push(Reason {
+                        code: characteristic.reason_code.clone(),
+                        text: characteristic.reason.clone(),
+                        points_lost: lost,
+                        records: records.clone(),
+                        improves_on,
+                    });
+                }
+                characteristics.push(CharacteristicValue {
+                    characteristic: characteristic.id.clone(),
+                    value,
+                    points,
+                    points_max: characteristic.points_max,
+                    records,
+                });
+            }
+            reasons.sort_by(|a, b| {
+                b.points_lost
+                    .cmp(&a.points_lost)
+                    .then_with(|| a.code.cmp(&b.code))
+            });
+            reasons.truncate(4);
+            let score = card_score(policy, index, as_of.0, scratch);
+            let band = card
+                .band_for(score)
+                .map(|b| card.bands[usize::from(b)].name.clone());
+            ScorecardStanding {
+                scorecard: card.id.clone(),
+                status,
+                score,
+                band,
+                characteristics,
+                reasons,
+            }
+        })
+        .collect();
+    let lists: Vec<ListEntry> = scratch
+        .entries
+        .iter()
+        .map(|entry| {
+            let list = &policy.lists[usize::from(entry.list)];
+            let ground = &list.grounds[usize::from(entry.ground)];
+            let record = &scratch.records[entry.record as usize];
+            let state = if entry.bar.is_some() {
+                EntryState::Barred
+            } else if entry.end.is_some() {
+                EntryState::Ended
+            } else {
+                EntryState::InForce
+            };
+            let mut remedies = Vec::new();
+            let index = origin(entry.record);
+            referenced.push(index);
+            if state == EntryState::InForce {
+                if list.exits.performance && record.fulfilled == i32::MAX {
+                    remedies.push(Remedy::Perform { record: index });
+                }
+                if let (Some(after), true) = (ground.repair_after, list.exits.repair) {
+                    remedies.push(Remedy::RepairFrom {
+                        day: after.after(Day(entry.since), &policy.calendar),
+                        record: index,
+                    });
+                }
+                remedies.push(Remedy::EndsOn {
+                    day: Day(entry.until),
+                });
+                remedies.push(Remedy::Dispute { record: index });
+            }
+            ListEntry {
+                list: list.id.clone(),
+                ground: ground.id.clone(),
+                record: index,
+                state,
+                since: Day(entry.since),
+                until: Day(entry.until),
+                ended_by: if state == EntryState::Ended {
+                    entry.end
+                } else {
+                    None
+                },
+                until_performed: ground.duration.is_none(),
+                extended_months: entry.extended_months,
+                basis: ground.basis.clone(),
+                bar: entry.bar.map(|b| list.bars[usize::from(b)].id.clone()),
+                remedies,
+            }
+        })
+        .collect();
+    let measures = policy
+        .measures
+        .iter()
+        .filter(|measure| evaluate::measure_in_force(policy, measure, as_of.0, scratch, history))
+        .map(|measure| {
+            let (because, entries, until) = match &measure.trigger {
+                Trigger::List(l) => {
+                    let entries: Vec<usize> = lists
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, e)| {
+                            e.state == EntryState::InForce && e.list == policy.lists[*l].id
+                        })
+                        .map(|(i, _)| i)
+                        .collect();
+                    let until = entries.iter().map(|&i| lists[i].until).max();
+                    (Because::ListEntry, entries, until)
+                }
+                Trigger::SchemeGrades { .. } | Trigger::ScorecardBands { .. } => {
+                    (Because::Grade, Vec::new(), None)
+                }
+                Trigger::SchemeScore { .. } | Trigger::ScorecardScore { .. } => {
+                    (Because::Score, Vec::new(), None)
+                }
+            };
+            MeasureInForce {
+                measure: measure.id.clone(),
+                effect: measure.effect,
+                because,
+                entries,
+                until,
+                basis: measure.basis.clone(),
+            }
+        })
+        .collect();
+    referenced.sort_unstable();
+    referenced.dedup();
+    let records = referenced
+        .iter()
+        .filter_map(|&i| record_info(policy, events, i, as_of, known_at, scratch, history))
+        .collect();
+    Standing {
+        as_of,
+        known_at,
+        schemes,
+        scorecards,
+        lists,
+        measures,
+        records,
+    }
+}
+
+fn record_info(
+    policy: &Policy,
+    events: &[Event],
+    origin: u32,
+    as_of: Day,
+    _known_at: Day,
+    scratch: &Scratch,
+    history: HistoryRef<'_>,
+) -> Option<RecordInfo> {
+    let event = events.get(origin as usize)?;
+    let state = scratch
+        .records
+        .iter()
+        .find(|r| history.events[r.event as usize].origin == origin)?;
+    let status = if state.retracted {
+        RecordStatus::Retracted
+    } else if as_of.0 >= state.expires {
+        RecordStatus::Expired
+    } else if state.repaired <= as_of.0 {
+        RecordStatus::Repaired
+    } else if state.suppressed <= as_of.0 {
+        RecordStatus::Suppressed
+    } else if state.dispute_open <= as_of.0 && state.dispute_closed > as_of.0 {
+        RecordStatus::Disputed
+    } else if state.fulfilled <= as_of.0 {
+        RecordStatus::Fulfilled
+    } else if state.corrected {
+        RecordStatus::Corrected
+    } else {
+        RecordStatus::InForce
+    };
+    debug_assert_eq!(event.action, Action::Record);
+    let _ = policy;
+    Some(RecordInfo {
+        index: origin,
+        source: event.source.clone(),
+        reference: event.reference.clone(),
+        category: event.category.clone(),
+        date: Day(state.valid),
+        status,
+        expires: Day(state.expires),
+    })
+}
+
+/// The next days when a record stops counting for the scheme, and what the scheme gives then.
+fn scheme_remedies(
+    policy: &Policy,
+    history: HistoryRef<'_>,
+    scheme: usize,
+    as_of: Day,
+    known_at: Day,
+    scratch: &Scratch,
+) -> Vec<Remedy> {
+    let grades = &policy.schemes[scheme].grades;
+    let current = scheme_grade(policy, scheme, scratch, history);
+    if current.is_none_or(|g| g == 0) && scratch.scheme_direct[scheme].is_none() {
+        return Vec::new();
+    }
+    let mut ends: Vec<(i32, u32)> = scratch
+        .contributions
+        .iter()
+        .filter(|c| usize::from(c.0) == scheme && c.4 < 0)
+        .map(|c| (c.5, c.2))
+        .chain(scratch.scheme_direct[scheme].map(|(_, record, until, _)| (until, record)))
+        .collect();
+    ends.sort_unstable();
+    ends.dedup_by_key(|e| e.0);
+    let mut later = Scratch::default();
+    let mut remedies = Vec::new();
+    for &(day, record) in ends.iter().take(EXPIRIES_EXAMINED_MAX) {
+        evaluate::run::<false>(policy, history, Day(day), known_at, &mut later);
+        let grade = scheme_grade(policy, scheme, &later, history);
+        let origin = history.events[scratch.records[record as usize].event as usize].origin;
+        if grade != current || remedies.is_empty() {
+            remedies.push(Remedy::RecordExpires {
+                record: origin,
+                day: Day(day),
+                points: later.scheme_points[scheme],
+                grade: grade.map(|g| grades[usize::from(g)].name.clone()),
+            });
+        }
+        if grade != current {
+            break;
+        }
+    }
+    let _ = as_of;
+    remedies
+}

@@ -1,0 +1,152 @@
+//! Helpers to write histories in tests.
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use credence_model::{Action, Attributes, Day, Event, SubjectFacts, SubjectKind, Value};
+use credence_policy::{Policy, PolicySource, compile};
+
+pub fn day(text: &str) -> Day {
+    Day::parse(text).unwrap()
+}
+
+/// Every shipped pack, compiled together.
+pub fn shipped() -> Policy {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml") && !p.ends_with("sources.toml"))
+        .collect();
+    paths.sort();
+    let sources: Vec<PolicySource> = paths
+        .iter()
+        .map(|p| PolicySource {
+            name: p.display().to_string(),
+            text: std::fs::read_to_string(p).unwrap(),
+        })
+        .collect();
+    compile(&sources).unwrap_or_else(|d| panic!("{d}"))
+}
+
+pub fn person(birth: &str) -> SubjectFacts {
+    SubjectFacts {
+        kind: SubjectKind::Person,
+        birth: Some(day(birth)),
+    }
+}
+
+pub fn organisation() -> SubjectFacts {
+    SubjectFacts {
+        kind: SubjectKind::Organisation,
+        birth: None,
+    }
+}
+
+/// A history under construction; every event is recorded on its valid day unless said.
+#[derive(Default)]
+pub struct Log {
+    pub events: Vec<Event>,
+}
+
+impl Log {
+    pub fn record(
+        &mut self,
+        source: &str,
+        reference: &str,
+        category: &str,
+        date: &str,
+        attributes: &[(&str, Value)],
+    ) -> &mut Self {
+        self.push(
+            source,
+            reference,
+            Action::Record,
+            category,
+            None,
+            date,
+            attributes,
+        )
+    }
+
+    pub fn act(
+        &mut self,
+        source: &str,
+        reference: &str,
+        action: Action,
+        target: &str,
+        date: &str,
+        attributes: &[(&str, Value)],
+    ) -> &mut Self {
+        let category = self
+            .events
+            .iter()
+            .find(|e| e.reference == target)
+            .map(|e| e.category.clone())
+            .unwrap_or_default();
+        self.push(
+            source,
+            reference,
+            action,
+            &category,
+            Some(target),
+            date,
+            attributes,
+        )
+    }
+
+    pub fn consent(
+        &mut self,
+        source: &str,
+        reference: &str,
+        scheme: &str,
+        date: &str,
+    ) -> &mut Self {
+        self.push(source, reference, Action::Consent, scheme, None, date, &[])
+    }
+
+    /// Sets the recorded day of the last event.
+    pub fn learned(&mut self, date: &str) -> &mut Self {
+        if let Some(last) = self.events.last_mut() {
+            last.recorded = day(date);
+        }
+        self
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        source: &str,
+        reference: &str,
+        action: Action,
+        category: &str,
+        target: Option<&str>,
+        date: &str,
+        attributes: &[(&str, Value)],
+    ) -> &mut Self {
+        let attributes: Attributes = attributes
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect();
+        self.events.push(Event {
+            seq: self.events.len() as u64 + 1,
+            source: source.into(),
+            reference: reference.into(),
+            action,
+            category: category.into(),
+            target: target.map(Into::into),
+            valid: day(date),
+            recorded: day(date),
+            attributes,
+        });
+        self
+    }
+}
+
+pub fn text(value: &str) -> Value {
+    Value::Text(value.into())
+}
+
+pub fn yuan(value: i64) -> Value {
+    Value::Int(value * 100)
+}

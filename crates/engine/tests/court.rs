@@ -1,0 +1,264 @@
+//! The court list of dishonest judgment debtors, worked through the engine.
+
+mod common;
+
+use common::*;
+use credence_engine::{EntryEnd, EntryState, Remedy, evaluate};
+use credence_model::{Action, Value};
+
+fn conduct(log: &mut Log, reference: &str, case: &str, ground: &str, date: &str) {
+    log.record(
+        "court",
+        reference,
+        "court.dishonest-conduct",
+        date,
+        &[
+            ("case", text(case)),
+            ("court", text("Siming District Court")),
+            ("ground", text(ground)),
+            ("amount", yuan(15_000)),
+        ],
+    );
+}
+
+#[test]
+fn ground_one_lists_until_performed_and_performance_ends_it() {
+    let policy = shipped();
+    let mut log = Log::default();
+    conduct(&mut log, "c1", "(2024)闽0203执1号", "refuses", "2024-03-01");
+    let standing = evaluate(
+        &policy,
+        person("1980-05-05"),
+        &log.events,
+        day("2025-01-01"),
+        day("2025-01-01"),
+    );
+    let entry = standing.entries_in_force().next().expect("listed");
+    assert_eq!(
+        (entry.list.as_str(), entry.ground.as_str()),
+        ("dishonest-debtors", "1")
+    );
+    assert!(entry.until_performed);
+    assert_eq!(entry.since, day("2024-03-01"));
+    assert_eq!(
+        entry.until,
+        day("2029-03-01"),
+        "bounded by the 5-year retention"
+    );
+    assert!(entry.remedies.contains(&Remedy::Perform { record: 0 }));
+    let flights = standing.measure("no-flights").expect("restricted");
+    assert_eq!(flights.until, Some(day("2029-03-01")));
+    assert!(standing.measure("no-g-trains").is_some());
+
+    log.act("court", "c1-done", Action::Fulfil, "c1", "2025-02-01", &[]);
+    let after = evaluate(
+        &policy,
+        person("1980-05-05"),
+        &log.events,
+        day("2025-03-01"),
+        day("2025-03-01"),
+    );
+    assert_eq!(after.entries_in_force().count(), 0);
+    assert_eq!(after.lists[0].state, EntryState::Ended);
+    assert_eq!(after.lists[0].ended_by, Some(EntryEnd::Performance));
+    assert_eq!(after.lists[0].until, day("2025-02-01"));
+    assert!(after.measure("no-flights").is_none());
+}
+
+#[test]
+fn grounds_two_to_six_last_two_years_and_extend_by_one_to_three() {
+    let policy = shipped();
+    let mut log = Log::default();
+    conduct(&mut log, "c1", "A-1", "obstructs", "2024-03-01");
+    let standing = evaluate(
+        &policy,
+        person("1980-05-05"),
+        &log.events,
+        day("2025-01-01"),
+        day("2025-01-01"),
+    );
+    assert_eq!(standing.lists[0].until, day("2026-03-01"));
+    assert!(!standing.lists[0].until_performed);
+    let over = evaluate(
+        &policy,
+        person("1980-05-05"),
+        &log.events,
+        day("2026-03-01"),
+        day("2026-03-01"),
+    );
+    assert_eq!(over.lists[0].ended_by, Some(EntryEnd::Expired));
+
+    log.act(
+        "court",
+        "c1-ext",
+        Action::Extend,
+        "c1",
+        "2025-06-01",
+        &[("months", Value::Int(48))],
+    );
+    let extended = evaluate(
+        &policy,
+        person("1980-05-05"),
+        &log.events,
+        day("2026-06-01"),
+        day("2026-06-01"),
+    );
+    assert_eq!(
+        extended.lists[0].extended_months, 36,
+        "extension is capped at 3 years"
+    );
+    assert_eq!(extended.lists[0].until, day("2029-03-01"));
+    assert_eq!(extended.lists[0].state, EntryState::InForce);
+}
+
+#[test]
+fn bars_to_listing_apply() {
+    let policy = shipped();
+    let mut minor = Log::default();
+    conduct(&mut minor, "c1", "A-1", "refuses", "2024-03-01");
+    let standing = evaluate(
+        &policy,
+        person("2010-01-01"),
+        &minor.events,
+        day("2025-01-01"),
+        day("2025-01-01"),
+    );
+    assert_eq!(standing.lists[0].state, EntryState::Barred);
+    assert_eq!(standing.lists[0].bar.as_deref(), Some("minor"));
+    assert!(standing.measure("no-flights").is_none());
+
+    let mut guaranteed = Log::default();
+    conduct(&mut guaranteed, "c1", "A-1", "refuses", "2024-03-01");
+    guaranteed.record(
+        "court",
+        "g1",
+        "court.guarantee",
+        "2024-03-05",
+        &[("case", text("A-1"))],
+    );
+    let standing = evaluate(
+        &policy,
+        person("1980-01-01"),
+        &guaranteed.events,
+        day("2025-01-01"),
+        day("2025-01-01"),
+    );
+    assert_eq!(standing.lists[0].bar.as_deref(), Some("guarantee"));
+
+    let mut other_case = Log::default();
+    conduct(&mut other_case, "c1", "A-1", "refuses", "2024-03-01");
+    other_case.record(
+        "court",
+        "g1",
+        "court.guarantee",
+        "2024-03-05",
+        &[("case", text("B-2"))],
+    );
+    other_case.record(
+        "court",
+        "s1",
+        "court.assets-seized",
+        "2024-03-05",
+        &[("case", text("A-1")), ("sufficient", Value::Bool(false))],
+    );
+    let standing = evaluate(
+        &policy,
+        person("1980-01-01"),
+        &other_case.events,
+        day("2025-01-01"),
+        day("2025-01-01"),
+    );
+    assert_eq!(
+        standing.lists[0].state,
+        EntryState::InForce,
+        "a guarantee in another case and insufficient assets do not bar"
+    );
+}
+
+#[test]
+fn retraction_is_bitemporal() {
+    let policy = shipped();
+    let mut log = Log::default();
+    conduct(&mut log, "c1", "A-1", "refuses", "2024-03-01");
+    log.act("court", "c1-x", Action::Retract, "c1", "2024-06-01", &[]);
+    let now = evaluate(
+        &policy,
+        person("1980-01-01"),
+        &log.events,
+        day("2024-05-01"),
+        day("2024-07-01"),
+    );
+    assert!(
+        now.lists.is_empty(),
+        "as known today, the record never counted"
+    );
+    let then = evaluate(
+        &policy,
+        person("1980-01-01"),
+        &log.events,
+        day("2024-05-01"),
+        day("2024-05-01"),
+    );
+    assert_eq!(
+        then.lists[0].state,
+        EntryState::InForce,
+        "as known on 1 May, the subject was listed"
+    );
+}
+
+#[test]
+fn an_unanswered_dispute_stops_the_record_counting() {
+    let policy = shipped();
+    let mut log = Log::default();
+    conduct(&mut log, "c1", "A-1", "refuses", "2024-03-01");
+    log.act("subject", "d1", Action::Dispute, "c1", "2024-04-01", &[]);
+    // The disputing party is not the source, so the target resolves only within the source;
+    // disputes are recorded by the registry on the source's record.
+    log.events.last_mut().unwrap().source = "court".into();
+    let within = evaluate(
+        &policy,
+        person("1980-01-01"),
+        &log.events,
+        day("2024-04-10"),
+        day("2024-04-10"),
+    );
+    assert_eq!(
+        within.lists[0].state,
+        EntryState::InForce,
+        "the source has 15 days to answer"
+    );
+    let lapsed = evaluate(
+        &policy,
+        person("1980-01-01"),
+        &log.events,
+        day("2024-04-20"),
+        day("2024-04-20"),
+    );
+    assert_eq!(lapsed.lists[0].ended_by, Some(EntryEnd::DisputeUnanswered));
+}
+
+#[test]
+fn organisations_are_listed_too_and_standings_are_deterministic() {
+    let policy = shipped();
+    let mut log = Log::default();
+    conduct(&mut log, "c1", "A-1", "evades", "2024-03-01");
+    let a = evaluate(
+        &policy,
+        organisation(),
+        &log.events,
+        day("2025-01-01"),
+        day("2025-01-01"),
+    );
+    let b = evaluate(
+        &policy,
+        organisation(),
+        &log.events,
+        day("2025-01-01"),
+        day("2025-01-01"),
+    );
+    assert_eq!(a.entries_in_force().count(), 1);
+    assert_eq!(
+        serde_json::to_vec(&a).unwrap(),
+        serde_json::to_vec(&b).unwrap()
+    );
+}
