@@ -1,1 +1,547 @@
-fn main() {}
+//! `credence`: the command line of a transparent, appealable credit registry.
+//!
+//! A thin layer: arguments are parsed here and every operation is a call into the library
+//! crates (`credence-registry`, `credence-policy`, `credence-engine`, `credence-gen`).
+
+mod bench;
+mod demo;
+mod shipped;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use credence_model::{Day, IdOptions, Identifier};
+use credence_policy::PolicySource;
+use credence_registry::registry::{Registry, RegistryError};
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// Exit codes: what went wrong, for scripts.
+mod exit {
+    /// The input was refused: a policy with errors, a batch with bad rows, an invalid identifier.
+    pub const INVALID_INPUT: u8 = 3;
+    /// The subject, measure or source asked about does not exist.
+    pub const NOT_FOUND: u8 = 4;
+    /// Any other failure (the store, the file system).
+    pub const FAILURE: u8 = 1;
+}
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "credence",
+    version,
+    about = "A social credit registry that publishes every rule, explains every number, and lets every subject see, dispute and repair",
+    long_about = "credence takes records about people and organisations from authorised sources (courts, tax, \
+regulators, lenders, utilities, civic bodies), turns them by published rules into points, grades, scores and \
+red/black lists, and answers relying parties whether a reward or restriction applies.\n\n\
+Start with `credence demo`. A registry of your own:\n\
+  credence gen --people 10000 --orgs 1000 --out city/\n\
+  credence init reg/ --policy policies/*.toml --sources policies/sources.toml\n\
+  credence --registry reg/ ingest city/court.jsonl --source court\n\
+  credence --registry reg/ report 11010519491231002X\n\
+  credence --registry reg/ check 11010519491231002X no-flights",
+    after_help = "Exit codes: 0 success, 1 failure, 2 bad arguments, 3 input refused (policy errors, rejected batch, invalid identifier), 4 not found."
+)]
+struct Cli {
+    /// The registry directory (created by `credence init`).
+    #[arg(
+        long,
+        global = true,
+        env = "CREDENCE_REGISTRY",
+        default_value = "registry"
+    )]
+    registry: PathBuf,
+    /// The registry's date, YYYY-MM-DD (default: today, UTC). Set it to replay history or in tests.
+    #[arg(long, global = true, env = "CREDENCE_TODAY")]
+    today: Option<Day>,
+    /// Log detail: error, warn, info, debug, trace.
+    #[arg(long, global = true, env = "CREDENCE_LOG", default_value = "warn")]
+    log: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Generate a small city, load every shipped policy pack, and show what credence does.
+    Demo {
+        /// Where to build the demo registry (default: a new temporary directory).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// People in the synthetic city.
+        #[arg(long, default_value_t = 5000)]
+        people: usize,
+        /// Organisations in the synthetic city.
+        #[arg(long, default_value_t = 500)]
+        orgs: usize,
+    },
+    /// Create a registry with its published policy and registered sources.
+    Init {
+        /// The directory to create.
+        dir: PathBuf,
+        /// Policy pack files (TOML). All are validated together.
+        #[arg(long = "policy", required = true, num_args = 1..)]
+        policies: Vec<PathBuf>,
+        /// The sources file: each source and the categories it may report.
+        #[arg(long)]
+        sources: PathBuf,
+    },
+    /// Submit a file of records (.jsonl or .csv) from one source, as one atomic batch.
+    ///
+    /// The batch is accepted whole or rejected whole; a rejection lists every bad row by line
+    /// and field. Resubmitting the same rows is harmless (intake is idempotent on `ref`).
+    Ingest {
+        file: PathBuf,
+        /// The registered source submitting the file.
+        #[arg(long)]
+        source: String,
+        /// Print the receipt as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The full disclosure a subject is owed: lists, measures, scores, their reasons and remedies.
+    Report {
+        /// The subject's identifier (resident id, USCC or scheme:value).
+        subject: String,
+        /// The day the standing is computed for (default: today).
+        #[arg(long)]
+        as_of: Option<Day>,
+        /// Use only what the registry knew on this day (default: today).
+        #[arg(long)]
+        known_at: Option<Day>,
+        /// Print the standing as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Whether a measure applies to a subject, with reasons, legal basis, end date and remedy.
+    Check {
+        subject: String,
+        /// The measure id (see `credence policy describe`).
+        measure: String,
+        #[arg(long)]
+        as_of: Option<Day>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Validate or describe policy packs.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+    /// Identifiers: which kind each value is, and whether its check digit is right.
+    Id {
+        #[command(subcommand)]
+        command: IdCommand,
+    },
+    /// Generate a synthetic population: one file per source plus a sources-ready manifest.
+    Gen {
+        #[arg(long, default_value_t = 1000)]
+        people: usize,
+        #[arg(long, default_value_t = 100)]
+        orgs: usize,
+        /// Years of history, ending on the registry's date.
+        #[arg(long, default_value_t = 3)]
+        years: u32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output directory.
+        #[arg(long, default_value = "city")]
+        out: PathBuf,
+        /// Write CSV instead of JSONL.
+        #[arg(long)]
+        csv: bool,
+    },
+    /// Re-evaluate every subject and rewrite the stored standings.
+    Recompute {
+        #[arg(long)]
+        as_of: Option<Day>,
+    },
+    /// Population-scale benchmark: generate subjects in memory and evaluate every shipped pack.
+    Bench {
+        #[arg(long, default_value_t = 1_000_000)]
+        subjects: usize,
+        /// Average events per subject.
+        #[arg(long, default_value_t = 10)]
+        events_per_subject: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum PolicyCommand {
+    /// Validate packs together; every error with file, line, column and how to fix it.
+    Check { files: Vec<PathBuf> },
+    /// Print the public catalogue of the packs (Markdown).
+    Describe { files: Vec<PathBuf> },
+}
+
+#[derive(Subcommand, Debug)]
+enum IdCommand {
+    /// Check identifiers; exits 3 when any is invalid.
+    Check {
+        values: Vec<String>,
+        /// Accept legacy pilot USCCs that fail the check (as a source may flag them).
+        #[arg(long)]
+        legacy: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&cli.log)
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(code_for(&error))
+        }
+    }
+}
+
+fn code_for(error: &anyhow::Error) -> u8 {
+    match error.downcast_ref::<RegistryError>() {
+        Some(
+            RegistryError::Intake(_)
+            | RegistryError::Policy(_)
+            | RegistryError::Sources(_)
+            | RegistryError::Identifier(..),
+        ) => exit::INVALID_INPUT,
+        Some(
+            RegistryError::UnknownSubject(_)
+            | RegistryError::UnknownMeasure(_)
+            | RegistryError::UnknownSource(_),
+        ) => exit::NOT_FOUND,
+        _ if error
+            .downcast_ref::<credence_policy::Diagnostics>()
+            .is_some() =>
+        {
+            exit::INVALID_INPUT
+        }
+        _ => exit::FAILURE,
+    }
+}
+
+/// Today's date in UTC, or the date given with `--today`.
+pub fn today(given: Option<Day>) -> Day {
+    given.unwrap_or_else(|| Day((now_ms() / 86_400_000) as i32))
+}
+
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let today = today(cli.today);
+    match cli.command {
+        Command::Demo { dir, people, orgs } => demo::run(dir, people, orgs, today),
+        Command::Init {
+            dir,
+            policies,
+            sources,
+        } => {
+            let policies = read_policies(&policies)?;
+            let sources_text = std::fs::read_to_string(&sources)
+                .with_context(|| format!("reading {}", sources.display()))?;
+            let registry = Registry::init(
+                &dir,
+                policies,
+                &sources.display().to_string(),
+                &sources_text,
+            )?;
+            println!(
+                "created registry {} with {} policy packs and {} sources",
+                dir.display(),
+                registry.policy().packs.len(),
+                registry.sources().len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ingest { file, source, json } => {
+            let mut registry = Registry::open(&cli.registry)?;
+            let receipt = ingest_file(&mut registry, &file, &source, today)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&receipt)?);
+            } else {
+                println!(
+                    "accepted batch {} from `{source}`: {} events appended, {} already present, {} standings updated",
+                    receipt.batch, receipt.appended, receipt.unchanged, receipt.subjects
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report {
+            subject,
+            as_of,
+            known_at,
+            json,
+        } => {
+            let registry = Registry::open(&cli.registry)?;
+            let report =
+                registry.report(&subject, as_of.unwrap_or(today), known_at.unwrap_or(today))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report.standing)?);
+            } else {
+                print!(
+                    "{}",
+                    credence_registry::render::report_text(
+                        registry.policy(),
+                        &report.subject,
+                        &report.events,
+                        &report.standing
+                    )
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check {
+            subject,
+            measure,
+            as_of,
+            json,
+        } => {
+            let registry = Registry::open(&cli.registry)?;
+            let answer = registry.check(&subject, &measure, as_of.unwrap_or(today))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&answer)?);
+            } else {
+                println!(
+                    "{}: {} — {}",
+                    answer.measure,
+                    if answer.applies {
+                        "APPLIES"
+                    } else {
+                        "does not apply"
+                    },
+                    answer.title
+                );
+                println!("subject: {}  as of {}", answer.subject, answer.as_of);
+                if let Some(via) = &answer.via_organisation {
+                    println!("via organisation: {via}");
+                }
+                for reason in &answer.reasons {
+                    println!("reason: {reason}");
+                }
+                println!("legal basis: {}", answer.basis);
+                if let Some(until) = answer.until {
+                    println!("until: {until}");
+                }
+                for remedy in &answer.remedies {
+                    println!("remedy: {remedy}");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Policy { command } => match command {
+            PolicyCommand::Check { files } => {
+                let sources = read_policies(&files)?;
+                let policy = credence_policy::compile(&sources)?;
+                println!(
+                    "{} packs valid: {} categories, {} schemes and ratings, {} scorecards, {} lists, {} measures",
+                    policy.packs.len(),
+                    policy.categories.len(),
+                    policy.schemes.len(),
+                    policy.scorecards.len(),
+                    policy.lists.len(),
+                    policy.measures.len()
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            PolicyCommand::Describe { files } => {
+                let sources = read_policies(&files)?;
+                let policy = credence_policy::compile(&sources)?;
+                print!("{}", credence_policy::describe::describe(&policy));
+                Ok(ExitCode::SUCCESS)
+            }
+        },
+        Command::Id {
+            command:
+                IdCommand::Check {
+                    values,
+                    legacy,
+                    json,
+                },
+        } => Ok(id_check(&values, legacy, json)),
+        Command::Gen {
+            people,
+            orgs,
+            years,
+            seed,
+            out,
+            csv,
+        } => {
+            let config = credence_gen::GenConfig {
+                people,
+                orgs,
+                years,
+                seed,
+                end: today,
+                ..credence_gen::GenConfig::default()
+            };
+            let bar = progress_bar(0, "generating");
+            let format = if csv {
+                credence_gen::Format::Csv
+            } else {
+                credence_gen::Format::Jsonl
+            };
+            let manifest = credence_gen::write_files(&config, &out, format, &mut |n| bar.inc(n))?;
+            bar.finish_and_clear();
+            println!(
+                "wrote {} events about {} people and {} organisations to {}",
+                manifest.events,
+                manifest.people,
+                manifest.organisations,
+                out.display()
+            );
+            for (source, categories) in &manifest.counts {
+                println!(
+                    "  {source}.{}: {} events",
+                    if csv { "csv" } else { "jsonl" },
+                    categories.values().sum::<u64>()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Recompute { as_of } => {
+            let mut registry = Registry::open(&cli.registry)?;
+            let total = registry.store_stats()?.subjects;
+            let bar = progress_bar(total, "recomputing");
+            let count = registry.recompute(as_of.unwrap_or(today), &mut |n| bar.inc(n as u64))?;
+            bar.finish_and_clear();
+            println!("recomputed {count} standings");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            subjects,
+            events_per_subject,
+            seed,
+        } => bench::run(subjects, events_per_subject, seed, today),
+    }
+}
+
+fn id_check(values: &[String], legacy: bool, json: bool) -> ExitCode {
+    let mut invalid = 0;
+    let mut rows = Vec::new();
+    for value in values {
+        match Identifier::parse(
+            value,
+            IdOptions {
+                allow_legacy_uscc: legacy,
+            },
+        ) {
+            Ok(id) => {
+                let legacy_note = matches!(&id, Identifier::Uscc(u) if u.is_legacy());
+                let detail = match id.birth_date() {
+                    Some(birth) => format!("born {birth}"),
+                    None => String::new(),
+                };
+                rows.push(serde_json::json!({"value": value, "valid": true, "kind": id.type_name(), "subject": id.kind().to_string(), "legacy": legacy_note, "detail": detail}));
+                if !json {
+                    println!(
+                        "{value}: valid {} ({}){}{}",
+                        id.type_name(),
+                        id.kind(),
+                        if legacy_note {
+                            ", legacy pilot code"
+                        } else {
+                            ""
+                        },
+                        if detail.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", {detail}")
+                        }
+                    );
+                }
+            }
+            Err(error) => {
+                invalid += 1;
+                rows.push(
+                    serde_json::json!({"value": value, "valid": false, "error": error.to_string()}),
+                );
+                if !json {
+                    println!("{value}: INVALID: {error}");
+                }
+            }
+        }
+    }
+    if json {
+        println!("{}", serde_json::Value::Array(rows));
+    }
+    if invalid > 0 {
+        ExitCode::from(exit::INVALID_INPUT)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn read_policies(paths: &[PathBuf]) -> Result<Vec<PolicySource>> {
+    let mut sources = Vec::new();
+    for path in paths {
+        if path.file_name().is_some_and(|n| n == "sources.toml") {
+            continue;
+        }
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        sources.push(PolicySource {
+            name: path.display().to_string(),
+            text,
+        });
+    }
+    anyhow::ensure!(!sources.is_empty(), "no policy files given");
+    Ok(sources)
+}
+
+/// Reads a file and ingests it with a progress bar.
+pub fn ingest_file(
+    registry: &mut Registry,
+    file: &Path,
+    source: &str,
+    today: Day,
+) -> Result<credence_store::BatchReceipt> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let rows = text.lines().count() as u64;
+    let bar = progress_bar(
+        rows,
+        &format!(
+            "ingesting {}",
+            file.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        ),
+    );
+    let receipt = registry.ingest(
+        &file.display().to_string(),
+        &text,
+        source,
+        today,
+        now_ms(),
+        &mut |n| bar.set_position(n as u64),
+    );
+    bar.finish_and_clear();
+    Ok(receipt?)
+}
+
+pub fn progress_bar(length: u64, message: &str) -> ProgressBar {
+    let bar = ProgressBar::new(length);
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>24} [{bar:40}] {pos}/{len} ({per_sec}, {eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(message.to_owned());
+    bar
+}

@@ -1,1 +1,443 @@
-pub struct SqliteStore;
+//! The embedded store: one SQLite file, `registry.db`, in the registry's directory.
+//!
+//! Why SQLite: a registry is run by one office on one machine, and must never lose an
+//! acknowledged batch nor show half of one. SQLite in WAL mode with `synchronous=FULL` gives
+//! exactly that (a committed transaction survives a killed process and a power loss; an
+//! uncommitted one is invisible after either) without a server to operate, and readers (a
+//! query, a report) do not block the daily intake.
+//!
+//! Layout: [`schema`] holds the migrations and connection settings, [`ingest`] the batch hot
+//! path, [`standings`] the recompute inside it, [`rows`] the decoding of stored rows, [`verify`] the chain check, [`hash`] and
+//! [`json`] the canonical encodings the hashes are computed over. Every write of the [`Store`]
+//! trait is one transaction; every multi-statement read runs in one read transaction, so it
+//! sees one consistent state even while another process ingests.
+
+mod hash;
+mod ingest;
+mod json;
+mod rows;
+mod schema;
+mod standings;
+mod verify;
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use credence_model::Event;
+use rusqlite::{
+    Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
+};
+
+use hash::GENESIS;
+pub use hash::{Hash, content_hash, hex};
+use rows::{EVENT_COLUMNS, SUBJECT_COLUMNS};
+
+use crate::{
+    Batch, BatchReceipt, ChainReport, KnownReference, PolicyRecord, Progress, Recompute,
+    SourceRecord, Store, StoreError, StoreStats, StoredSubject,
+};
+
+/// The database file inside a registry directory.
+pub const DATABASE_FILE: &str = "registry.db";
+
+/// References looked up per query by [`Store::known_references`].
+const REFERENCES_PER_QUERY: usize = 500;
+
+/// The embedded SQLite backend of [`Store`].
+#[derive(Debug)]
+pub struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl SqliteStore {
+    /// Creates a registry in `dir` (made if needed): the database, its schema, the pseudonym
+    /// key and the empty chain. Refuses a directory that already holds a registry.
+    pub fn create(dir: &Path) -> Result<SqliteStore, StoreError> {
+        fs::create_dir_all(dir).map_err(|source| io_error(dir, source))?;
+        let path = dir.join(DATABASE_FILE);
+        // `create_new` makes the existence check and the creation one step.
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(StoreError::AlreadyExists {
+                    path: path.display().to_string(),
+                });
+            }
+            Err(source) => return Err(io_error(&path, source)),
+        }
+        let created = Self::initialise(&path);
+        if created.is_err() {
+            // Best effort: leave no half-made registry behind to block a second attempt.
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        }
+        created
+    }
+
+    fn initialise(path: &Path) -> Result<SqliteStore, StoreError> {
+        let key = random_key()?;
+        let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+        schema::configure(&conn)?;
+        schema::migrate(&mut conn)?;
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('pseudonym_key', ?1), ('head', ?2)",
+            params![&key[..], &GENESIS[..]],
+        )?;
+        Ok(SqliteStore {
+            conn,
+            path: path.to_owned(),
+        })
+    }
+
+    /// Opens the registry in `dir`, migrating an older schema.
+    pub fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
+        let path = dir.join(DATABASE_FILE);
+        let not_a_registry = || StoreError::NotARegistry {
+            path: path.display().to_string(),
+        };
+        if !path.is_file() {
+            return Err(not_a_registry());
+        }
+        let mut conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+        match schema::has_meta(&conn) {
+            Ok(true) => {}
+            Ok(false) => return Err(not_a_registry()),
+            Err(e) if e.sqlite_error_code() == Some(ErrorCode::NotADatabase) => {
+                return Err(not_a_registry());
+            }
+            Err(e) => return Err(e.into()),
+        }
+        schema::configure(&conn)?;
+        schema::migrate(&mut conn)?;
+        Ok(SqliteStore { conn, path })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A read transaction: the reads inside it see one state, whatever commits meanwhile.
+    fn read(&self) -> Result<Transaction<'_>, StoreError> {
+        Ok(self.conn.unchecked_transaction()?)
+    }
+}
+
+fn io_error(path: &Path, source: std::io::Error) -> StoreError {
+    StoreError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// 32 bytes from the operating system's random source (there is no other secret to derive the
+/// pseudonym key from).
+fn random_key() -> Result<[u8; 32], StoreError> {
+    const SOURCE: &str = "/dev/urandom";
+    let mut key = [0u8; 32];
+    fs::File::open(SOURCE)
+        .and_then(|mut file| file.read_exact(&mut key))
+        .map_err(|source| io_error(Path::new(SOURCE), source))?;
+    Ok(key)
+}
+
+/// The chain head recorded in `meta`.
+fn read_head(conn: &Connection) -> Result<Hash, StoreError> {
+    let bytes: Vec<u8> =
+        conn.query_row("SELECT value FROM meta WHERE key = 'head'", [], |row| {
+            row.get(0)
+        })?;
+    Hash::try_from(bytes.as_slice())
+        .map_err(|_| StoreError::Corrupt(format!("chain head is {} bytes", bytes.len())))
+}
+
+fn write_head(conn: &Connection, head: &Hash) -> Result<(), StoreError> {
+    conn.execute("UPDATE meta SET value = ?1 WHERE key = 'head'", [&head[..]])?;
+    Ok(())
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
+        })
+}
+
+impl Store for SqliteStore {
+    fn publish(
+        &mut self,
+        policies: &[PolicyRecord],
+        sources: &[SourceRecord],
+    ) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let version: i64 = tx.query_row(
+            "SELECT coalesce(max(version), 0) + 1 FROM policy",
+            [],
+            |row| row.get(0),
+        )?;
+        tx.execute("UPDATE policy SET in_force = 0 WHERE in_force = 1", [])?;
+        let published_at = now_ms();
+        for policy in policies {
+            tx.execute(
+                "INSERT INTO policy (version, name, text, published_at_ms, in_force) VALUES (?1, ?2, ?3, ?4, 1)",
+                params![version, policy.name, policy.text, published_at],
+            )?;
+        }
+        tx.execute("DELETE FROM source", [])?;
+        let mut categories = Vec::new();
+        for source in sources {
+            categories.clear();
+            json::write_string_array(&mut categories, &source.categories);
+            tx.execute(
+                "INSERT INTO source (id, title, categories) VALUES (?1, ?2, ?3)",
+                params![
+                    source.id,
+                    source.title,
+                    String::from_utf8_lossy(&categories)
+                ],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn policies(&self) -> Result<Vec<PolicyRecord>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare_cached("SELECT name, text FROM policy WHERE in_force = 1 ORDER BY name")?;
+        let rows = statement.query_map([], |row| {
+            Ok(PolicyRecord {
+                name: row.get(0)?,
+                text: row.get(1)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn sources(&self) -> Result<Vec<SourceRecord>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare_cached("SELECT id, title, categories FROM source ORDER BY id")?;
+        let mut rows = statement.query([])?;
+        let mut sources = Vec::new();
+        while let Some(row) = rows.next()? {
+            let id: String = row.get(0)?;
+            let categories = serde_json::from_str(rows::text(row, 2).map_err(StoreError::Corrupt)?)
+                .map_err(|e| {
+                    StoreError::Corrupt(format!(
+                        "source `{id}`: categories are not a JSON list: {e}"
+                    ))
+                })?;
+            sources.push(SourceRecord {
+                id,
+                title: row.get(1)?,
+                categories,
+            });
+        }
+        Ok(sources)
+    }
+
+    fn pseudonym_key(&self) -> Result<Vec<u8>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'pseudonym_key'",
+                [],
+                |row| row.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::Corrupt("the pseudonym key is missing".into()))
+    }
+
+    fn known_references(
+        &self,
+        source: &str,
+        references: &[&str],
+    ) -> Result<Vec<Option<KnownReference>>, StoreError> {
+        let tx = self.read()?;
+        let mut found: HashMap<String, KnownReference> = HashMap::new();
+        for chunk in references.chunks(REFERENCES_PER_QUERY) {
+            known_chunk(&tx, source, chunk, &mut found)?;
+        }
+        Ok(references
+            .iter()
+            .map(|reference| found.get(*reference).cloned())
+            .collect())
+    }
+
+    fn ingest(
+        &mut self,
+        batch: &Batch,
+        recompute: &mut Recompute<'_>,
+        progress: &mut Progress<'_>,
+    ) -> Result<BatchReceipt, StoreError> {
+        if batch.events.len() > crate::BATCH_EVENTS_MAX {
+            return Err(StoreError::BatchTooLarge {
+                len: batch.events.len(),
+                max: crate::BATCH_EVENTS_MAX,
+            });
+        }
+        // IMMEDIATE: take the write lock now, not at the first write after some reads.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let t = std::time::Instant::now();
+        let appended = ingest::append_batch(&tx, batch, progress)?;
+        eprintln!("TIMING append {:?}", t.elapsed());
+        let subjects = standings::recompute_standings(&tx, batch, &appended, recompute)?;
+        eprintln!("TIMING standings {:?}", t.elapsed());
+        tx.commit()?;
+        eprintln!("TIMING commit {:?}", t.elapsed());
+        Ok(BatchReceipt {
+            batch: appended.batch,
+            appended: appended.appended,
+            unchanged: appended.unchanged,
+            subjects,
+            head: hex(&appended.head),
+        })
+    }
+
+    fn subject(&self, pseudonym: &str) -> Result<Option<StoredSubject>, StoreError> {
+        let mut statement = self.conn.prepare_cached(&format!(
+            "SELECT {SUBJECT_COLUMNS} FROM subject s WHERE s.pseudonym = ?1"
+        ))?;
+        let mut rows = statement.query([pseudonym])?;
+        rows.next()?.map(|row| rows::subject_at(row, 0)).transpose()
+    }
+
+    fn linked_to(&self, pseudonym: &str) -> Result<Vec<StoredSubject>, StoreError> {
+        let mut statement = self.conn.prepare_cached(&format!(
+            "SELECT {SUBJECT_COLUMNS} FROM subject s
+             WHERE s.id IN (SELECT subject FROM link WHERE pseudonym = ?1)
+             ORDER BY s.id"
+        ))?;
+        let mut rows = statement.query([pseudonym])?;
+        let mut subjects = Vec::new();
+        while let Some(row) = rows.next()? {
+            subjects.push(rows::subject_at(row, 0)?);
+        }
+        Ok(subjects)
+    }
+
+    fn events(&self, subject: i64) -> Result<Vec<Event>, StoreError> {
+        let mut statement = self.conn.prepare_cached(&format!(
+            "SELECT {EVENT_COLUMNS} FROM event e WHERE e.subject = ?1 ORDER BY e.seq"
+        ))?;
+        let mut rows = statement.query([subject])?;
+        let mut events = Vec::new();
+        while let Some(row) = rows.next()? {
+            events.push(rows::event_at(row, 0)?);
+        }
+        Ok(events)
+    }
+
+    fn scan(&self, visit: &mut dyn FnMut(&StoredSubject, &[Event])) -> Result<(), StoreError> {
+        let tx = self.read()?;
+        let mut statement = tx.prepare(&format!(
+            "SELECT {SUBJECT_COLUMNS}, {EVENT_COLUMNS}
+             FROM subject s CROSS JOIN event e ON e.subject = s.id
+             ORDER BY s.id, e.seq"
+        ))?;
+        let mut subjects = rows::SubjectStream::new(statement.query([])?);
+        let mut events = Vec::new();
+        while let Some(subject) = subjects.next_into(&mut events)? {
+            visit(&subject, &events);
+        }
+        Ok(())
+    }
+
+    fn standing(&self, subject: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT body FROM standing WHERE subject = ?1",
+                [subject],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
+    fn put_standings(&mut self, standings: &[(i64, Vec<u8>)]) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let mut upsert = tx.prepare_cached(
+                "INSERT INTO standing (subject, body) VALUES (?1, ?2)
+                 ON CONFLICT (subject) DO UPDATE SET body = excluded.body",
+            )?;
+            for (subject, body) in standings {
+                upsert.execute(params![subject, body])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn verify_chain(&self) -> Result<ChainReport, StoreError> {
+        let tx = self.read()?;
+        verify::verify(&tx)
+    }
+
+    fn stats(&self) -> Result<StoreStats, StoreError> {
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        Ok(self.conn.query_row(
+            "SELECT (SELECT count(*) FROM subject), (SELECT count(*) FROM event),
+                    (SELECT count(*) FROM batch), (SELECT count(*) FROM standing)",
+            [],
+            |row| {
+                Ok(StoreStats {
+                    subjects: count(row.get(0)?),
+                    events: count(row.get(1)?),
+                    batches: count(row.get(2)?),
+                    standings: count(row.get(3)?),
+                })
+            },
+        )?)
+    }
+}
+
+/// Looks up one chunk of references with a single `IN (...)` query, adding what it finds.
+fn known_chunk(
+    conn: &Connection,
+    source: &str,
+    references: &[&str],
+    found: &mut HashMap<String, KnownReference>,
+) -> Result<(), StoreError> {
+    let placeholders = vec!["?"; references.len()].join(", ");
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT e.seq, e.reference, s.pseudonym, e.action, e.category, e.content
+         FROM event e JOIN subject s ON s.id = e.subject
+         WHERE e.source = ? AND e.reference IN ({placeholders})"
+    ))?;
+    let params = std::iter::once(source).chain(references.iter().copied());
+    let mut rows = statement.query(rusqlite::params_from_iter(params))?;
+    while let Some(row) = rows.next()? {
+        let seq: i64 = row.get(0)?;
+        let action = rows::text(row, 3)
+            .and_then(|text| text.parse().map_err(|e| format!("{e}")))
+            .map_err(|why| StoreError::Corrupt(format!("event {seq}: {why}")))?;
+        let content: Vec<u8> = row.get(5)?;
+        found.insert(
+            row.get(1)?,
+            KnownReference {
+                subject: row.get(2)?,
+                action,
+                category: row.get(4)?,
+                content: hex(&content),
+            },
+        );
+    }
+    Ok(())
+}

@@ -85,7 +85,13 @@ pub fn content_hash(pseudonym: &str, event: &Event) -> Hash {
 }
 
 /// The chain link of the event at `seq`, given the link (or genesis) before it.
-pub(crate) fn chain_link(previous: &Hash, seq: u64, content: &Hash, recorded: i32, batch: i64) -> Hash {
+pub(crate) fn chain_link(
+    previous: &Hash,
+    seq: u64,
+    content: &Hash,
+    recorded: i32,
+    batch: i64,
+) -> Hash {
     let mut hasher = Sha256::new();
     hasher.update(previous);
     hasher.update(seq.to_be_bytes());
@@ -145,11 +151,19 @@ mod tests {
         assert_ne!(base, content_hash("p", &changed));
         let mut targeted = event();
         targeted.target = Some(String::new());
-        assert_ne!(base, content_hash("p", &targeted), "an empty target is not no target");
+        assert_ne!(
+            base,
+            content_hash("p", &targeted),
+            "an empty target is not no target"
+        );
         let mut shifted = event();
         shifted.source = "cour".into();
         shifted.reference = "tr-1".into();
-        assert_ne!(base, content_hash("p", &shifted), "fields are length-delimited");
+        assert_ne!(
+            base,
+            content_hash("p", &shifted),
+            "fields are length-delimited"
+        );
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Appending a batch: events, subjects, links, chain links and the standings they change, all
-//! inside the caller's one transaction.
+//! Appending the events of a batch: events, subjects, links and chain links, inside the
+//! caller's one transaction (the standings they change are [`super::standings`]' part).
 //!
 //! This is the hot path of the registry (a daily file may carry millions of rows), so the
 //! statements are prepared once per batch and kept, subject ids are remembered for the batch
@@ -8,13 +8,13 @@
 //! costs one index probe instead of a lookup and then an insert.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use rusqlite::{CachedStatement, Connection, OptionalExtension, params};
 
 use super::hash::{Content, Hash, chain_link, hex};
 use super::json;
-use super::rows::{EVENT_COLUMNS, SUBJECT_COLUMNS, for_each_subject};
-use crate::{Batch, NewEvent, Recompute, StoreError, SubjectRef};
+use crate::{Batch, NewEvent, StoreError, SubjectRef};
 
 /// Progress is reported after every this many events of a batch (and at its end).
 pub(crate) const PROGRESS_EVERY: usize = 10_000;
@@ -26,18 +26,24 @@ pub(crate) struct Appended {
     pub appended: usize,
     pub unchanged: usize,
     pub head: Hash,
-    /// Subjects with at least one appended event, sorted, without duplicates.
-    pub touched: Vec<i64>,
+    /// The seq of the batch's first appended event (every earlier event is older history).
+    pub first_seq: u64,
+    /// Subjects with an id from this one on were created by the batch.
+    pub first_new_subject: i64,
+    /// Every appended event as (subject id, seq, index in the batch), in seq order until
+    /// [`append_batch`] sorts it by subject.
+    pub rows: Vec<(i64, u64, usize)>,
 }
 
 /// Appends the events of one batch; see the module documentation.
 struct Appender<'c, 'b> {
+    conn: &'c Connection,
     insert_event: CachedStatement<'c>,
     insert_subject: CachedStatement<'c>,
     select_subject: CachedStatement<'c>,
     insert_link: CachedStatement<'c>,
     stored_content: CachedStatement<'c>,
-    subjects: HashMap<&'b str, i64>,
+    subjects: HashMap<&'b str, i64, BuildHasherDefault<PseudonymHasher>>,
     attributes: Vec<u8>,
     state: Appended,
     next_seq: u64,
@@ -51,15 +57,14 @@ pub(crate) fn append_batch(
 ) -> Result<Appended, StoreError> {
     let mut appender = Appender::begin(conn, batch)?;
     for (index, event) in batch.events.iter().enumerate() {
-        appender.append(event)?;
+        appender.append(index, event)?;
         if (index + 1) % PROGRESS_EVERY == 0 {
             progress(index + 1);
         }
     }
     progress(batch.events.len());
     let mut state = appender.state;
-    state.touched.sort_unstable();
-    state.touched.dedup();
+    state.rows.sort_unstable();
     finish_batch(conn, &state)?;
     Ok(state)
 }
@@ -67,7 +72,16 @@ pub(crate) fn append_batch(
 impl<'c, 'b> Appender<'c, 'b> {
     fn begin(conn: &'c Connection, batch: &'b Batch) -> Result<Self, StoreError> {
         let head = super::read_head(conn)?;
-        let last: i64 = conn.query_row("SELECT coalesce(max(seq), 0) FROM event", [], |row| row.get(0))?;
+        let last: i64 = conn.query_row("SELECT coalesce(max(seq), 0) FROM event", [], |row| {
+            row.get(0)
+        })?;
+        let first_seq = u64::try_from(last)
+            .map_err(|_| StoreError::Corrupt(format!("negative seq {last}")))?
+            + 1;
+        let first_new_subject: i64 =
+            conn.query_row("SELECT coalesce(max(id), 0) + 1 FROM subject", [], |row| {
+                row.get(0)
+            })?;
         conn.execute(
             "INSERT INTO batch (source, origin, recorded_at_ms, events, unchanged, head)
              VALUES (?1, ?2, ?3, 0, 0, ?4)",
@@ -75,6 +89,7 @@ impl<'c, 'b> Appender<'c, 'b> {
         )?;
         let batch_id = conn.last_insert_rowid();
         Ok(Appender {
+            conn,
             insert_event: conn.prepare_cached(
                 "INSERT INTO event (seq, subject, source, reference, action, category, target, valid,
                                     recorded, attributes, content, batch, hash)
@@ -83,26 +98,28 @@ impl<'c, 'b> Appender<'c, 'b> {
             )?,
             insert_subject: conn.prepare_cached(
                 "INSERT INTO subject (pseudonym, kind, birth, masked) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (pseudonym) DO NOTHING RETURNING id",
+                 ON CONFLICT (pseudonym) DO NOTHING",
             )?,
             select_subject: conn.prepare_cached("SELECT id FROM subject WHERE pseudonym = ?1")?,
             insert_link: conn.prepare_cached("INSERT INTO link (pseudonym, subject, seq) VALUES (?1, ?2, ?3)")?,
             stored_content: conn
                 .prepare_cached("SELECT content FROM event WHERE source = ?1 AND reference = ?2")?,
-            subjects: HashMap::new(),
+            subjects: HashMap::default(),
             attributes: Vec::with_capacity(256),
             state: Appended {
                 batch: batch_id,
                 appended: 0,
                 unchanged: 0,
                 head,
-                touched: Vec::new(),
+                first_seq,
+                first_new_subject,
+                rows: Vec::with_capacity(batch.events.len()),
             },
-            next_seq: u64::try_from(last).map_err(|_| StoreError::Corrupt(format!("negative seq {last}")))? + 1,
+            next_seq: first_seq,
         })
     }
 
-    fn append(&mut self, new: &'b NewEvent) -> Result<(), StoreError> {
+    fn append(&mut self, index: usize, new: &'b NewEvent) -> Result<(), StoreError> {
         let subject = self.subject_id(&new.subject)?;
         let event = &new.event;
         self.attributes.clear();
@@ -119,7 +136,13 @@ impl<'c, 'b> Appender<'c, 'b> {
         }
         .hash();
         let seq = self.next_seq;
-        let link = chain_link(&self.state.head, seq, &content, event.recorded.0, self.state.batch);
+        let link = chain_link(
+            &self.state.head,
+            seq,
+            &content,
+            event.recorded.0,
+            self.state.batch,
+        );
         let inserted = self.insert_event.execute(params![
             seq as i64,
             subject,
@@ -140,11 +163,12 @@ impl<'c, 'b> Appender<'c, 'b> {
             return self.resubmitted(new, &content);
         }
         for linked in &new.links {
-            self.insert_link.execute(params![linked, subject, seq as i64])?;
+            self.insert_link
+                .execute(params![linked, subject, seq as i64])?;
         }
         self.state.head = link;
         self.state.appended += 1;
-        self.state.touched.push(subject);
+        self.state.rows.push((subject, seq, index));
         self.next_seq += 1;
         Ok(())
     }
@@ -184,16 +208,17 @@ impl<'c, 'b> Appender<'c, 'b> {
             return Ok(id);
         }
         let birth = subject.birth.map(|day| day.0);
-        let created: Option<i64> = self
-            .insert_subject
-            .query_row(
-                params![subject.pseudonym, subject.kind.as_str(), birth, subject.masked],
-                |row| row.get(0),
-            )
-            .optional()?;
-        let id = match created {
-            Some(id) => id,
-            None => self.select_subject.query_row([&subject.pseudonym], |row| row.get(0))?,
+        let created = self.insert_subject.execute(params![
+            subject.pseudonym,
+            subject.kind.as_str(),
+            birth,
+            subject.masked
+        ])?;
+        let id = if created == 1 {
+            self.conn.last_insert_rowid()
+        } else {
+            self.select_subject
+                .query_row([&subject.pseudonym], |row| row.get(0))?
         };
         self.subjects.insert(&subject.pseudonym, id);
         Ok(id)
@@ -204,41 +229,33 @@ impl<'c, 'b> Appender<'c, 'b> {
 fn finish_batch(conn: &Connection, state: &Appended) -> Result<(), StoreError> {
     conn.execute(
         "UPDATE batch SET events = ?1, unchanged = ?2, head = ?3 WHERE id = ?4",
-        params![state.appended as i64, state.unchanged as i64, &state.head[..], state.batch],
+        params![
+            state.appended as i64,
+            state.unchanged as i64,
+            &state.head[..],
+            state.batch
+        ],
     )?;
     super::write_head(conn, &state.head)
 }
 
-/// Recomputes and stores the standing of every subject in `touched` (sorted) from all its
-/// events, earliest batches included. One query streams every touched subject's history (the
-/// ids go through a temporary table), rather than one query per subject. Returns the number
-/// of standings written.
-pub(crate) fn recompute_standings(
-    conn: &Connection,
-    touched: &[i64],
-    recompute: &mut Recompute<'_>,
-) -> Result<usize, StoreError> {
-    conn.execute("DELETE FROM temp.touched", [])?;
-    {
-        let mut insert = conn.prepare_cached("INSERT INTO temp.touched (id) VALUES (?1)")?;
-        for id in touched {
-            insert.execute([id])?;
+/// A fast hasher for the batch's pseudonym-to-id map (the default SipHash showed as 5% of
+/// ingest). Its weak resistance to crafted collisions does not matter here: pseudonyms are
+/// outputs of a keyed hash, which a submitter cannot steer.
+#[derive(Debug, Default)]
+struct PseudonymHasher(u64);
+
+impl Hasher for PseudonymHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
         }
     }
-    let mut select = conn.prepare_cached(&format!(
-        "SELECT {SUBJECT_COLUMNS}, {EVENT_COLUMNS}
-         FROM temp.touched t CROSS JOIN subject s ON s.id = t.id CROSS JOIN event e ON e.subject = t.id
-         ORDER BY t.id, e.seq"
-    ))?;
-    let mut upsert = conn.prepare_cached(
-        "INSERT INTO standing (subject, body) VALUES (?1, ?2)
-         ON CONFLICT (subject) DO UPDATE SET body = excluded.body",
-    )?;
-    let written = for_each_subject(&mut select, [], &mut |subject, events| {
-        let body = recompute(subject, events);
-        upsert.execute(params![subject.id, body])?;
-        Ok(())
-    })?;
-    conn.execute("DELETE FROM temp.touched", [])?;
-    Ok(written)
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }

@@ -7,7 +7,10 @@
 //! byte-for-byte what `serde_json::to_string` produces for the same map (keys in `BTreeMap`
 //! order, no whitespace, serde_json's escapes); a test pins that.
 
+use std::fmt;
+
 use credence_model::{Attributes, Value};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 
 /// Appends the canonical JSON of `attributes` to `out`.
 pub(crate) fn write_attributes(out: &mut Vec<u8>, attributes: &Attributes) {
@@ -96,6 +99,80 @@ fn write_string(out: &mut Vec<u8>, text: &str) {
     out.push(b'"');
 }
 
+/// Reads attributes as stored. A dedicated visitor rather than `Value`'s derived untagged
+/// `Deserialize`: that one buffers every value and builds an error for each variant it tries
+/// before the right one, which made reading histories several times slower.
+pub(crate) fn read_attributes(text: &str) -> Result<Attributes, serde_json::Error> {
+    serde_json::from_str::<StoredAttributes>(text).map(|attributes| attributes.0)
+}
+
+struct StoredAttributes(Attributes);
+
+impl<'de> Deserialize<'de> for StoredAttributes {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(AttributesVisitor)
+    }
+}
+
+struct AttributesVisitor;
+
+impl<'de> Visitor<'de> for AttributesVisitor {
+    type Value = StoredAttributes;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a map of attribute names to values")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut attributes = Attributes::new();
+        while let Some(name) = map.next_key::<String>()? {
+            let StoredValue(value) = map.next_value()?;
+            attributes.insert(name, value);
+        }
+        Ok(StoredAttributes(attributes))
+    }
+}
+
+struct StoredValue(Value);
+
+impl<'de> Deserialize<'de> for StoredValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ValueVisitor)
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = StoredValue;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a boolean, a whole number or a string")
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
+        Ok(StoredValue(Value::Bool(value)))
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
+        Ok(StoredValue(Value::Int(value)))
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
+        i64::try_from(value)
+            .map(|value| StoredValue(Value::Int(value)))
+            .map_err(|_| E::custom(format!("{value} does not fit a whole-number attribute")))
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
+        Ok(StoredValue(Value::Text(value.to_owned())))
+    }
+
+    fn visit_string<E: de::Error>(self, value: String) -> Result<Self::Value, E> {
+        Ok(StoredValue(Value::Text(value)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,12 +191,28 @@ mod tests {
         attributes.insert("zero".into(), Value::Int(0));
         attributes.insert("upheld".into(), Value::Bool(true));
         attributes.insert("no".into(), Value::Bool(false));
-        attributes.insert("case".into(), Value::Text("(2024) 京01 \"民\" \\ 初\n\t\r\x08\x0c\x01\x1f\x7f é".into()));
+        attributes.insert(
+            "case".into(),
+            Value::Text("(2024) 京01 \"民\" \\ 初\n\t\r\x08\x0c\x01\x1f\x7f é".into()),
+        );
         attributes.insert("quote\"key".into(), Value::Text(String::new()));
         let ours = canonical(&attributes);
         assert_eq!(ours, serde_json::to_string(&attributes).unwrap());
-        let back: Attributes = serde_json::from_str(&ours).unwrap();
-        assert_eq!(back, attributes);
+        assert_eq!(read_attributes(&ours).unwrap(), attributes);
+    }
+
+    #[test]
+    fn refuses_what_is_not_an_attribute_map() {
+        for bad in [
+            "[]",
+            "{\"a\":1.5}",
+            "{\"a\":null}",
+            "{\"a\":[1]}",
+            "{\"a\":18446744073709551615}",
+            "{",
+        ] {
+            assert!(read_attributes(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

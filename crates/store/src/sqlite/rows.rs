@@ -4,9 +4,10 @@
 //! seq) means the database was damaged or written by something else: it is reported as
 //! [`StoreError::Corrupt`] naming the event's seq or the subject's id, never skipped.
 
-use credence_model::{Action, Attributes, Day, Event, SubjectKind};
-use rusqlite::{Params, Row, Statement};
+use credence_model::{Action, Day, Event, SubjectKind};
+use rusqlite::{Row, Rows};
 
+use super::json;
 use crate::{StoreError, StoredSubject};
 
 /// The subject columns, in the order [`subject_at`] reads them.
@@ -14,14 +15,14 @@ pub(crate) const SUBJECT_COLUMNS: &str = "s.id, s.pseudonym, s.kind, s.birth, s.
 /// How many columns [`SUBJECT_COLUMNS`] has.
 pub(crate) const SUBJECT_WIDTH: usize = 5;
 /// The event columns, in the order [`event_at`] reads them.
-pub(crate) const EVENT_COLUMNS: &str =
-    "e.seq, e.source, e.reference, e.action, e.category, e.target, e.valid, e.recorded, e.attributes";
+pub(crate) const EVENT_COLUMNS: &str = "e.seq, e.source, e.reference, e.action, e.category, e.target, e.valid, e.recorded, e.attributes";
 
 /// Reads the subject whose columns start at `at`.
 pub(crate) fn subject_at(row: &Row<'_>, at: usize) -> Result<StoredSubject, StoreError> {
     let id: i64 = row.get(at)?;
     let kind = text(row, at + 2).map_err(|e| corrupt_subject(id, &e))?;
-    let kind = kind_from(kind).ok_or_else(|| corrupt_subject(id, &format!("unknown kind `{kind}`")))?;
+    let kind =
+        kind_from(kind).ok_or_else(|| corrupt_subject(id, &format!("unknown kind `{kind}`")))?;
     Ok(StoredSubject {
         id,
         pseudonym: row.get(at + 1)?,
@@ -50,7 +51,7 @@ pub(crate) fn event_at(row: &Row<'_>, at: usize) -> Result<Event, StoreError> {
 fn decode_event(row: &Row<'_>, at: usize, seq: i64) -> Result<Event, String> {
     let seq = u64::try_from(seq).map_err(|_| "negative seq".to_owned())?;
     let action: Action = text(row, at + 3)?.parse().map_err(|e| format!("{e}"))?;
-    let attributes: Attributes = serde_json::from_str(text(row, at + 8)?)
+    let attributes = json::read_attributes(text(row, at + 8)?)
         .map_err(|e| format!("attributes are not a JSON map of values: {e}"))?;
     let column = |e: rusqlite::Error| e.to_string();
     Ok(Event {
@@ -74,34 +75,49 @@ pub(crate) fn text<'r>(row: &'r Row<'_>, index: usize) -> Result<&'r str, String
         .map_err(|e| format!("column {index}: {e}"))
 }
 
-/// Runs `statement`, whose rows are [`SUBJECT_COLUMNS`] then [`EVENT_COLUMNS`] ordered by
-/// subject id then seq, and calls `visit` once per subject with all its events. Holds one
-/// subject's history at a time, so it streams a registry of any size. Returns the number of
-/// subjects visited.
-pub(crate) fn for_each_subject(
-    statement: &mut Statement<'_>,
-    params: impl Params,
-    visit: &mut dyn FnMut(&StoredSubject, &[Event]) -> Result<(), StoreError>,
-) -> Result<usize, StoreError> {
-    let mut rows = statement.query(params)?;
-    let mut current: Option<StoredSubject> = None;
-    let mut events: Vec<Event> = Vec::new();
-    let mut visited = 0;
-    while let Some(row) = rows.next()? {
-        let id: i64 = row.get(0)?;
-        if current.as_ref().is_none_or(|subject| subject.id != id) {
-            if let Some(subject) = current.take() {
-                visit(&subject, &events)?;
-                visited += 1;
-                events.clear();
-            }
-            current = Some(subject_at(row, 0)?);
+/// The rows of a query whose columns are [`SUBJECT_COLUMNS`] then [`EVENT_COLUMNS`], ordered by
+/// subject id then seq, read one subject (with all its events) at a time. Holds one subject's
+/// history at a time, so it streams a registry of any size.
+pub(crate) struct SubjectStream<'s> {
+    rows: Rows<'s>,
+    /// The first row of the next subject, read while looking for the end of the current one.
+    pending: Option<(StoredSubject, Event)>,
+}
+
+impl<'s> SubjectStream<'s> {
+    pub(crate) fn new(rows: Rows<'s>) -> Self {
+        SubjectStream {
+            rows,
+            pending: None,
         }
-        events.push(event_at(row, SUBJECT_WIDTH)?);
     }
-    if let Some(subject) = current {
-        visit(&subject, &events)?;
-        visited += 1;
+
+    /// The next subject, with its events in `events` (which is cleared first); `None` at the end.
+    pub(crate) fn next_into(
+        &mut self,
+        events: &mut Vec<Event>,
+    ) -> Result<Option<StoredSubject>, StoreError> {
+        events.clear();
+        let subject = match self.pending.take() {
+            Some((subject, event)) => {
+                events.push(event);
+                subject
+            }
+            None => match self.rows.next()? {
+                Some(row) => {
+                    events.push(event_at(row, SUBJECT_WIDTH)?);
+                    subject_at(row, 0)?
+                }
+                None => return Ok(None),
+            },
+        };
+        while let Some(row) = self.rows.next()? {
+            if row.get::<_, i64>(0)? != subject.id {
+                self.pending = Some((subject_at(row, 0)?, event_at(row, SUBJECT_WIDTH)?));
+                break;
+            }
+            events.push(event_at(row, SUBJECT_WIDTH)?);
+        }
+        Ok(Some(subject))
     }
-    Ok(visited)
 }

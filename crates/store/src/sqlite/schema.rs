@@ -92,13 +92,40 @@ pub(crate) fn supported_version() -> i64 {
 /// killed process and a power loss; the larger page cache keeps a big batch's index pages in
 /// memory; `touched` is this connection's scratch list of subjects whose standing to recompute.
 pub(crate) fn configure(conn: &Connection) -> Result<(), StoreError> {
-    let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+    if std::env::var_os("NOCKPT").is_some() {
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+    }
+    if let Some(size) = std::env::var("PAGE")
+        .ok()
+        .and_then(|v| v.parse::<i64>().ok())
+    {
+        conn.pragma_update(None, "page_size", size)?;
+    }
+    let mode: String =
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
-        return Err(StoreError::Corrupt(format!("journal mode is `{mode}`, WAL could not be enabled")));
+        return Err(StoreError::Corrupt(format!(
+            "journal mode is `{mode}`, WAL could not be enabled"
+        )));
     }
     conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.pragma_update(None, "cache_size", -131_072)?; // KiB: 128 MiB
+    conn.pragma_update(
+        None,
+        "foreign_keys",
+        if std::env::var_os("NOFK").is_some() {
+            "OFF"
+        } else {
+            "ON"
+        },
+    )?;
+    conn.pragma_update(
+        None,
+        "cache_size",
+        std::env::var("CACHE")
+            .ok()
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(-131_072),
+    )?; // KiB: 128 MiB
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     conn.set_prepared_statement_cache_capacity(64);
@@ -124,7 +151,11 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     if found > supported {
         return Err(StoreError::SchemaVersion { found, supported });
     }
-    for (index, script) in MIGRATIONS.iter().enumerate().skip(usize::try_from(found).unwrap_or(0)) {
+    for (index, script) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .skip(usize::try_from(found).unwrap_or(0))
+    {
         tx.execute_batch(script)?;
         tx.execute(
             "INSERT INTO meta (key, value) VALUES ('schema_version', ?1)
@@ -139,7 +170,11 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 /// The recorded schema version (0 when none is recorded yet).
 pub(crate) fn version(conn: &Connection) -> Result<i64, StoreError> {
     let found = conn
-        .query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |row| row.get::<_, i64>(0))
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'schema_version'",
+            [],
+            |row| row.get::<_, i64>(0),
+        )
         .optional()?;
     Ok(found.unwrap_or(0))
 }

@@ -40,7 +40,11 @@ pub(crate) fn verify(conn: &Connection) -> Result<ChainReport, StoreError> {
     if broken_at.is_none() && head != recorded_head {
         broken_at = Some(last_seq + 1);
     }
-    Ok(ChainReport { events, head: hex(&head), broken_at })
+    Ok(ChainReport {
+        events,
+        head: hex(&head),
+        broken_at,
+    })
 }
 
 /// The event's link if its stored content hash and link are both what its fields and the

@@ -1,0 +1,293 @@
+//! `credence bench`: the population-scale benchmark.
+//!
+//! Builds a population in memory (compact events straight from a seeded generator, so the
+//! set-up does not dominate), evaluates every shipped pack over it on all cores, and compares
+//! with a plain loop that computes a civic-points total and a defaulter list by hand over the
+//! same arrays: the anchor the engine is measured against.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use credence_engine::{CompactEvent, Population, evaluate_population};
+use credence_model::{Action, Day, SubjectFacts, SubjectKind};
+use credence_policy::{CategoryId, Policy, expr::MISSING};
+
+use crate::{progress_bar, shipped};
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+/// A category the benchmark generates, with its share of records.
+struct Kind {
+    category: CategoryId,
+    weight: u64,
+    organisation_only: bool,
+}
+
+pub fn run(subjects: usize, events_per_subject: usize, seed: u64, today: Day) -> Result<ExitCode> {
+    let policy = credence_policy::compile(&shipped::packs()).map_err(|d| anyhow::anyhow!("{d}"))?;
+    let population = build(&policy, subjects, events_per_subject, seed, today)?;
+    let events = population.event_count();
+    println!(
+        "population: {subjects} subjects, {events} events; {} policy packs, {} schemes and ratings, {} scorecards, {} lists, {} measures; {} threads",
+        policy.packs.len(),
+        policy.schemes.len(),
+        policy.scorecards.len(),
+        policy.lists.len(),
+        policy.measures.len(),
+        rayon::current_num_threads()
+    );
+
+    let mut best = f64::MAX;
+    let mut result = None;
+    for _ in 0..3 {
+        let start = Instant::now();
+        let r = evaluate_population(&policy, &population, today, today, &|_| {});
+        best = best.min(start.elapsed().as_secs_f64());
+        result = Some(r);
+    }
+    let result = result.context("no run")?;
+    let baseline = plain_loop(&policy, &population, today)?;
+    let listed = (0..subjects)
+        .filter(|&i| result.layout.listed_until(result.row(i), 0).is_some())
+        .count();
+    println!(
+        "engine, every shipped pack: {:.3} s best of 3 = {:.1} M events/s, {:.0} ns/subject",
+        best,
+        events as f64 / best / 1e6,
+        best * 1e9 / subjects as f64
+    );
+    println!(
+        "plain loop, civic points + defaulter list only: {:.3} s = {:.1} M events/s (engine/plain: {:.2}x)",
+        baseline,
+        events as f64 / baseline / 1e6,
+        best / baseline
+    );
+    println!(
+        "resident standings: {} bytes per subject ({} subjects listed on the first list)",
+        result.layout.bytes_per_subject(),
+        listed
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn build(
+    policy: &Policy,
+    subjects: usize,
+    per_subject: usize,
+    seed: u64,
+    today: Day,
+) -> Result<Population> {
+    let id = |name: &str| {
+        policy
+            .category_id(name)
+            .with_context(|| format!("shipped policy lacks `{name}`"))
+    };
+    let kinds = [
+        Kind {
+            category: id("traffic.violation")?,
+            weight: 20,
+            organisation_only: false,
+        },
+        Kind {
+            category: id("finance.repaid")?,
+            weight: 35,
+            organisation_only: false,
+        },
+        Kind {
+            category: id("finance.overdue")?,
+            weight: 8,
+            organisation_only: false,
+        },
+        Kind {
+            category: id("utilities.arrears")?,
+            weight: 6,
+            organisation_only: false,
+        },
+        Kind {
+            category: id("civic.volunteering")?,
+            weight: 12,
+            organisation_only: false,
+        },
+        Kind {
+            category: id("admin.penalty")?,
+            weight: 3,
+            organisation_only: false,
+        },
+        Kind {
+            category: id("court.dishonest-conduct")?,
+            weight: 1,
+            organisation_only: false,
+        },
+        Kind {
+            category: id("tax.filed-on-time")?,
+            weight: 10,
+            organisation_only: true,
+        },
+        Kind {
+            category: id("tax.late-filing")?,
+            weight: 3,
+            organisation_only: true,
+        },
+        Kind {
+            category: id("env.violation")?,
+            weight: 2,
+            organisation_only: true,
+        },
+    ];
+    let consents =
+        ["civic-points", "sesame"].map(|s| credence_engine::history::consent_key(policy, s));
+    let mut rng = Rng(seed);
+    let mut population = Population::new();
+    let mut events: Vec<CompactEvent> = Vec::new();
+    let mut attributes: Vec<i64> = Vec::new();
+    let bar = progress_bar(subjects as u64, "building population");
+    let horizon = 3 * 365;
+    for subject in 0..subjects {
+        events.clear();
+        attributes.clear();
+        let organisation = subject % 10 == 9;
+        let facts = SubjectFacts {
+            kind: if organisation {
+                SubjectKind::Organisation
+            } else {
+                SubjectKind::Person
+            },
+            birth: (!organisation).then(|| Day(today.0 - 365 * 16 - rng.below(365 * 60) as i32)),
+        };
+        let count = rng.below(2 * per_subject as u64 - 1) as usize + 1;
+        for (i, key) in consents.iter().enumerate() {
+            if let Some(key) = key
+                && !organisation
+                && rng.below(10) < 6 - 2 * i as u64
+                && events.len() < count
+            {
+                let day = today.0 - rng.below(horizon) as i32;
+                events.push(CompactEvent {
+                    valid: day,
+                    recorded: day,
+                    key: *key,
+                    action: Action::Consent,
+                    target: events.len() as u32,
+                    attributes: attributes.len() as u32,
+                    origin: events.len() as u32,
+                });
+            }
+        }
+        let total: u64 = kinds
+            .iter()
+            .filter(|k| organisation || !k.organisation_only)
+            .map(|k| k.weight)
+            .sum();
+        while events.len() < count {
+            let mut pick = rng.below(total);
+            let kind = kinds
+                .iter()
+                .filter(|k| organisation || !k.organisation_only)
+                .find(|k| {
+                    if pick < k.weight {
+                        true
+                    } else {
+                        pick -= k.weight;
+                        false
+                    }
+                });
+            let Some(kind) = kind else { break };
+            let category = policy.category(kind.category);
+            let day = today.0 - rng.below(horizon) as i32;
+            let offset = attributes.len() as u32;
+            for attribute in &category.attributes {
+                attributes.push(match &attribute.ty {
+                    credence_policy::AttrType::Enum(values) => {
+                        rng.below(values.len() as u64) as i64
+                    }
+                    credence_policy::AttrType::Bool => rng.below(2) as i64,
+                    credence_policy::AttrType::Int => 1 + rng.below(8) as i64,
+                    credence_policy::AttrType::Money => 100 * (100 + rng.below(20_000) as i64),
+                    credence_policy::AttrType::Text => rng.below(1_000) as i64,
+                    credence_policy::AttrType::Date => i64::from(day),
+                    credence_policy::AttrType::Subject => MISSING,
+                });
+            }
+            let index = events.len() as u32;
+            events.push(CompactEvent {
+                valid: day,
+                recorded: day,
+                key: kind.category.0,
+                action: Action::Record,
+                target: index,
+                attributes: offset,
+                origin: index,
+            });
+        }
+        population.push_compact(facts, &events, &attributes);
+        if subject % 65_536 == 0 {
+            bar.set_position(subject as u64);
+        }
+    }
+    bar.finish_and_clear();
+    Ok(population)
+}
+
+/// The hand-written anchor: civic points (traffic deductions, capped volunteering) and the
+/// defaulter list (any court finding of refusal), over the same arrays.
+fn plain_loop(policy: &Policy, population: &Population, today: Day) -> Result<f64> {
+    use rayon::prelude::*;
+    let traffic = policy
+        .category_id("traffic.violation")
+        .context("traffic")?
+        .0;
+    let volunteering = policy
+        .category_id("civic.volunteering")
+        .context("volunteering")?
+        .0;
+    let court = policy
+        .category_id("court.dishonest-conduct")
+        .context("court")?
+        .0;
+    let horizon = today.0 - 3 * 365;
+    let start = Instant::now();
+    let mut out = vec![(0i32, 0i32); population.len()];
+    out.par_chunks_mut(4096)
+        .enumerate()
+        .for_each(|(chunk, rows)| {
+            for (i, row) in rows.iter_mut().enumerate() {
+                let history = population.subject(chunk * 4096 + i);
+                let mut points = 1000i32;
+                let mut gained = 0i32;
+                let mut listed = 0i32;
+                for event in history.events {
+                    if event.valid < horizon {
+                        continue;
+                    }
+                    if event.key == traffic {
+                        points -= 20;
+                    } else if event.key == volunteering && gained < 30 {
+                        gained += 5;
+                    } else if event.key == court
+                        && history.attributes.get(event.attributes as usize + 2) == Some(&0)
+                    {
+                        listed = listed.max(event.valid + 730);
+                    }
+                }
+                *row = (points + gained, listed);
+            }
+        });
+    let elapsed = start.elapsed().as_secs_f64();
+    std::hint::black_box(&out);
+    Ok(elapsed)
+}

@@ -1,0 +1,252 @@
+//! `credence demo`: a synthetic city on the embedded store, every shipped pack, a summary and
+//! three example disclosures.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use credence_engine::{EntryState, SchemeStatus};
+use credence_model::Day;
+use credence_registry::registry::Registry;
+use credence_store::Store;
+
+use crate::{ingest_file, now_ms, progress_bar, shipped};
+
+pub fn run(dir: Option<PathBuf>, people: usize, orgs: usize, today: Day) -> Result<ExitCode> {
+    let dir = match dir {
+        Some(dir) => dir,
+        None => std::env::temp_dir().join(format!("credence-demo-{}", now_ms())),
+    };
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let city = dir.join("city");
+    let config = credence_gen::GenConfig {
+        people,
+        orgs,
+        years: 3,
+        seed: 42,
+        end: today,
+        ..credence_gen::GenConfig::default()
+    };
+    println!(
+        "credence demo: a city of {people} people and {orgs} organisations, 3 years of records, in {}",
+        dir.display()
+    );
+    let bar = progress_bar(0, "generating the city");
+    credence_gen::write_files(&config, &city, credence_gen::Format::Jsonl, &mut |n| {
+        bar.inc(n)
+    })?;
+    bar.finish_and_clear();
+
+    let registry_dir = dir.join("registry");
+    let (sources_name, sources_text) = shipped::SOURCES;
+    let mut registry = Registry::init(&registry_dir, shipped::packs(), sources_name, sources_text)?;
+    println!(
+        "published {} policy packs; registered {} sources",
+        registry.policy().packs.len(),
+        registry.sources().len()
+    );
+    let source_ids: Vec<String> = registry.sources().iter().map(|s| s.id.clone()).collect();
+    for source in &source_ids {
+        let file = city.join(format!("{source}.jsonl"));
+        if !file.exists() {
+            continue;
+        }
+        let receipt = ingest_file(&mut registry, &file, source, today)?;
+        println!(
+            "  {source:>22}: {:>7} events accepted, {:>6} standings updated",
+            receipt.appended, receipt.subjects
+        );
+    }
+    summary(&registry, today)?;
+    examples(&registry, &city, today)?;
+    println!("\nThe registry stays in {}. Try:", registry_dir.display());
+    println!(
+        "  credence --registry {} report <resident id from {}/court.jsonl>",
+        registry_dir.display(),
+        city.display()
+    );
+    println!("  credence policy describe policies/*.toml");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn summary(registry: &Registry, today: Day) -> Result<()> {
+    let policy = registry.policy();
+    let mut listed: BTreeMap<String, usize> = BTreeMap::new();
+    let mut measures: BTreeMap<String, usize> = BTreeMap::new();
+    let mut grades: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    let mut barred = 0;
+    let mut subjects = 0;
+    let mut failure = None;
+    registry
+        .store()
+        .scan(&mut |subject, events| {
+            subjects += 1;
+            let standing = credence_engine::evaluate(
+                policy,
+                credence_registry::registry::facts(subject),
+                events,
+                today,
+                today,
+            );
+            for entry in &standing.lists {
+                match entry.state {
+                    EntryState::InForce => *listed.entry(entry.list.clone()).or_default() += 1,
+                    EntryState::Barred => barred += 1,
+                    EntryState::Ended => {}
+                }
+            }
+            for m in &standing.measures {
+                *measures.entry(m.measure.clone()).or_default() += 1;
+            }
+            for s in standing
+                .schemes
+                .iter()
+                .filter(|s| s.status == SchemeStatus::Scored)
+            {
+                *grades
+                    .entry(s.scheme.clone())
+                    .or_default()
+                    .entry(s.grade.clone().unwrap_or_default())
+                    .or_default() += 1;
+            }
+            for c in standing
+                .scorecards
+                .iter()
+                .filter(|s| s.status == SchemeStatus::Scored)
+            {
+                *grades
+                    .entry(c.scorecard.clone())
+                    .or_default()
+                    .entry(c.band.clone().unwrap_or_default())
+                    .or_default() += 1;
+            }
+        })
+        .map_err(|e| failure.insert(e).to_string())
+        .ok();
+    if let Some(e) = failure {
+        return Err(e.into());
+    }
+    let stats = registry.store_stats()?;
+    println!(
+        "\nSummary on {today}: {subjects} subjects, {} events in the hash-chained history",
+        stats.events
+    );
+    for (list, count) in &listed {
+        println!("  on list {list}: {count}");
+    }
+    println!("  listings barred (minor, guarantee, seized assets): {barred}");
+    for (scheme, distribution) in &grades {
+        let parts: Vec<String> = distribution
+            .iter()
+            .map(|(g, n)| format!("{g} {n}"))
+            .collect();
+        println!("  {scheme}: {}", parts.join(", "));
+    }
+    let top: Vec<String> = measures.iter().map(|(m, n)| format!("{m} {n}")).collect();
+    println!("  measures in force: {}", top.join(", "));
+    let chain = registry.store().verify_chain()?;
+    println!(
+        "  hash chain: {} events, head {}…, {}",
+        chain.events,
+        &chain.head[..chain.head.len().min(16)],
+        if chain.broken_at.is_none() {
+            "intact"
+        } else {
+            "BROKEN"
+        }
+    );
+    Ok(())
+}
+
+/// Prints a listed debtor, a civic-points person and a rated organisation.
+fn examples(registry: &Registry, city: &std::path::Path, today: Day) -> Result<()> {
+    let policy = registry.policy();
+    let mut shown = [false; 3];
+    let mut ids: Vec<String> = Vec::new();
+    for source in ["court", "volunteer-association", "tax-bureau"] {
+        let text =
+            std::fs::read_to_string(city.join(format!("{source}.jsonl"))).unwrap_or_default();
+        for line in text.lines() {
+            if let Some(id) = serde_json::from_str::<serde_json::Value>(line)
+                .ok()
+                .and_then(|v| v.get("subject").and_then(|s| s.as_str()).map(str::to_owned))
+                && !ids.contains(&id)
+            {
+                ids.push(id);
+            }
+        }
+    }
+    for id in &ids {
+        let Ok(report) = registry.report(id, today, today) else {
+            continue;
+        };
+        let standing = &report.standing;
+        let which = if !shown[0]
+            && standing
+                .entries_in_force()
+                .any(|e| e.list == "dishonest-debtors")
+        {
+            0
+        } else if !shown[1]
+            && standing.schemes.iter().any(|s| {
+                s.scheme == "civic-points"
+                    && s.status == SchemeStatus::Scored
+                    && !s.contributions.is_empty()
+            })
+        {
+            1
+        } else if !shown[2]
+            && report.subject.kind == credence_model::SubjectKind::Organisation
+            && standing.schemes.iter().any(|s| {
+                s.scheme == "tax-credit"
+                    && s.status == SchemeStatus::Scored
+                    && !s.contributions.is_empty()
+            })
+        {
+            2
+        } else {
+            continue;
+        };
+        shown[which] = true;
+        let title = [
+            "A listed judgment debtor",
+            "A person in the civic points scheme",
+            "An organisation's tax rating",
+        ][which];
+        println!("\n=== {title} ===");
+        print!(
+            "{}",
+            credence_registry::render::report_text(
+                policy,
+                &report.subject,
+                &report.events,
+                standing
+            )
+        );
+        if which == 0 {
+            let answer = registry.check(id, "no-flights", today)?;
+            println!("\n$ credence check {} no-flights", report.subject.masked);
+            println!(
+                "{}: {}; until {}",
+                answer.measure,
+                if answer.applies {
+                    "APPLIES"
+                } else {
+                    "does not apply"
+                },
+                answer.until.map(|d| d.to_string()).unwrap_or_default()
+            );
+            for reason in &answer.reasons {
+                println!("  reason: {reason}");
+            }
+            for remedy in &answer.remedies {
+                println!("  remedy: {remedy}");
+            }
+        }
+        if shown.iter().all(|s| *s) {
+            break;
+        }
+    }
+    Ok(())
+}

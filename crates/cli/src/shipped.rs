@@ -1,0 +1,46 @@
+//! The policy packs shipped with credence, built into the binary so `credence demo` runs
+//! anywhere. The files in `policies/` are the published source; these are the same bytes.
+
+use credence_policy::PolicySource;
+
+const PACKS: &[(&str, &str)] = &[
+    (
+        "policies/court-dishonest-debtors.toml",
+        include_str!("../../../policies/court-dishonest-debtors.toml"),
+    ),
+    (
+        "policies/civic-points.toml",
+        include_str!("../../../policies/civic-points.toml"),
+    ),
+    (
+        "policies/city-rewards.toml",
+        include_str!("../../../policies/city-rewards.toml"),
+    ),
+    (
+        "policies/sesame-scorecard.toml",
+        include_str!("../../../policies/sesame-scorecard.toml"),
+    ),
+    (
+        "policies/tax-environment.toml",
+        include_str!("../../../policies/tax-environment.toml"),
+    ),
+    (
+        "policies/credit-repair.toml",
+        include_str!("../../../policies/credit-repair.toml"),
+    ),
+];
+
+pub const SOURCES: (&str, &str) = (
+    "policies/sources.toml",
+    include_str!("../../../policies/sources.toml"),
+);
+
+pub fn packs() -> Vec<PolicySource> {
+    PACKS
+        .iter()
+        .map(|(name, text)| PolicySource {
+            name: (*name).to_owned(),
+            text: (*text).to_owned(),
+        })
+        .collect()
+}

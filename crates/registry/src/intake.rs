@@ -1,0 +1,597 @@
+//! Intake: a file submitted by a source becomes a validated [`Batch`], or is rejected whole
+//! with every error listed by line and field.
+//!
+//! A file is JSONL, one object per line (blank lines skipped):
+//!
+//! ```json
+//! {"ref":"court-000001","action":"record","subject":"11010519491231002X","category":"court.dishonest-conduct","date":"2024-03-01","attributes":{"case":"(2024)京0105执123号","court":"...","ground":"refuses","amount":"15000.00"}}
+//! ```
+//!
+//! with `"target"` (the `ref` of the record an event acts on: required for every action but
+//! `record`, `consent` and `withdraw`) and `"legacy_id": true` (the source vouches for a legacy
+//! pilot USCC whose check character fails) when needed. Or it is CSV: a header
+//! `ref,action,subject,category,date[,target][,legacy_id]` then one column per attribute, an
+//! empty cell being absent. Attribute values: money as yuan with at most two decimals (a JSON
+//! string or number; stored in fen), int as a number, bool as `true`/`false`, date as
+//! `YYYY-MM-DD`, enum one of the declared values, text up to [`TEXT_MAX`] characters, subject an
+//! identifier (stored as its pseudonym, and indexed as a link of the event).
+//!
+//! Nothing is accepted from a file with any error: the source fixes the file and submits it
+//! again, and since intake is idempotent on the source's references, rows it already submitted
+//! are passed through and skipped by the store.
+//!
+//! Checks, in two passes:
+//!
+//! 1. each row on its own ([`row`]): reference, action, the subject's identifier with its check
+//!    character, the category (declared by the policy and registered for this source), the
+//!    subject kind the category is about, the date (not in the future, not before 1900), every
+//!    attribute against its declared type, required attributes, the target where the action
+//!    needs one;
+//! 2. the rows together and against the store (one [`Store::known_references`] call for the
+//!    whole file): references unique in the file, targets naming a `record` of the same source,
+//!    subject and category (earlier in the file or already stored), and a reference already
+//!    stored only when resubmitted unchanged.
+//!
+//! Identifiers never leave intake: the batch carries each subject's keyed pseudonym
+//! ([`pseudonym`]), its masked form and the birth date a resident id carries.
+
+mod csvfile;
+mod jsonl;
+mod plan;
+mod pseudonym;
+mod row;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+
+use credence_model::{Action, Day, Event};
+use credence_policy::Policy;
+use credence_store::{
+    BATCH_EVENTS_MAX, Batch, KnownReference, NewEvent, SourceRecord, Store, StoreError,
+};
+
+pub use pseudonym::{Pseudonymiser, hex, hmac_sha256, pseudonym};
+pub use row::EXTEND_MONTHS;
+
+use plan::Plan;
+use row::{Parsed, RowFields, Validator};
+
+/// The longest line (JSONL) or row (CSV) accepted, in bytes.
+pub const LINE_MAX: usize = 64 * 1024;
+/// The longest reference (`ref`, `target`), in characters.
+pub const REFERENCE_MAX: usize = 128;
+/// The longest text attribute, in characters.
+pub const TEXT_MAX: usize = 256;
+/// Validation stops after this many errors (the file is rejected either way).
+pub const ERRORS_MAX: usize = 100_000;
+/// How many errors [`IntakeErrors`] prints; the rest are counted.
+pub const ERRORS_SHOWN: usize = 1_000;
+/// Progress is reported after every this many rows (and at the end).
+pub const PROGRESS_EVERY: usize = 10_000;
+
+/// The format of a submitted file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Jsonl,
+    Csv,
+}
+
+/// The file's extension names no format intake reads.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "cannot tell the format of `{path}` from its extension: name a JSONL file `*.jsonl` (or \
+     `*.ndjson`) and a CSV file `*.csv`"
+)]
+pub struct FormatError {
+    pub path: String,
+}
+
+impl Format {
+    /// The format named by the file's extension (`.jsonl`, `.ndjson`, `.csv`, any case).
+    pub fn from_path(path: &Path) -> Result<Format, FormatError> {
+        let extension = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match extension.as_deref() {
+            Some("jsonl" | "ndjson") => Ok(Format::Jsonl),
+            Some("csv") => Ok(Format::Csv),
+            _ => Err(FormatError {
+                path: path.display().to_string(),
+            }),
+        }
+    }
+}
+
+/// What intake needs besides the file.
+#[derive(Clone, Copy, Debug)]
+pub struct IntakeContext<'a> {
+    pub policy: &'a Policy,
+    /// The submitting source (its allowed categories).
+    pub source: &'a SourceRecord,
+    /// The registry's secret that keys subject pseudonyms ([`Store::pseudonym_key`]).
+    pub pseudonym_key: &'a [u8],
+    /// The registry's date: events after it are refused; it is every event's `recorded` day.
+    pub today: Day,
+    /// Wall-clock time of intake, kept with the batch.
+    pub recorded_at_ms: i64,
+}
+
+/// One problem with one field of one row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowError {
+    /// 1-based physical line (for CSV the header is line 1).
+    pub line: usize,
+    /// The field as named in the file (`subject`; `attributes.amount` in JSONL, `amount` in
+    /// CSV), or `-` for the row as a whole.
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for RowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.field == "-" {
+            write!(f, "line {}: {}", self.line, self.message)
+        } else {
+            write!(
+                f,
+                "line {}, field `{}`: {}",
+                self.line, self.field, self.message
+            )
+        }
+    }
+}
+
+/// A rejected file: every error found, in line order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IntakeErrors {
+    pub file: String,
+    pub errors: Vec<RowError>,
+    /// Rows read.
+    pub rows: usize,
+}
+
+impl IntakeErrors {
+    /// Whether some error is about this line and field.
+    pub fn has(&self, line: usize, field: &str) -> bool {
+        self.errors
+            .iter()
+            .any(|e| e.line == line && e.field == field)
+    }
+}
+
+impl fmt::Display for IntakeErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.errors.len();
+        let rows = self.rows;
+        writeln!(
+            f,
+            "`{}` was rejected: {n} error{} in {rows} row{}; nothing was accepted, fix the file \
+             and submit it again",
+            self.file,
+            if n == 1 { "" } else { "s" },
+            if rows == 1 { "" } else { "s" },
+        )?;
+        for error in self.errors.iter().take(ERRORS_SHOWN) {
+            writeln!(f, "  {error}")?;
+        }
+        if n > ERRORS_SHOWN {
+            writeln!(f, "  ... and {} more", n - ERRORS_SHOWN)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for IntakeErrors {}
+
+/// Why a file did not become a batch.
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeFailure {
+    /// The file has errors; nothing of it was accepted.
+    #[error(transparent)]
+    Rejected(#[from] IntakeErrors),
+    /// The store could not be asked about the file's references.
+    #[error("could not look up the file's references in the registry: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// Reads and validates a submitted file into a batch of `ctx.source`.
+pub fn read_batch(
+    ctx: &IntakeContext<'_>,
+    file_name: &str,
+    text: &str,
+    format: Format,
+    store: &dyn Store,
+) -> Result<Batch, IntakeFailure> {
+    read_batch_with_progress(ctx, file_name, text, format, store, &mut |_| {})
+}
+
+/// [`read_batch`], calling `progress` with the number of rows validated so far (every
+/// [`PROGRESS_EVERY`] rows, and once at the end).
+pub fn read_batch_with_progress(
+    ctx: &IntakeContext<'_>,
+    file_name: &str,
+    text: &str,
+    format: Format,
+    store: &dyn Store,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Batch, IntakeFailure> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let validator = Validator {
+        plan: Plan::new(ctx.policy, ctx.source),
+        pseudonymiser: Pseudonymiser::new(ctx.pseudonym_key),
+        today: ctx.today,
+        attribute_prefix: match format {
+            Format::Jsonl => "attributes.",
+            Format::Csv => "",
+        },
+    };
+    let mut collector = Collector {
+        validator: &validator,
+        parsed: Vec::new(),
+        errors: Vec::new(),
+        rows: 0,
+        stopped: false,
+        progress,
+    };
+    match format {
+        Format::Jsonl => jsonl::read(text, &mut collector),
+        Format::Csv => csvfile::read(text, &mut collector),
+    }
+    let Collector {
+        parsed,
+        mut errors,
+        rows,
+        stopped,
+        progress,
+        ..
+    } = collector;
+    progress(rows);
+    let reject = |mut errors: Vec<RowError>| {
+        errors.sort_by_key(|e| e.line);
+        IntakeFailure::Rejected(IntakeErrors {
+            file: file_name.to_owned(),
+            errors,
+            rows,
+        })
+    };
+    if rows == 0 && errors.is_empty() {
+        errors.push(RowError {
+            line: 1,
+            field: "-".to_owned(),
+            message: "the file holds no rows: nothing to submit".to_owned(),
+        });
+    }
+    if stopped {
+        return Err(reject(errors));
+    }
+    cross_check(&validator.plan, &parsed, store, &mut errors)?;
+    if !errors.is_empty() {
+        return Err(reject(errors));
+    }
+    let source = &ctx.source.id;
+    let events = parsed
+        .into_iter()
+        .filter_map(|row| new_event(&validator.plan, source, ctx.today, row))
+        .collect();
+    Ok(Batch {
+        source: source.clone(),
+        origin: file_name.to_owned(),
+        recorded_at_ms: ctx.recorded_at_ms,
+        events,
+    })
+}
+
+/// Receives rows from a reader, checks each on its own, counts them and keeps the limits.
+pub(crate) struct Collector<'v, 'p> {
+    validator: &'v Validator<'p>,
+    parsed: Vec<Parsed>,
+    errors: Vec<RowError>,
+    rows: usize,
+    /// A limit was reached; the reader stops.
+    stopped: bool,
+    progress: &'v mut dyn FnMut(usize),
+}
+
+impl Collector<'_, '_> {
+    /// Counts a row starting at `line`; `false` when the reader must stop (a limit was hit).
+    pub(crate) fn begin_row(&mut self, line: usize) -> bool {
+        if self.stopped {
+            return false;
+        }
+        self.rows += 1;
+        if self.rows > BATCH_EVENTS_MAX {
+            self.error(
+                line,
+                "-",
+                format!(
+                    "the file has more than {BATCH_EVENTS_MAX} rows, the most one batch may hold: \
+                     split it into several files"
+                ),
+            );
+            self.stopped = true;
+            return false;
+        }
+        if self.errors.len() >= ERRORS_MAX {
+            self.error(
+                line,
+                "-",
+                format!(
+                    "validation stopped after {ERRORS_MAX} errors: fix these and submit the \
+                     file again"
+                ),
+            );
+            self.stopped = true;
+            return false;
+        }
+        if self.rows.is_multiple_of(PROGRESS_EVERY) {
+            (self.progress)(self.rows);
+        }
+        true
+    }
+
+    pub(crate) fn error(&mut self, line: usize, field: &str, message: String) {
+        self.errors.push(RowError {
+            line,
+            field: field.to_owned(),
+            message,
+        });
+    }
+
+    pub(crate) fn row(&mut self, line: usize, fields: RowFields<'_>) {
+        let parsed = self.validator.check(line, fields, &mut self.errors);
+        self.parsed.push(parsed);
+    }
+}
+
+/// Pass two: references unique, targets resolved, resubmissions unchanged.
+fn cross_check(
+    plan: &Plan<'_>,
+    parsed: &[Parsed],
+    store: &dyn Store,
+    errors: &mut Vec<RowError>,
+) -> Result<(), StoreError> {
+    let mut error = |line: usize, field: &str, message: String| {
+        errors.push(RowError {
+            line,
+            field: field.to_owned(),
+            message,
+        });
+    };
+    // Each reference's first row.
+    let mut in_file: HashMap<&str, usize> = HashMap::with_capacity(parsed.len());
+    for (index, row) in parsed.iter().enumerate() {
+        let Some(reference) = row.reference.as_deref() else {
+            continue;
+        };
+        if let Some(&first) = in_file.get(reference) {
+            error(
+                row.line,
+                "ref",
+                format!(
+                    "reference `{reference}` is already used on line {}: every row needs a \
+                     reference of its own",
+                    parsed[first].line
+                ),
+            );
+        } else {
+            in_file.insert(reference, index);
+        }
+    }
+    // One lookup for every reference of the file and every target it does not define.
+    let mut lookup: Vec<&str> = in_file.keys().copied().collect();
+    let mut extra: HashMap<&str, ()> = HashMap::new();
+    for target in parsed.iter().filter_map(|row| row.target.as_deref()) {
+        if !in_file.contains_key(target) && extra.insert(target, ()).is_none() {
+            lookup.push(target);
+        }
+    }
+    let source = &plan.source.id;
+    let known: HashMap<&str, KnownReference> = if lookup.is_empty() {
+        HashMap::new()
+    } else {
+        let found = store.known_references(source, &lookup)?;
+        lookup
+            .iter()
+            .zip(found)
+            .filter_map(|(reference, known)| known.map(|k| (*reference, k)))
+            .collect()
+    };
+    let category_name = |row: &Parsed| {
+        row.category.map(|index| {
+            plan.target(row.action.is_some_and(Action::names_scheme), index)
+                .id
+        })
+    };
+    for (index, row) in parsed.iter().enumerate() {
+        let pseudonym = row.subject.as_ref().map(|s| s.pseudonym.as_str());
+        let category = category_name(row);
+        // Idempotency: a stored reference may only come back unchanged.
+        if let (Some(reference), Some(stored)) = (
+            row.reference.as_deref(),
+            row.reference.as_deref().and_then(|r| known.get(r)),
+        ) && in_file.get(reference) == Some(&index)
+        {
+            let different = pseudonym.is_some_and(|p| p != stored.subject)
+                || row.action.is_some_and(|a| a != stored.action)
+                || category.is_some_and(|c| c != stored.category);
+            if different {
+                let about = if pseudonym.is_some_and(|p| p != stored.subject) {
+                    " about another subject"
+                } else {
+                    ""
+                };
+                error(
+                    row.line,
+                    "ref",
+                    format!(
+                        "reference `{reference}` was already used by this source for a different \
+                         record (a `{}` of `{}`{about}): give this row a new reference",
+                        stored.action, stored.category
+                    ),
+                );
+            } else if row.ok
+                && let Some(event) = stored_form(plan, source, row)
+                && let Some(p) = pseudonym
+                && hex(&credence_store::sqlite::content_hash(p, &event)) != stored.content
+            {
+                error(
+                    row.line,
+                    "ref",
+                    format!(
+                        "reference `{reference}` was already submitted with a different date, \
+                         target or attributes: a submitted event is never changed; to change \
+                         the record, submit a `correct` event with a new reference and \
+                         `target` = `{}`",
+                        if row.action == Some(Action::Record) {
+                            reference
+                        } else {
+                            row.target.as_deref().unwrap_or(reference)
+                        }
+                    ),
+                );
+            }
+        }
+        let Some(target) = row.target.as_deref() else {
+            continue;
+        };
+        if row.reference.as_deref() == Some(target) {
+            error(
+                row.line,
+                "target",
+                format!(
+                    "the event names itself (`{target}`) as its target: name the record it acts on"
+                ),
+            );
+            continue;
+        }
+        // The target's action, subject and category, and where it was found.
+        let defined = in_file.get(target).copied();
+        let found = match (defined, known.get(target)) {
+            (Some(at), _) if at < index => {
+                let earlier = &parsed[at];
+                Some((
+                    earlier.action,
+                    earlier.subject.as_ref().map(|s| s.pseudonym.as_str()),
+                    category_name(earlier),
+                    format!("on line {}", earlier.line),
+                ))
+            }
+            (_, Some(stored)) => Some((
+                Some(stored.action),
+                Some(stored.subject.as_str()),
+                Some(stored.category.as_str()),
+                "in the registry".to_owned(),
+            )),
+            (Some(at), None) => {
+                error(
+                    row.line,
+                    "target",
+                    format!(
+                        "`{target}` is defined on line {}, after this row: put the record \
+                         before the events that act on it",
+                        parsed[at].line
+                    ),
+                );
+                None
+            }
+            (None, None) => {
+                error(
+                    row.line,
+                    "target",
+                    format!(
+                        "unknown target `{target}`: source `{source}` has no record with this \
+                         reference in this file or in the registry (a source can only act on \
+                         its own records)"
+                    ),
+                );
+                None
+            }
+        };
+        let Some((action, subject, target_category, place)) = found else {
+            continue;
+        };
+        if let Some(action) = action
+            && action != Action::Record
+        {
+            error(
+                row.line,
+                "target",
+                format!(
+                    "`{target}` ({place}) is a `{action}` event, not a record: name the `ref` of \
+                     the record itself"
+                ),
+            );
+            continue;
+        }
+        if let (Some(mine), Some(theirs)) = (pseudonym, subject)
+            && mine != theirs
+        {
+            error(
+                row.line,
+                "target",
+                format!(
+                    "`{target}` ({place}) is a record about another subject: an event acts only \
+                     on a record about its own subject; check the subject's identifier or the \
+                     target"
+                ),
+            );
+        }
+        if let (Some(mine), Some(theirs)) = (category, target_category)
+            && mine != theirs
+        {
+            error(
+                row.line,
+                "category",
+                format!(
+                    "the target `{target}` ({place}) is a `{theirs}` record: an event on it has \
+                     its category, not `{mine}`"
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The event a fully valid row becomes, borrowed fields cloned (for the content hash).
+fn stored_form(plan: &Plan<'_>, source: &str, row: &Parsed) -> Option<Event> {
+    let action = row.action?;
+    Some(Event {
+        seq: 0,
+        source: source.to_owned(),
+        reference: row.reference.clone()?,
+        action,
+        category: plan
+            .target(action.names_scheme(), row.category?)
+            .id
+            .to_owned(),
+        target: row.target.clone(),
+        valid: row.valid?,
+        recorded: Day::default(),
+        attributes: row.attributes.clone(),
+    })
+}
+
+/// The event a valid row becomes (every row is valid once the file has no errors).
+fn new_event(plan: &Plan<'_>, source: &str, today: Day, row: Parsed) -> Option<NewEvent> {
+    let action = row.action?;
+    Some(NewEvent {
+        subject: row.subject?,
+        event: Event {
+            seq: 0,
+            source: source.to_owned(),
+            reference: row.reference?,
+            action,
+            category: plan
+                .target(action.names_scheme(), row.category?)
+                .id
+                .to_owned(),
+            target: row.target,
+            valid: row.valid?,
+            recorded: today,
+            attributes: row.attributes,
+        },
+        links: row.links,
+    })
+}

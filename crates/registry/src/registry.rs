@@ -1,0 +1,369 @@
+//! A registry on disk: the store, the policy in force and the registered sources, and the
+//! operations users perform on them (ingest, report, check, recompute).
+//!
+//! The registry owns no rules: intake validates, the engine evaluates, the store keeps. It
+//! wires them so that a standing is written in the same transaction as the events that changed
+//! it, and so that a relying party's check consults only the subject asked about, plus the
+//! organisations it legally represents where a measure declares that extension.
+
+use std::path::Path;
+
+use credence_engine::{Standing, evaluate};
+use credence_model::{Day, Event, IdOptions, Identifier, SubjectFacts};
+use credence_policy::{Policy, PolicySource};
+use credence_store::{
+    BatchReceipt, PolicyRecord, SourceRecord, SqliteStore, Store, StoreError, StoredSubject,
+};
+
+use crate::intake::{self, Format, IntakeContext, IntakeFailure};
+use crate::sources::parse_sources;
+
+/// Why a registry operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Policy(#[from] credence_policy::Diagnostics),
+    #[error("{0}")]
+    Sources(String),
+    #[error("{0}")]
+    Intake(String),
+    #[error("no source `{0}` is registered: see `credence sources`")]
+    UnknownSource(String),
+    #[error("`{0}`: {1}")]
+    Identifier(String, credence_model::IdError),
+    #[error("no records about `{0}` in this registry")]
+    UnknownSubject(String),
+    #[error("no measure `{0}` in the policy in force")]
+    UnknownMeasure(String),
+    #[error("the stored policy no longer compiles: {0}")]
+    StoredPolicy(String),
+}
+
+/// An open registry.
+#[derive(Debug)]
+pub struct Registry {
+    store: SqliteStore,
+    policy: Policy,
+    sources: Vec<SourceRecord>,
+}
+
+/// A subject's full disclosure: who it is (masked), its events and its explained standing.
+#[derive(Debug)]
+pub struct Report {
+    pub subject: StoredSubject,
+    pub events: Vec<Event>,
+    pub standing: Standing,
+}
+
+/// The answer to a relying party's question "does this measure apply to this subject?".
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct CheckAnswer {
+    pub subject: String,
+    pub measure: String,
+    pub title: String,
+    pub effect: credence_policy::Effect,
+    pub applies: bool,
+    pub as_of: Day,
+    /// Why: the list entries, grade or score behind the answer, in words.
+    pub reasons: Vec<String>,
+    pub basis: String,
+    pub until: Option<Day>,
+    /// How the subject can end the measure.
+    pub remedies: Vec<String>,
+    /// The organisation whose listing binds the subject as its legal representative.
+    pub via_organisation: Option<String>,
+}
+
+impl Registry {
+    /// Creates a registry in `dir` with the policy packs and the sources file.
+    pub fn init(
+        dir: &Path,
+        policies: Vec<PolicySource>,
+        sources_name: &str,
+        sources_text: &str,
+    ) -> Result<Registry, RegistryError> {
+        let policy = credence_policy::compile(&policies)?;
+        let sources = parse_sources(sources_name, sources_text, &policy)
+            .map_err(|e| RegistryError::Sources(e.to_string()))?;
+        let mut store = SqliteStore::create(dir)?;
+        let records: Vec<PolicyRecord> = policies
+            .into_iter()
+            .map(|p| PolicyRecord {
+                name: p.name,
+                text: p.text,
+            })
+            .collect();
+        store.publish(&records, &sources)?;
+        Ok(Registry {
+            store,
+            policy,
+            sources,
+        })
+    }
+
+    /// Opens an existing registry and compiles the policy in force.
+    pub fn open(dir: &Path) -> Result<Registry, RegistryError> {
+        let store = SqliteStore::open(dir)?;
+        let sources_in_store: Vec<PolicySource> = store
+            .policies()?
+            .into_iter()
+            .map(|p| PolicySource {
+                name: p.name,
+                text: p.text,
+            })
+            .collect();
+        let policy = credence_policy::compile(&sources_in_store)
+            .map_err(|d| RegistryError::StoredPolicy(d.to_string()))?;
+        let sources = store.sources()?;
+        Ok(Registry {
+            store,
+            policy,
+            sources,
+        })
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    pub fn sources(&self) -> &[SourceRecord] {
+        &self.sources
+    }
+
+    pub fn store_stats(&self) -> Result<credence_store::StoreStats, RegistryError> {
+        Ok(self.store.stats()?)
+    }
+
+    /// The disclosure for a subject found by scanning (as the demo does), rather than by its
+    /// identifier.
+    pub fn report_subject(
+        &self,
+        subject: StoredSubject,
+        as_of: Day,
+        known_at: Day,
+    ) -> Result<Report, RegistryError> {
+        let events = self.store.events(subject.id)?;
+        let standing = evaluate(&self.policy, facts(&subject), &events, as_of, known_at);
+        Ok(Report {
+            subject,
+            events,
+            standing,
+        })
+    }
+
+    pub fn store(&self) -> &SqliteStore {
+        &self.store
+    }
+
+    /// Validates a file from `source` and appends it as one atomic batch, recomputing the
+    /// standings of the subjects it touches. `today` is the registry's date.
+    pub fn ingest(
+        &mut self,
+        file_name: &str,
+        text: &str,
+        source: &str,
+        today: Day,
+        now_ms: i64,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<BatchReceipt, RegistryError> {
+        let source_record = self
+            .sources
+            .iter()
+            .find(|s| s.id == source)
+            .ok_or_else(|| RegistryError::UnknownSource(source.to_owned()))?
+            .clone();
+        let key = self.store.pseudonym_key()?;
+        let context = IntakeContext {
+            policy: &self.policy,
+            source: &source_record,
+            pseudonym_key: &key,
+            today,
+            recorded_at_ms: now_ms,
+        };
+        let format = Format::from_path(Path::new(file_name))
+            .map_err(|e| RegistryError::Intake(e.to_string()))?;
+        let batch = intake::read_batch_with_progress(
+            &context,
+            file_name,
+            text,
+            format,
+            &self.store,
+            progress,
+        )
+        .map_err(|failure| match failure {
+            IntakeFailure::Store(e) => RegistryError::Store(e),
+            other => RegistryError::Intake(other.to_string()),
+        })?;
+        let policy = &self.policy;
+        let mut recompute = |subject: &StoredSubject, events: &[Event]| {
+            standing_bytes(policy, subject, events, today)
+        };
+        Ok(self.store.ingest(&batch, &mut recompute, &mut |_| {})?)
+    }
+
+    /// Finds a subject by identifier (never by name).
+    pub fn subject(&self, identifier: &str) -> Result<StoredSubject, RegistryError> {
+        let id = Identifier::parse(
+            identifier,
+            IdOptions {
+                allow_legacy_uscc: true,
+            },
+        )
+        .map_err(|e| RegistryError::Identifier(identifier.to_owned(), e))?;
+        let pseudonym = intake::pseudonym(&self.store.pseudonym_key()?, &id);
+        self.store
+            .subject(&pseudonym)?
+            .ok_or_else(|| RegistryError::UnknownSubject(id.masked()))
+    }
+
+    /// The full disclosure a subject is owed, as of `as_of`, as known on `known_at`.
+    pub fn report(
+        &self,
+        identifier: &str,
+        as_of: Day,
+        known_at: Day,
+    ) -> Result<Report, RegistryError> {
+        let subject = self.subject(identifier)?;
+        let events = self.store.events(subject.id)?;
+        let standing = evaluate(&self.policy, facts(&subject), &events, as_of, known_at);
+        Ok(Report {
+            subject,
+            events,
+            standing,
+        })
+    }
+
+    /// Whether `measure` applies to the subject on `as_of`, with reasons.
+    pub fn check(
+        &self,
+        identifier: &str,
+        measure_id: &str,
+        as_of: Day,
+    ) -> Result<CheckAnswer, RegistryError> {
+        let measure_index = self
+            .policy
+            .measure_index(measure_id)
+            .ok_or_else(|| RegistryError::UnknownMeasure(measure_id.to_owned()))?;
+        let measure = &self.policy.measures[measure_index];
+        let subject = self.subject(identifier)?;
+        let events = self.store.events(subject.id)?;
+        let standing = evaluate(&self.policy, facts(&subject), &events, as_of, as_of);
+        let mut answer =
+            crate::render::check_answer(&self.policy, measure, &subject, &events, &standing);
+        if !answer.applies && measure.extends_to_representative.is_some() {
+            for organisation in self.store.linked_to(&subject.pseudonym)? {
+                let events = self.store.events(organisation.id)?;
+                if !represents(&events, &subject.pseudonym, as_of) {
+                    continue;
+                }
+                let standing = evaluate(&self.policy, facts(&organisation), &events, as_of, as_of);
+                let via = crate::render::check_answer(
+                    &self.policy,
+                    measure,
+                    &organisation,
+                    &events,
+                    &standing,
+                );
+                if via.applies {
+                    answer = CheckAnswer {
+                        subject: subject.masked.clone(),
+                        via_organisation: Some(organisation.masked.clone()),
+                        ..via
+                    };
+                    answer.reasons.push(format!(
+                        "binds the subject as legal representative of organisation {}: {}",
+                        organisation.masked,
+                        measure
+                            .extends_to_representative
+                            .clone()
+                            .unwrap_or_default()
+                    ));
+                    break;
+                }
+            }
+        }
+        Ok(answer)
+    }
+
+    /// Re-evaluates every subject and rewrites the stored standings.
+    pub fn recompute(
+        &mut self,
+        as_of: Day,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<usize, RegistryError> {
+        let mut batch: Vec<(i64, Vec<u8>)> = Vec::new();
+        let mut total = 0;
+        let policy = &self.policy;
+        let mut failure = None;
+        {
+            let store = &self.store;
+            let mut pending: Vec<(i64, Vec<u8>)> = Vec::new();
+            store.scan(&mut |subject, events| {
+                pending.push((subject.id, standing_bytes(policy, subject, events, as_of)));
+                total += 1;
+                progress(1);
+            })?;
+            batch.append(&mut pending);
+        }
+        if let Err(e) = self.store.put_standings(&batch) {
+            failure = Some(e);
+        }
+        match failure {
+            Some(e) => Err(e.into()),
+            None => Ok(total),
+        }
+    }
+}
+
+/// The facts about a subject that rules may read.
+pub fn facts(subject: &StoredSubject) -> SubjectFacts {
+    SubjectFacts {
+        kind: subject.kind,
+        birth: subject.birth,
+    }
+}
+
+/// The stored form of a standing: canonical JSON.
+pub fn standing_bytes(
+    policy: &Policy,
+    subject: &StoredSubject,
+    events: &[Event],
+    as_of: Day,
+) -> Vec<u8> {
+    let standing = evaluate(policy, facts(subject), events, as_of, as_of);
+    serde_json::to_vec(&standing).unwrap_or_default()
+}
+
+/// Whether the organisation's latest legal-representative record (as of `as_of`) names the
+/// person with this pseudonym.
+fn represents(events: &[Event], pseudonym: &str, as_of: Day) -> bool {
+    let retracted: Vec<&str> = events
+        .iter()
+        .filter(|e| e.action == credence_model::Action::Retract)
+        .filter_map(|e| e.target.as_deref())
+        .collect();
+    events
+        .iter()
+        .filter(|e| {
+            e.action == credence_model::Action::Record
+                && e.valid <= as_of
+                && !retracted.contains(&e.reference.as_str())
+        })
+        .filter(|e| {
+            e.attributes
+                .values()
+                .any(|v| matches!(v, credence_model::Value::Text(_)))
+                && e.category == LEGAL_REPRESENTATIVE
+        })
+        .max_by_key(|e| (e.valid, e.seq))
+        .is_some_and(|e| {
+            e.attributes
+                .values()
+                .any(|v| v == &credence_model::Value::Text(pseudonym.to_owned()))
+        })
+}
+
+/// The category that names an organisation's legal representative.
+pub const LEGAL_REPRESENTATIVE: &str = "registry.legal-representative";

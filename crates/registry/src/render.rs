@@ -1,0 +1,333 @@
+//! Standings in words: the disclosure a subject is owed and the answer a relying party gets.
+//!
+//! Every sentence is built from the standing's explanation (rules, records, grounds, computed
+//! remedies); nothing here decides anything.
+
+use std::fmt::Write;
+
+use credence_engine::{EntryState, Remedy, SchemeStatus, Standing};
+use credence_model::Event;
+use credence_policy::{Measure, Policy, Trigger};
+use credence_store::StoredSubject;
+
+use crate::registry::CheckAnswer;
+
+/// A record named for a person: category, source, reference and date.
+pub fn record_phrase(policy: &Policy, events: &[Event], index: u32) -> String {
+    let Some(event) = events.get(index as usize) else {
+        return format!("record #{index}");
+    };
+    let title = policy
+        .category_id(&event.category)
+        .map_or(event.category.as_str(), |c| {
+            policy.category(c).title.as_str()
+        });
+    let case = event
+        .attributes
+        .get("case")
+        .map(|c| format!(", case {c}"))
+        .unwrap_or_default();
+    format!(
+        "{title} ({} `{}`{case}, {})",
+        event.source, event.reference, event.valid
+    )
+}
+
+/// A computed remedy in words.
+pub fn remedy_phrase(policy: &Policy, events: &[Event], remedy: &Remedy) -> String {
+    match remedy {
+        Remedy::Perform { record } => format!(
+            "performing the obligation behind {} ends the listing",
+            record_phrase(policy, events, *record)
+        ),
+        Remedy::RepairFrom { day, record } => format!(
+            "credit repair may be applied for from {day} (free of charge), with proof of correction of {}",
+            record_phrase(policy, events, *record)
+        ),
+        Remedy::EndsOn { day } => format!("the entry ends by itself on {day}"),
+        Remedy::RecordExpires {
+            record,
+            day,
+            points,
+            grade,
+        } => format!(
+            "{} stops counting on {day}; then the points become {points}{}",
+            record_phrase(policy, events, *record),
+            grade
+                .as_ref()
+                .map(|g| format!(" and the grade {g}"))
+                .unwrap_or_default()
+        ),
+        Remedy::Dispute { record } => {
+            let answer = events
+                .get(*record as usize)
+                .and_then(|e| policy.category_id(&e.category))
+                .map(|c| policy.category(c).dispute_answer.to_string())
+                .unwrap_or_else(|| "30d".into());
+            format!(
+                "if {} is wrong, dispute it: the source must answer within {answer} or the record stops counting",
+                record_phrase(policy, events, *record)
+            )
+        }
+    }
+}
+
+/// The answer to a relying party.
+pub fn check_answer(
+    policy: &Policy,
+    measure: &Measure,
+    subject: &StoredSubject,
+    events: &[Event],
+    standing: &Standing,
+) -> CheckAnswer {
+    let in_force = standing.measure(&measure.id);
+    let mut reasons = Vec::new();
+    let mut remedies = Vec::new();
+    if let Some(m) = in_force {
+        for &entry_index in &m.entries {
+            let entry = &standing.lists[entry_index];
+            let list = policy.list_index(&entry.list).map(|l| &policy.lists[l]);
+            let ground = list.and_then(|l| l.grounds.iter().find(|g| g.id == entry.ground));
+            reasons.push(format!(
+                "listed on `{}` since {} on ground {} ({}; {}), because of {}",
+                entry.list,
+                entry.since,
+                entry.ground,
+                ground.map_or("", |g| g.title.as_str()),
+                entry.basis,
+                record_phrase(policy, events, entry.record)
+            ));
+            remedies.extend(
+                entry
+                    .remedies
+                    .iter()
+                    .map(|r| remedy_phrase(policy, events, r)),
+            );
+        }
+        match &measure.trigger {
+            Trigger::SchemeGrades { scheme, .. } | Trigger::SchemeScore { scheme, .. } => {
+                if let Some(s) = standing
+                    .schemes
+                    .iter()
+                    .find(|s| s.scheme == policy.schemes[*scheme].id)
+                {
+                    reasons.push(format!(
+                        "`{}`: {} points, grade {}",
+                        s.scheme,
+                        s.points,
+                        s.grade.as_deref().unwrap_or("-")
+                    ));
+                }
+            }
+            Trigger::ScorecardBands { scorecard, .. }
+            | Trigger::ScorecardScore { scorecard, .. } => {
+                if let Some(s) = standing
+                    .scorecards
+                    .iter()
+                    .find(|s| s.scorecard == policy.scorecards[*scorecard].id)
+                {
+                    reasons.push(format!(
+                        "`{}`: score {}, band {}",
+                        s.scorecard,
+                        s.score,
+                        s.band.as_deref().unwrap_or("-")
+                    ));
+                }
+            }
+            Trigger::List(_) => {}
+        }
+    } else {
+        reasons.push(match &measure.trigger {
+            Trigger::List(l) => format!("not on the list `{}`", policy.lists[*l].id),
+            _ => "the grade or score that unlocks it is not reached".to_owned(),
+        });
+    }
+    CheckAnswer {
+        subject: subject.masked.clone(),
+        measure: measure.id.clone(),
+        title: measure.title.clone(),
+        effect: measure.effect,
+        applies: in_force.is_some(),
+        as_of: standing.as_of,
+        reasons,
+        basis: measure.basis.clone(),
+        until: in_force.and_then(|m| m.until),
+        remedies,
+        via_organisation: None,
+    }
+}
+
+/// The full disclosure a subject is owed, in words.
+pub fn report_text(
+    policy: &Policy,
+    subject: &StoredSubject,
+    events: &[Event],
+    standing: &Standing,
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Subject {} ({}), as of {}, as known on {}",
+        subject.masked, subject.kind, standing.as_of, standing.known_at
+    );
+    let _ = writeln!(out, "\nLists");
+    let mut any = false;
+    for entry in &standing.lists {
+        any = true;
+        let state = match entry.state {
+            EntryState::InForce => "IN FORCE".to_owned(),
+            EntryState::Ended => format!(
+                "ended ({})",
+                entry
+                    .ended_by
+                    .map(|e| format!("{e:?}").to_lowercase())
+                    .unwrap_or_default()
+            ),
+            EntryState::Barred => format!(
+                "not listed: bar `{}` applies",
+                entry.bar.as_deref().unwrap_or("")
+            ),
+        };
+        let _ = writeln!(out, "  {} — ground {} — {state}", entry.list, entry.ground);
+        let _ = writeln!(
+            out,
+            "    since {}, until {}{}",
+            entry.since,
+            entry.until,
+            if entry.until_performed {
+                " at the latest (until performed)"
+            } else {
+                ""
+            }
+        );
+        let _ = writeln!(out, "    basis: {}", entry.basis);
+        let _ = writeln!(
+            out,
+            "    because of: {}",
+            record_phrase(policy, events, entry.record)
+        );
+        for remedy in &entry.remedies {
+            let _ = writeln!(out, "    remedy: {}", remedy_phrase(policy, events, remedy));
+        }
+    }
+    if !any {
+        let _ = writeln!(out, "  on no list");
+    }
+    let _ = writeln!(out, "\nMeasures in force");
+    if standing.measures.is_empty() {
+        let _ = writeln!(out, "  none");
+    }
+    for m in &standing.measures {
+        let title = policy
+            .measure_index(&m.measure)
+            .map_or("", |i| policy.measures[i].title.as_str());
+        let _ = writeln!(
+            out,
+            "  {} {:?}: {title}{} — {}",
+            m.measure,
+            m.effect,
+            m.until.map(|u| format!(" until {u}")).unwrap_or_default(),
+            m.basis
+        );
+    }
+    let _ = writeln!(out, "\nScores and grades");
+    for scheme in &standing.schemes {
+        match scheme.status {
+            SchemeStatus::NotApplicable => continue,
+            SchemeStatus::NoConsent => {
+                let _ = writeln!(
+                    out,
+                    "  {}: not scored (the scheme needs the subject's consent)",
+                    scheme.scheme
+                );
+                continue;
+            }
+            SchemeStatus::Scored => {}
+        }
+        let _ = writeln!(
+            out,
+            "  {}: {} points, grade {}",
+            scheme.scheme,
+            scheme.points,
+            scheme.grade.as_deref().unwrap_or("-")
+        );
+        if let Some(direct) = &scheme.direct {
+            let _ = writeln!(
+                out,
+                "    grade {} set directly by {} ({}) until {}",
+                direct.grade,
+                record_phrase(policy, events, direct.record),
+                direct.basis,
+                direct.until
+            );
+        }
+        for c in &scheme.contributions {
+            let capped = if c.counted != c.points {
+                format!(" (capped from {:+})", c.points)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "    {:+} rule {}{capped}: {} (counts until {})",
+                c.counted,
+                c.rule,
+                record_phrase(policy, events, c.record),
+                c.until
+            );
+        }
+        for remedy in &scheme.remedies {
+            let _ = writeln!(out, "    next: {}", remedy_phrase(policy, events, remedy));
+        }
+    }
+    for card in &standing.scorecards {
+        match card.status {
+            SchemeStatus::NotApplicable => continue,
+            SchemeStatus::NoConsent => {
+                let _ = writeln!(
+                    out,
+                    "  {}: not scored (the scorecard needs the subject's consent)",
+                    card.scorecard
+                );
+                continue;
+            }
+            SchemeStatus::Scored => {}
+        }
+        let _ = writeln!(
+            out,
+            "  {}: score {}, band {}",
+            card.scorecard,
+            card.score,
+            card.band.as_deref().unwrap_or("-")
+        );
+        for reason in &card.reasons {
+            let improves = reason
+                .improves_on
+                .map(|d| format!("; improves from {d}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "    reason {} (-{} points): {}{improves}",
+                reason.code, reason.points_lost, reason.text
+            );
+        }
+    }
+    let _ = writeln!(out, "\nFile ({} events)", events.len());
+    for event in events {
+        let _ = writeln!(
+            out,
+            "  {} {} {} {} `{}`{}",
+            event.valid,
+            event.action,
+            event.category,
+            event.source,
+            event.reference,
+            event
+                .target
+                .as_ref()
+                .map(|t| format!(" -> `{t}`"))
+                .unwrap_or_default()
+        );
+    }
+    out
+}

@@ -1,0 +1,726 @@
+//! Behaviour of the SQLite store through the `Store` trait: creation and opening, idempotent
+//! and atomic ingest, standings, the hash chain, links, scans, durability across a reopen and
+//! across a process killed in the middle of a batch.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+use std::process::Command;
+
+use credence_model::{Action, Attributes, Day, Event, SubjectKind, Value};
+use credence_store::sqlite::{DATABASE_FILE, content_hash, hex};
+use credence_store::{
+    Batch, ChainReport, NewEvent, PolicyRecord, SourceRecord, SqliteStore, Store, StoreError,
+    StoreStats, StoredSubject, SubjectRef,
+};
+
+const CRASH_DIR: &str = "CREDENCE_STORE_CRASH_DIR";
+
+fn pseudonym(n: usize) -> String {
+    format!("{n:064x}")
+}
+
+fn new_event(reference: &str, subject: usize, amount: i64) -> NewEvent {
+    let mut attributes = Attributes::new();
+    attributes.insert("amount".into(), Value::Int(amount));
+    attributes.insert("case".into(), Value::Text(format!("case {reference}")));
+    NewEvent {
+        subject: SubjectRef {
+            pseudonym: pseudonym(subject),
+            kind: SubjectKind::Person,
+            birth: Some(Day(10_000 + subject as i32)),
+            masked: format!("****{subject:04}"),
+        },
+        event: Event {
+            seq: 0,
+            source: "court".into(),
+            reference: reference.into(),
+            action: Action::Record,
+            category: "judgment".into(),
+            target: None,
+            valid: Day(19_000),
+            recorded: Day(19_100),
+            attributes,
+        },
+        links: Vec::new(),
+    }
+}
+
+fn batch(events: Vec<NewEvent>) -> Batch {
+    Batch {
+        source: "court".into(),
+        origin: "test.csv".into(),
+        recorded_at_ms: 1_700_000_000_000,
+        events,
+    }
+}
+
+/// `n` events `<prefix>-<i>` spread over subjects `first_subject..first_subject + subjects`.
+fn many(prefix: &str, n: usize, first_subject: usize, subjects: usize) -> Batch {
+    batch(
+        (0..n)
+            .map(|i| {
+                new_event(
+                    &format!("{prefix}-{i}"),
+                    first_subject + i % subjects,
+                    i as i64,
+                )
+            })
+            .collect(),
+    )
+}
+
+/// A standing that shows exactly what the closure saw: the subject and every seq.
+fn standing_of(subject: &StoredSubject, events: &[Event]) -> Vec<u8> {
+    let seqs: Vec<String> = events.iter().map(|event| event.seq.to_string()).collect();
+    format!("{}:{}", subject.pseudonym, seqs.join(",")).into_bytes()
+}
+
+fn ingest(
+    store: &mut SqliteStore,
+    batch: &Batch,
+) -> Result<credence_store::BatchReceipt, StoreError> {
+    store.ingest(batch, &mut standing_of, &mut |_| {})
+}
+
+fn fresh() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::create(dir.path()).unwrap();
+    (dir, store)
+}
+
+/// Everything a failed or killed batch must leave as it was.
+#[derive(Debug, PartialEq)]
+struct Snapshot {
+    stats: StoreStats,
+    chain: ChainReport,
+    standings: Vec<Option<Vec<u8>>>,
+}
+
+fn snapshot(store: &SqliteStore) -> Snapshot {
+    let stats = store.stats().unwrap();
+    let chain = store.verify_chain().unwrap();
+    assert_eq!(chain.broken_at, None);
+    // Ids are dense: also look one past the end, where a leaked subject would be.
+    let standings = (1..=stats.subjects as i64 + 1)
+        .map(|id| store.standing(id).unwrap())
+        .collect();
+    Snapshot {
+        stats,
+        chain,
+        standings,
+    }
+}
+
+fn raw(dir: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(dir.join(DATABASE_FILE)).unwrap()
+}
+
+#[test]
+fn create_then_open_keeps_key_policies_and_sources() {
+    let (dir, mut store) = fresh();
+    let key = store.pseudonym_key().unwrap();
+    assert_eq!(key.len(), 32);
+    assert_ne!(key, vec![0; 32]);
+    let policies = vec![
+        PolicyRecord {
+            name: "retention".into(),
+            text: "five years".into(),
+        },
+        PolicyRecord {
+            name: "minors".into(),
+            text: "never listed".into(),
+        },
+    ];
+    let sources = vec![SourceRecord {
+        id: "court".into(),
+        title: "People's Court".into(),
+        categories: vec!["judgment".into()],
+    }];
+    store.publish(&policies, &sources).unwrap();
+    drop(store);
+
+    let store = SqliteStore::open(dir.path()).unwrap();
+    assert_eq!(store.pseudonym_key().unwrap(), key);
+    let names: Vec<String> = store
+        .policies()
+        .unwrap()
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    assert_eq!(names, ["minors", "retention"], "in force, in name order");
+    assert_eq!(store.sources().unwrap(), sources);
+    assert_eq!(store.stats().unwrap(), StoreStats::default());
+}
+
+#[test]
+fn two_registries_get_different_keys() {
+    let (_a, first) = fresh();
+    let (_b, second) = fresh();
+    assert_ne!(
+        first.pseudonym_key().unwrap(),
+        second.pseudonym_key().unwrap()
+    );
+}
+
+#[test]
+fn republishing_replaces_what_is_in_force_and_keeps_old_versions() {
+    let (dir, mut store) = fresh();
+    let old = [PolicyRecord {
+        name: "retention".into(),
+        text: "five years".into(),
+    }];
+    let source = |id: &str| SourceRecord {
+        id: id.into(),
+        title: id.into(),
+        categories: vec!["a\"b".into()],
+    };
+    store
+        .publish(&old, &[source("court"), source("bank")])
+        .unwrap();
+    let new = [PolicyRecord {
+        name: "retention".into(),
+        text: "three years".into(),
+    }];
+    store.publish(&new, &[source("bank")]).unwrap();
+    assert_eq!(store.policies().unwrap(), new);
+    assert_eq!(store.sources().unwrap(), [source("bank")]);
+    let versions: i64 = raw(dir.path())
+        .query_row("SELECT count(*) FROM policy", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(versions, 2);
+}
+
+#[test]
+fn open_refuses_what_is_not_a_registry() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nowhere");
+    assert!(matches!(
+        SqliteStore::open(&missing),
+        Err(StoreError::NotARegistry { .. })
+    ));
+    assert!(!missing.exists(), "open must not create anything");
+
+    std::fs::write(
+        dir.path().join(DATABASE_FILE),
+        b"not a database, just some text of some length",
+    )
+    .unwrap();
+    assert!(matches!(
+        SqliteStore::open(dir.path()),
+        Err(StoreError::NotARegistry { .. })
+    ));
+
+    let other = tempfile::tempdir().unwrap();
+    raw(other.path())
+        .execute_batch("CREATE TABLE something (x)")
+        .unwrap();
+    assert!(matches!(
+        SqliteStore::open(other.path()),
+        Err(StoreError::NotARegistry { .. })
+    ));
+}
+
+#[test]
+fn create_refuses_an_existing_registry() {
+    let (dir, store) = fresh();
+    drop(store);
+    assert!(matches!(
+        SqliteStore::create(dir.path()),
+        Err(StoreError::AlreadyExists { .. })
+    ));
+    SqliteStore::open(dir.path()).unwrap();
+}
+
+#[test]
+fn open_refuses_a_newer_schema() {
+    let (dir, store) = fresh();
+    drop(store);
+    raw(dir.path())
+        .execute(
+            "UPDATE meta SET value = 999 WHERE key = 'schema_version'",
+            [],
+        )
+        .unwrap();
+    match SqliteStore::open(dir.path()) {
+        Err(StoreError::SchemaVersion {
+            found: 999,
+            supported,
+        }) => assert!(supported < 999),
+        other => panic!("expected SchemaVersion, got {other:?}"),
+    }
+}
+
+#[test]
+fn ingest_appends_in_order_and_counts() {
+    let (_dir, mut store) = fresh();
+    let first = batch(vec![
+        new_event("a", 1, 10),
+        new_event("b", 2, 20),
+        new_event("c", 1, 30),
+    ]);
+    let receipt = ingest(&mut store, &first).unwrap();
+    assert_eq!(
+        (receipt.appended, receipt.unchanged, receipt.subjects),
+        (3, 0, 2)
+    );
+    assert_eq!(receipt.head.len(), 64);
+
+    let one = store.subject(&pseudonym(1)).unwrap().unwrap();
+    assert_eq!(
+        (one.id, one.kind, one.birth, one.masked.as_str()),
+        (1, SubjectKind::Person, Some(Day(10_001)), "****0001")
+    );
+    let events = store.events(one.id).unwrap();
+    assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 3]);
+    assert_eq!(events[1].reference, "c");
+    assert_eq!(events[1].attributes, first.events[2].event.attributes);
+    assert_eq!(
+        events[1],
+        Event {
+            seq: 3,
+            ..first.events[2].event.clone()
+        }
+    );
+
+    let second = batch(vec![new_event("d", 2, 40)]);
+    let receipt = ingest(&mut store, &second).unwrap();
+    assert_eq!((receipt.appended, receipt.subjects), (1, 1));
+    assert_eq!(
+        store
+            .events(2)
+            .unwrap()
+            .iter()
+            .map(|e| e.seq)
+            .collect::<Vec<_>>(),
+        [2, 4]
+    );
+    assert_eq!(
+        store.stats().unwrap(),
+        StoreStats {
+            subjects: 2,
+            events: 4,
+            batches: 2,
+            standings: 2
+        }
+    );
+    assert_eq!(store.subject(&pseudonym(3)).unwrap(), None);
+}
+
+#[test]
+fn the_same_batch_again_is_unchanged() {
+    let (_dir, mut store) = fresh();
+    let daily = many("r", 50, 1, 7);
+    let first = ingest(&mut store, &daily).unwrap();
+    let standings_before = snapshot(&store).standings;
+    let again = ingest(&mut store, &daily).unwrap();
+    assert_eq!(
+        (again.appended, again.unchanged, again.subjects),
+        (0, 50, 0)
+    );
+    assert_eq!(again.head, first.head);
+    assert_eq!(store.verify_chain().unwrap().head, first.head);
+    assert_eq!(
+        store.stats().unwrap(),
+        StoreStats {
+            subjects: 7,
+            events: 50,
+            batches: 2,
+            standings: 7
+        }
+    );
+    assert_eq!(snapshot(&store).standings, standings_before);
+
+    // Recorded on another day: still the same content.
+    let mut later = daily.clone();
+    for new in &mut later.events {
+        new.event.recorded = Day(20_000);
+    }
+    assert_eq!(ingest(&mut store, &later).unwrap().unchanged, 50);
+}
+
+#[test]
+fn a_changed_event_under_a_known_reference_writes_nothing() {
+    let (_dir, mut store) = fresh();
+    ingest(&mut store, &many("r", 20, 1, 4)).unwrap();
+    let before = snapshot(&store);
+    // New events first, so the failure comes after writes that must be undone.
+    let mut events: Vec<NewEvent> = (0..5)
+        .map(|i| new_event(&format!("new-{i}"), 9, i))
+        .collect();
+    events.push(new_event("r-3", 4, 999_999));
+    match ingest(&mut store, &batch(events)) {
+        Err(StoreError::Corrupt(message)) => assert!(message.contains("r-3"), "{message}"),
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+    assert_eq!(snapshot(&store), before);
+    assert_eq!(store.subject(&pseudonym(9)).unwrap(), None);
+}
+
+#[test]
+fn a_resubmission_with_another_subject_is_a_change() {
+    let (_dir, mut store) = fresh();
+    ingest(&mut store, &batch(vec![new_event("r", 1, 5)])).unwrap();
+    assert!(matches!(
+        ingest(&mut store, &batch(vec![new_event("r", 2, 5)])),
+        Err(StoreError::Corrupt(_))
+    ));
+}
+
+#[test]
+fn standings_are_written_for_touched_subjects_from_their_whole_history() {
+    let (_dir, mut store) = fresh();
+    ingest(
+        &mut store,
+        &batch(vec![
+            new_event("a", 1, 1),
+            new_event("b", 2, 2),
+            new_event("c", 1, 3),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(
+        store.standing(1).unwrap().unwrap(),
+        format!("{}:1,3", pseudonym(1)).into_bytes()
+    );
+    assert_eq!(
+        store.standing(2).unwrap().unwrap(),
+        format!("{}:2", pseudonym(2)).into_bytes()
+    );
+
+    let mut seen: Vec<(i64, Vec<Event>)> = Vec::new();
+    let second = batch(vec![
+        new_event("d", 3, 4),
+        new_event("e", 1, 5),
+        new_event("a", 1, 1),
+    ]);
+    let receipt = store
+        .ingest(
+            &second,
+            &mut |subject, events| {
+                seen.push((subject.id, events.to_vec()));
+                format!("v2 {}", events.len()).into_bytes()
+            },
+            &mut |_| {},
+        )
+        .unwrap();
+    assert_eq!(
+        (receipt.appended, receipt.unchanged, receipt.subjects),
+        (2, 1, 2)
+    );
+    // Subject 2 was not touched: its standing is the first batch's.
+    assert_eq!(
+        store.standing(2).unwrap().unwrap(),
+        format!("{}:2", pseudonym(2)).into_bytes()
+    );
+    assert_eq!(store.standing(1).unwrap().unwrap(), b"v2 3");
+    assert_eq!(store.standing(3).unwrap().unwrap(), b"v2 1");
+    let ids: Vec<i64> = seen.iter().map(|(id, _)| *id).collect();
+    assert_eq!(ids, [1, 3], "each touched subject once, in id order");
+    // The closure saw exactly what the store holds, earlier batches included.
+    assert_eq!(seen[0].1, store.events(1).unwrap());
+    assert_eq!(
+        seen[0].1.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        [1, 3, 5]
+    );
+    assert_eq!(seen[1].1, store.events(3).unwrap());
+}
+
+#[test]
+fn a_subject_keeps_the_facts_it_was_created_with() {
+    let (_dir, mut store) = fresh();
+    let mut later = new_event("b", 1, 2);
+    later.subject.masked = "changed".into();
+    later.subject.kind = SubjectKind::Organisation;
+    ingest(&mut store, &batch(vec![new_event("a", 1, 1), later])).unwrap();
+    let subject = store.subject(&pseudonym(1)).unwrap().unwrap();
+    assert_eq!(
+        (subject.kind, subject.masked.as_str()),
+        (SubjectKind::Person, "****0001")
+    );
+}
+
+#[test]
+fn a_panic_while_recomputing_leaves_the_store_as_it_was() {
+    let (_dir, mut store) = fresh();
+    ingest(&mut store, &many("r", 30, 1, 5)).unwrap();
+    let before = snapshot(&store);
+
+    let next = many("s", 40, 3, 6);
+    let mut calls = 0;
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        store.ingest(
+            &next,
+            &mut |subject, events| {
+                calls += 1;
+                assert!(calls < 3, "recompute fails on its third subject");
+                standing_of(subject, events)
+            },
+            &mut |_| {},
+        )
+    }));
+    assert!(outcome.is_err());
+    assert_eq!(snapshot(&store), before);
+
+    let receipt = ingest(&mut store, &next).unwrap();
+    assert_eq!(receipt.appended, 40);
+    assert_eq!(store.stats().unwrap().events, 70);
+    assert_eq!(store.verify_chain().unwrap().broken_at, None);
+}
+
+/// Re-runs this very test in a child process that aborts (SIGABRT: no unwinding, no
+/// destructors, no rollback) in the middle of a large batch, then checks in the parent that
+/// the store is exactly as it was before the child ran.
+#[test]
+fn a_process_killed_mid_batch_leaves_the_store_as_it_was() {
+    if let Some(dir) = std::env::var_os(CRASH_DIR) {
+        let mut store = SqliteStore::open(Path::new(&dir)).unwrap();
+        // Touches the parent's subjects too, so their standings would change.
+        let big = many("big", 300_000, 1, 50_000);
+        let _ = store.ingest(&big, &mut standing_of, &mut |written| {
+            if written >= 100_000 {
+                std::process::abort();
+            }
+        });
+        return; // Not reached; if it were, the parent sees a successful exit and fails.
+    }
+    let (dir, mut store) = fresh();
+    ingest(&mut store, &many("small", 100, 1, 10)).unwrap();
+    let before = snapshot(&store);
+    drop(store);
+
+    let status = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "a_process_killed_mid_batch_leaves_the_store_as_it_was",
+            "--nocapture",
+        ])
+        .env(CRASH_DIR, dir.path())
+        .status()
+        .unwrap();
+    assert!(
+        !status.success(),
+        "the child must have been killed, got {status}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(
+            status.signal(),
+            Some(6),
+            "the child must have aborted mid-batch (SIGABRT), got {status}"
+        );
+    }
+
+    let store = SqliteStore::open(dir.path()).unwrap();
+    assert_eq!(snapshot(&store), before);
+    assert_eq!(store.verify_chain().unwrap().broken_at, None);
+}
+
+#[test]
+fn verify_chain_finds_the_event_edited_behind_the_stores_back() {
+    let (dir, mut store) = fresh();
+    ingest(&mut store, &many("r", 10, 1, 3)).unwrap();
+    ingest(&mut store, &many("s", 10, 2, 3)).unwrap();
+    let intact = store.verify_chain().unwrap();
+    assert_eq!((intact.events, intact.broken_at), (20, None));
+
+    let tamper = raw(dir.path());
+    tamper
+        .execute_batch("DROP TRIGGER event_append_only_update")
+        .unwrap();
+    tamper
+        .execute(
+            "UPDATE event SET attributes = '{\"amount\":1}' WHERE seq = 13",
+            [],
+        )
+        .unwrap();
+    let report = store.verify_chain().unwrap();
+    assert_eq!((report.events, report.broken_at), (20, Some(13)));
+}
+
+#[test]
+fn verify_chain_finds_a_removed_last_event() {
+    let (dir, mut store) = fresh();
+    ingest(&mut store, &many("r", 5, 1, 2)).unwrap();
+    let tamper = raw(dir.path());
+    tamper
+        .execute_batch("DROP TRIGGER event_append_only_delete; DELETE FROM event WHERE seq = 5")
+        .unwrap();
+    assert_eq!(store.verify_chain().unwrap().broken_at, Some(5));
+}
+
+#[test]
+fn the_store_refuses_to_update_events() {
+    let (dir, mut store) = fresh();
+    ingest(&mut store, &many("r", 2, 1, 1)).unwrap();
+    assert!(
+        raw(dir.path())
+            .execute("UPDATE event SET valid = 0 WHERE seq = 1", [])
+            .is_err()
+    );
+    assert!(raw(dir.path()).execute("DELETE FROM event", []).is_err());
+}
+
+#[test]
+fn a_row_that_does_not_decode_is_reported_with_its_seq() {
+    let (dir, mut store) = fresh();
+    ingest(&mut store, &many("r", 3, 1, 1)).unwrap();
+    let tamper = raw(dir.path());
+    tamper
+        .execute_batch("DROP TRIGGER event_append_only_update")
+        .unwrap();
+    tamper
+        .execute("UPDATE event SET action = 'delete' WHERE seq = 2", [])
+        .unwrap();
+    match store.events(1) {
+        Err(StoreError::Corrupt(message)) => assert!(message.contains("event 2"), "{message}"),
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+    tamper
+        .execute(
+            "UPDATE event SET action = 'record', attributes = '{\"a\":' WHERE seq = 2",
+            [],
+        )
+        .unwrap();
+    match store.scan(&mut |_, _| {}) {
+        Err(StoreError::Corrupt(message)) => assert!(message.contains("event 2"), "{message}"),
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+}
+
+#[test]
+fn linked_to_finds_the_subjects_whose_events_name_the_link() {
+    let (_dir, mut store) = fresh();
+    let representative = pseudonym(100);
+    let mut for_org = new_event("a", 1, 1);
+    for_org.subject.kind = SubjectKind::Organisation;
+    for_org.links = vec![representative.clone()];
+    let mut for_other_org = new_event("b", 2, 2);
+    for_other_org.links = vec![pseudonym(7), representative.clone()];
+    let mut again = new_event("c", 1, 3);
+    again.links = vec![representative.clone()];
+    ingest(
+        &mut store,
+        &batch(vec![for_org, for_other_org, again, new_event("d", 3, 4)]),
+    )
+    .unwrap();
+
+    let linked: Vec<i64> = store
+        .linked_to(&representative)
+        .unwrap()
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(linked, [1, 2], "each subject once, in id order");
+    assert_eq!(
+        store.linked_to(&pseudonym(7)).unwrap()[0].pseudonym,
+        pseudonym(2)
+    );
+    assert!(store.linked_to(&pseudonym(3)).unwrap().is_empty());
+}
+
+#[test]
+fn scan_visits_every_subject_in_order_with_all_its_events() {
+    let (_dir, mut store) = fresh();
+    ingest(&mut store, &many("r", 25, 1, 4)).unwrap();
+    ingest(&mut store, &many("s", 9, 3, 3)).unwrap();
+    let mut visits: Vec<(i64, Vec<Event>)> = Vec::new();
+    store
+        .scan(&mut |subject, events| visits.push((subject.id, events.to_vec())))
+        .unwrap();
+    assert_eq!(
+        visits.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+        [1, 2, 3, 4, 5]
+    );
+    for (id, events) in &visits {
+        assert_eq!(events, &store.events(*id).unwrap());
+    }
+    assert_eq!(
+        visits.iter().map(|(_, events)| events.len()).sum::<usize>(),
+        34
+    );
+
+    let (_empty_dir, empty) = fresh();
+    let mut called = false;
+    empty.scan(&mut |_, _| called = true).unwrap();
+    assert!(!called);
+}
+
+#[test]
+fn known_references_reports_what_is_stored_in_the_order_asked() {
+    let (_dir, mut store) = fresh();
+    let daily = many("r", 1_200, 1, 10);
+    ingest(&mut store, &daily).unwrap();
+    let mut asked: Vec<String> = (0..1_200).rev().map(|i| format!("r-{i}")).collect();
+    asked.insert(600, "unknown".into());
+    let asked: Vec<&str> = asked.iter().map(String::as_str).collect();
+    let known = store.known_references("court", &asked).unwrap();
+    assert_eq!(known.len(), asked.len());
+    assert!(known[600].is_none());
+    let r7 = known[asked.iter().position(|r| *r == "r-7").unwrap()]
+        .clone()
+        .unwrap();
+    let stored = &daily.events[7];
+    assert_eq!(r7.subject, stored.subject.pseudonym);
+    assert_eq!(
+        (r7.action, r7.category.as_str()),
+        (Action::Record, "judgment")
+    );
+    assert_eq!(
+        r7.content,
+        hex(&content_hash(&stored.subject.pseudonym, &stored.event))
+    );
+    assert_eq!(known.iter().filter(|k| k.is_some()).count(), 1_200);
+    assert!(
+        store.known_references("bank", &["r-7"]).unwrap()[0].is_none(),
+        "references are per source"
+    );
+}
+
+#[test]
+fn put_standings_replaces_in_one_go() {
+    let (_dir, mut store) = fresh();
+    ingest(&mut store, &many("r", 6, 1, 3)).unwrap();
+    store
+        .put_standings(&[(1, b"one".to_vec()), (3, b"three".to_vec())])
+        .unwrap();
+    assert_eq!(store.standing(1).unwrap().unwrap(), b"one");
+    assert_eq!(store.standing(3).unwrap().unwrap(), b"three");
+    assert!(
+        store
+            .standing(2)
+            .unwrap()
+            .unwrap()
+            .starts_with(pseudonym(2).as_bytes())
+    );
+    // A standing for a subject that does not exist fails, and takes the others with it.
+    assert!(
+        store
+            .put_standings(&[(2, b"two".to_vec()), (99, b"x".to_vec())])
+            .is_err()
+    );
+    assert!(
+        store
+            .standing(2)
+            .unwrap()
+            .unwrap()
+            .starts_with(pseudonym(2).as_bytes())
+    );
+}
+
+#[test]
+fn a_reopened_store_has_everything_it_acknowledged() {
+    let (dir, mut store) = fresh();
+    let receipt = ingest(&mut store, &many("r", 500, 1, 20)).unwrap();
+    let before = snapshot(&store);
+    let events = store.events(4).unwrap();
+    drop(store);
+    let mut store = SqliteStore::open(dir.path()).unwrap();
+    assert_eq!(snapshot(&store), before);
+    assert_eq!(store.verify_chain().unwrap().head, receipt.head);
+    assert_eq!(store.events(4).unwrap(), events);
+    // And the chain goes on from where it was.
+    let next = ingest(&mut store, &many("s", 5, 1, 5)).unwrap();
+    assert_eq!(next.appended, 5);
+    assert_eq!(store.verify_chain().unwrap().broken_at, None);
+}
