@@ -278,7 +278,7 @@ fn first_pass(
             }
         }
         done += 1;
-        if done % PROGRESS_EVERY == 0 {
+        if done.is_multiple_of(PROGRESS_EVERY) {
             progress(done);
         }
     }
@@ -302,7 +302,7 @@ fn window_pass(
             lines[source_index(event.source)].push(render(format, id, &subject, event));
         }
         done += 1;
-        if done % PROGRESS_EVERY == 0 {
+        if done.is_multiple_of(PROGRESS_EVERY) {
             progress(done);
         }
     }
@@ -441,7 +441,7 @@ fn render_fields(id: &str, legacy: bool, event: &GenEvent) -> Line {
 enum Output {
     Jsonl(BufWriter<File>),
     Csv {
-        writer: csv::Writer<BufWriter<File>>,
+        writer: Box<csv::Writer<BufWriter<File>>>,
         columns: Vec<&'static str>,
     },
 }
@@ -464,7 +464,10 @@ impl Outputs {
                         tally.attributes[source.index()].iter().copied().collect();
                     let mut writer = csv::WriterBuilder::new().from_writer(file);
                     writer.write_record(CSV_FIXED.iter().chain(columns.iter()))?;
-                    Output::Csv { writer, columns }
+                    Output::Csv {
+                        writer: Box::new(writer),
+                        columns,
+                    }
                 }
             });
         }

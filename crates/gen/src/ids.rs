@@ -303,11 +303,11 @@ impl OrgIds {
         let draw = |i| derive_seed(seed, STREAM_ORG_CODE, i);
         // Multipliers coprime with the space make k -> k * m + c a bijection of the space.
         let mut new_multiplier = draw(0) % NEW_SPACE;
-        if new_multiplier % 31 == 0 {
+        if new_multiplier.is_multiple_of(31) {
             new_multiplier += 1;
         }
-        let mut numeric_multiplier = draw(2) % NUMERIC_SPACE | 1;
-        if numeric_multiplier % 5 == 0 {
+        let mut numeric_multiplier = (draw(2) % NUMERIC_SPACE) | 1;
+        if numeric_multiplier.is_multiple_of(5) {
             numeric_multiplier += 2;
         }
         OrgIds {

@@ -15,6 +15,7 @@
 mod hash;
 mod ingest;
 mod json;
+mod prepare;
 mod rows;
 mod schema;
 mod standings;

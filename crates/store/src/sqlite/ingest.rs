@@ -3,17 +3,19 @@
 //!
 //! This is the hot path of the registry (a daily file may carry millions of rows), so the
 //! statements are prepared once per batch and kept, subject ids are remembered for the batch
-//! instead of looked up per event, the attribute JSON is written into one reused buffer, and an
-//! event is inserted with `ON CONFLICT DO NOTHING` so that the usual case (a new reference)
-//! costs one index probe instead of a lookup and then an insert.
+//! instead of looked up per event, the attribute JSON and content hashes are computed on a
+//! second thread ([`super::prepare`]), and an event is inserted with `ON CONFLICT DO NOTHING`
+//! so that the usual case (a new reference) costs one index probe instead of a lookup and then
+//! an insert.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::mpsc;
 
 use rusqlite::{CachedStatement, Connection, OptionalExtension, params};
 
-use super::hash::{Content, Hash, chain_link, hex};
-use super::json;
+use super::hash::{Hash, chain_link, hex};
+use super::prepare::{self, Prepared};
 use crate::{Batch, NewEvent, StoreError, SubjectRef};
 
 /// Progress is reported after every this many events of a batch (and at its end).
@@ -38,13 +40,13 @@ pub(crate) struct Appended {
 /// Appends the events of one batch; see the module documentation.
 struct Appender<'c, 'b> {
     conn: &'c Connection,
+    batch: &'b Batch,
     insert_event: CachedStatement<'c>,
     insert_subject: CachedStatement<'c>,
     select_subject: CachedStatement<'c>,
     insert_link: CachedStatement<'c>,
     stored_content: CachedStatement<'c>,
     subjects: HashMap<&'b str, i64, BuildHasherDefault<PseudonymHasher>>,
-    attributes: Vec<u8>,
     state: Appended,
     next_seq: u64,
 }
@@ -56,12 +58,17 @@ pub(crate) fn append_batch(
     progress: &mut dyn FnMut(usize),
 ) -> Result<Appended, StoreError> {
     let mut appender = Appender::begin(conn, batch)?;
-    for (index, event) in batch.events.iter().enumerate() {
-        appender.append(index, event)?;
-        if (index + 1) % PROGRESS_EVERY == 0 {
-            progress(index + 1);
+    std::thread::scope(|scope| {
+        let (send, prepared) = mpsc::sync_channel::<Prepared>(4);
+        let (recycle, reuse) = mpsc::channel::<Prepared>();
+        scope.spawn(move || prepare::prepare_all(&batch.events, send, reuse));
+        // On an error this returns early and drops `prepared`, which stops the other thread.
+        for chunk in prepared {
+            appender.append_chunk(&chunk, progress)?;
+            let _ = recycle.send(chunk);
         }
-    }
+        Ok::<(), StoreError>(())
+    })?;
     progress(batch.events.len());
     let mut state = appender.state;
     state.rows.sort_unstable();
@@ -90,6 +97,7 @@ impl<'c, 'b> Appender<'c, 'b> {
         let batch_id = conn.last_insert_rowid();
         Ok(Appender {
             conn,
+            batch,
             insert_event: conn.prepare_cached(
                 "INSERT INTO event (seq, subject, source, reference, action, category, target, valid,
                                     recorded, attributes, content, batch, hash)
@@ -105,7 +113,6 @@ impl<'c, 'b> Appender<'c, 'b> {
             stored_content: conn
                 .prepare_cached("SELECT content FROM event WHERE source = ?1 AND reference = ?2")?,
             subjects: HashMap::default(),
-            attributes: Vec::with_capacity(256),
             state: Appended {
                 batch: batch_id,
                 appended: 0,
@@ -119,27 +126,28 @@ impl<'c, 'b> Appender<'c, 'b> {
         })
     }
 
-    fn append(&mut self, index: usize, new: &'b NewEvent) -> Result<(), StoreError> {
+    /// Appends the events of one prepared chunk, reporting progress every [`PROGRESS_EVERY`].
+    fn append_chunk(&mut self, chunk: &Prepared, progress: &mut dyn FnMut(usize)) -> Result<(), StoreError> {
+        let events: &'b [NewEvent] = &self.batch.events[chunk.first..chunk.first + chunk.len()];
+        for (i, new) in events.iter().enumerate() {
+            let (attributes, content) = chunk.get(i);
+            let index = chunk.first + i;
+            self.append(index, new, attributes, content)?;
+            if (index + 1) % PROGRESS_EVERY == 0 {
+                progress(index + 1);
+            }
+        }
+        Ok(())
+    }
+
+    fn append(&mut self, index: usize, new: &'b NewEvent, attributes: &[u8], content: &Hash) -> Result<(), StoreError> {
         let subject = self.subject_id(&new.subject)?;
         let event = &new.event;
-        self.attributes.clear();
-        json::write_attributes(&mut self.attributes, &event.attributes);
-        let content = Content {
-            source: &event.source,
-            reference: &event.reference,
-            action: event.action.as_str(),
-            category: &event.category,
-            target: event.target.as_deref(),
-            valid: event.valid.0,
-            attributes: &self.attributes,
-            pseudonym: &new.subject.pseudonym,
-        }
-        .hash();
         let seq = self.next_seq;
         let link = chain_link(
             &self.state.head,
             seq,
-            &content,
+            content,
             event.recorded.0,
             self.state.batch,
         );
@@ -154,13 +162,13 @@ impl<'c, 'b> Appender<'c, 'b> {
             event.valid.0,
             event.recorded.0,
             // Written by `write_attributes` from `&str`s and ASCII: valid UTF-8, so this borrows.
-            String::from_utf8_lossy(&self.attributes),
+            String::from_utf8_lossy(attributes),
             &content[..],
             self.state.batch,
             &link[..],
         ])?;
         if inserted == 0 {
-            return self.resubmitted(new, &content);
+            return self.resubmitted(new, content);
         }
         for linked in &new.links {
             self.insert_link
