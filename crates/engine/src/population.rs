@@ -79,10 +79,10 @@ pub(crate) fn write_compact(
     layout: &CompactLayout,
     out: &mut [i32],
 ) {
-    for scheme in 0..layout.schemes {
+    for (scheme, slot) in out.iter_mut().enumerate().take(layout.schemes) {
         let grade = evaluate::scheme_grade(policy, scheme, scratch, history);
         let scored = evaluate::scheme_scored(policy, scheme, scratch, history);
-        out[scheme] = if scored {
+        *slot = if scored {
             pack(scratch.scheme_points[scheme], grade)
         } else {
             pack(0, None)

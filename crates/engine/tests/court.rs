@@ -1,3 +1,10 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::disallowed_methods,
+    reason = "tests read the shipped packs and fail loudly"
+)]
+
 //! The court list of dishonest judgment debtors, worked through the engine.
 
 mod common;

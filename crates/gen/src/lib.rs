@@ -27,9 +27,10 @@
 //!   of the same source and subject and is dated on or after it, and nothing is dated after
 //!   `end` or before the first day of history.
 //!
-//! At density 1.0 an average person has about 3-4 events over three years (half of them
-//! consents), an organisation about 6-7; record rates scale linearly with
-//! [`GenConfig::density`] (consents and yearly tax returns do not).
+//! At density 1.0 an average person has about 3.5 events over three years (one of them a
+//! consent), an organisation about 6.5; record rates scale linearly with
+//! [`GenConfig::density`] (consents, legal representatives and yearly tax returns do not), so
+//! density 3.0 gives about 8.5 events per subject.
 //!
 //! Invariant: identifiers are unique by construction (a keyed bijection from the subject's
 //! index), not by a lookup table, so neither the generator nor the writer ever holds the
@@ -43,7 +44,7 @@ mod rng;
 use credence_model::{Action, Day, IdOptions, Identifier, Value};
 use serde::{Deserialize, Serialize};
 
-pub use files::{Format, Manifest, write_files};
+pub use files::{Format, MEMORY_BUDGET_EVENTS, Manifest, write_files};
 
 use crate::city::{Counters, History, OrgFacts, PersonFacts, Source};
 use crate::ids::{CodeStyle, OrgIds, PersonIds, REGIONS};

@@ -293,13 +293,9 @@ impl Store for SqliteStore {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let t = std::time::Instant::now();
         let appended = ingest::append_batch(&tx, batch, progress)?;
-        eprintln!("TIMING append {:?}", t.elapsed());
         let subjects = standings::recompute_standings(&tx, batch, &appended, recompute)?;
-        eprintln!("TIMING standings {:?}", t.elapsed());
         tx.commit()?;
-        eprintln!("TIMING commit {:?}", t.elapsed());
         Ok(BatchReceipt {
             batch: appended.batch,
             appended: appended.appended,

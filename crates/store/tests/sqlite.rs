@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
 //! Behaviour of the SQLite store through the `Store` trait: creation and opening, idempotent
 //! and atomic ingest, standings, the hash chain, links, scans, durability across a reopen and
 //! across a process killed in the middle of a batch.

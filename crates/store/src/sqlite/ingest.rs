@@ -127,20 +127,30 @@ impl<'c, 'b> Appender<'c, 'b> {
     }
 
     /// Appends the events of one prepared chunk, reporting progress every [`PROGRESS_EVERY`].
-    fn append_chunk(&mut self, chunk: &Prepared, progress: &mut dyn FnMut(usize)) -> Result<(), StoreError> {
+    fn append_chunk(
+        &mut self,
+        chunk: &Prepared,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<(), StoreError> {
         let events: &'b [NewEvent] = &self.batch.events[chunk.first..chunk.first + chunk.len()];
         for (i, new) in events.iter().enumerate() {
             let (attributes, content) = chunk.get(i);
             let index = chunk.first + i;
             self.append(index, new, attributes, content)?;
-            if (index + 1) % PROGRESS_EVERY == 0 {
+            if (index + 1).is_multiple_of(PROGRESS_EVERY) {
                 progress(index + 1);
             }
         }
         Ok(())
     }
 
-    fn append(&mut self, index: usize, new: &'b NewEvent, attributes: &[u8], content: &Hash) -> Result<(), StoreError> {
+    fn append(
+        &mut self,
+        index: usize,
+        new: &'b NewEvent,
+        attributes: &[u8],
+        content: &Hash,
+    ) -> Result<(), StoreError> {
         let subject = self.subject_id(&new.subject)?;
         let event = &new.event;
         let seq = self.next_seq;

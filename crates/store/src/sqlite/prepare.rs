@@ -35,7 +35,8 @@ impl Prepared {
             let start = self.attributes.len();
             json::write_attributes(&mut self.attributes, &new.event.attributes);
             self.ends.push(self.attributes.len());
-            self.contents.push(content_of(new, &self.attributes[start..]));
+            self.contents
+                .push(content_of(new, &self.attributes[start..]));
         }
     }
 
@@ -67,7 +68,11 @@ fn content_of(new: &NewEvent, attributes: &[u8]) -> Hash {
 
 /// Prepares every chunk of `events` in order and sends it to `out`, reusing the chunks that
 /// come back on `reuse`. Stops early when the receiver is gone (the batch failed).
-pub(crate) fn prepare_all(events: &[NewEvent], out: SyncSender<Prepared>, reuse: Receiver<Prepared>) {
+pub(crate) fn prepare_all(
+    events: &[NewEvent],
+    out: SyncSender<Prepared>,
+    reuse: Receiver<Prepared>,
+) {
     for (number, chunk) in events.chunks(CHUNK).enumerate() {
         let mut prepared = reuse.try_recv().unwrap_or_default();
         prepared.fill(number * CHUNK, chunk);

@@ -1,0 +1,307 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+//! The `credence` binary end to end: generate, init, ingest, report, check; rejected batches;
+//! a killed ingest; byte-identical re-evaluation.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use credence_store::{SqliteStore, Store};
+
+const TODAY: &str = "2026-11-01";
+
+fn credence(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_credence"))
+        .args(args)
+        .env("CREDENCE_TODAY", TODAY)
+        .output()
+        .expect("run credence")
+}
+
+fn ok(args: &[&str]) -> String {
+    let output = credence(args);
+    assert!(
+        output.status.success(),
+        "credence {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn policies() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .filter(|p| p.ends_with(".toml") && !p.ends_with("sources.toml"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn sources() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../policies/sources.toml")
+        .display()
+        .to_string()
+}
+
+/// A registry with a generated city; returns (registry dir, city dir).
+fn city(root: &Path, people: &str) -> (PathBuf, PathBuf) {
+    let city = root.join("city");
+    let registry = root.join("registry");
+    ok(&[
+        "gen",
+        "--people",
+        people,
+        "--orgs",
+        "100",
+        "--years",
+        "3",
+        "--seed",
+        "7",
+        "--out",
+        city.to_str().unwrap(),
+    ]);
+    let mut args = vec!["init", registry.to_str().unwrap(), "--sources"];
+    let sources = sources();
+    args.push(&sources);
+    args.push("--policy");
+    let policies = policies();
+    args.extend(policies.iter().map(String::as_str));
+    ok(&args);
+    (registry, city)
+}
+
+fn subjects_in(file: &Path) -> Vec<String> {
+    std::fs::read_to_string(file)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["subject"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn gen_ingest_report_and_check_a_listed_debtor() {
+    let root = tempfile::tempdir().unwrap();
+    let (registry, city) = city(root.path(), "2000");
+    let reg = registry.to_str().unwrap();
+    for source in ["court", "market-regulator", "civic-office"] {
+        let file = city.join(format!("{source}.jsonl"));
+        let out = ok(&[
+            "--registry",
+            reg,
+            "ingest",
+            file.to_str().unwrap(),
+            "--source",
+            source,
+        ]);
+        assert!(out.contains("accepted batch"), "{out}");
+    }
+    let mut found = false;
+    for subject in subjects_in(&city.join("court.jsonl")) {
+        let report = ok(&["--registry", reg, "report", &subject]);
+        if !report.contains("IN FORCE") {
+            continue;
+        }
+        found = true;
+        assert!(report.contains("dishonest-debtors — ground"), "{report}");
+        assert!(report.contains("since "), "{report}");
+        assert!(report.contains("until "), "{report}");
+        assert!(report.contains("basis: Art. 1"), "{report}");
+        assert!(report.contains("remedy: "), "{report}");
+        assert!(report.contains("no-flights Restriction"), "{report}");
+        let check = ok(&["--registry", reg, "check", &subject, "no-flights"]);
+        assert!(check.contains("APPLIES"), "{check}");
+        assert!(
+            check.contains("reason: listed on `dishonest-debtors`"),
+            "{check}"
+        );
+        assert!(
+            check.contains("legal basis: SPC Provisions on Restricting High Consumption"),
+            "{check}"
+        );
+        assert!(check.contains("until: "), "{check}");
+        assert!(check.contains("remedy: "), "{check}");
+        let json: serde_json::Value = serde_json::from_str(&ok(&[
+            "--registry",
+            reg,
+            "check",
+            &subject,
+            "no-flights",
+            "--json",
+        ]))
+        .unwrap();
+        assert_eq!(json["applies"], true);
+        break;
+    }
+    assert!(found, "the generated city has a listed debtor");
+}
+
+#[test]
+fn a_batch_with_bad_rows_is_rejected_whole_with_every_row_listed() {
+    let root = tempfile::tempdir().unwrap();
+    let (registry, _) = city(root.path(), "50");
+    let reg = registry.to_str().unwrap();
+    let file = root.path().join("bad.jsonl");
+    let rows = [
+        r#"{"ref":"ok-1","action":"record","subject":"11010519491231002X","category":"court.guarantee","date":"2024-03-01","attributes":{"case":"A-1"}}"#,
+        r#"{"ref":"bad-1","action":"record","subject":"110105194912310021","category":"court.guarantee","date":"2024-03-01","attributes":{"case":"A-1"}}"#,
+        r#"{"ref":"bad-2","action":"record","subject":"11010519491231002X","category":"court.nonsense","date":"2024-03-01","attributes":{}}"#,
+        r#"{"ref":"bad-3","action":"record","subject":"91110000600037341L","category":"tax.evasion","date":"2024-03-01","attributes":{"amount":"100.00","criminal":false}}"#,
+        r#"{"ref":"bad-4","action":"record","subject":"11010519491231002X","category":"court.guarantee","date":"2099-03-01","attributes":{"case":"A-1"}}"#,
+        r#"{"ref":"bad-5","action":"record","subject":"11010519491231002X","category":"court.dishonest-conduct","date":"2024-03-01","attributes":{"case":"A-1","court":"X","ground":"refuses","amount":"12,5"}}"#,
+    ];
+    std::fs::write(&file, rows.join("\n")).unwrap();
+    let output = credence(&[
+        "--registry",
+        reg,
+        "ingest",
+        file.to_str().unwrap(),
+        "--source",
+        "court",
+    ]);
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for line in 2..=6 {
+        assert!(
+            stderr.contains(&format!("line {line}")),
+            "line {line} is listed: {stderr}"
+        );
+    }
+    assert!(
+        !stderr.contains("line 1,"),
+        "the good row is not an error: {stderr}"
+    );
+    let store = SqliteStore::open(&registry).unwrap();
+    assert_eq!(
+        store.stats().unwrap().events,
+        0,
+        "nothing of the batch was written"
+    );
+}
+
+#[test]
+fn an_ingest_killed_mid_batch_leaves_the_store_as_before() {
+    let root = tempfile::tempdir().unwrap();
+    let (registry, city) = city(root.path(), "60000");
+    let reg = registry.to_str().unwrap();
+    ok(&[
+        "--registry",
+        reg,
+        "ingest",
+        city.join("court.jsonl").to_str().unwrap(),
+        "--source",
+        "court",
+    ]);
+    let before = {
+        let store = SqliteStore::open(&registry).unwrap();
+        (store.stats().unwrap(), store.verify_chain().unwrap().head)
+    };
+    let big = city.join("lender.jsonl");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_credence"))
+        .args([
+            "--registry",
+            reg,
+            "ingest",
+            big.to_str().unwrap(),
+            "--source",
+            "lender",
+        ])
+        .env("CREDENCE_TODAY", TODAY)
+        .spawn()
+        .unwrap();
+    // Kill it once it has had time to validate and start writing; whether it was validating,
+    // appending or recomputing, nothing may remain.
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let _ = Command::new("kill")
+        .args(["-9", &child.id().to_string()])
+        .status();
+    let status = child.wait().unwrap();
+    let store = SqliteStore::open(&registry).unwrap();
+    let after = (store.stats().unwrap(), store.verify_chain().unwrap().head);
+    if status.success() {
+        // The machine was fast enough to finish the batch: then it is all there.
+        assert!(after.0.events > before.0.events);
+    } else {
+        assert_eq!(after, before, "a killed batch leaves no trace");
+    }
+    assert_eq!(store.verify_chain().unwrap().broken_at, None);
+}
+
+#[test]
+fn the_same_history_re_evaluated_gives_byte_identical_standings() {
+    let root = tempfile::tempdir().unwrap();
+    let (registry, city) = city(root.path(), "300");
+    let reg = registry.to_str().unwrap();
+    for source in ["court", "lender", "traffic-police", "civic-office"] {
+        ok(&[
+            "--registry",
+            reg,
+            "ingest",
+            city.join(format!("{source}.jsonl")).to_str().unwrap(),
+            "--source",
+            source,
+        ]);
+    }
+    let snapshot = || {
+        let store = SqliteStore::open(&registry).unwrap();
+        let mut all = Vec::new();
+        store
+            .scan(&mut |subject, _| all.push((subject.id, store_standing(&registry, subject.id))))
+            .unwrap();
+        all
+    };
+    ok(&["--registry", reg, "recompute"]);
+    let first = snapshot();
+    ok(&["--registry", reg, "recompute"]);
+    let second = snapshot();
+    assert!(!first.is_empty());
+    assert_eq!(first, second);
+    let subject = subjects_in(&city.join("court.jsonl"))[0].clone();
+    let a = ok(&["--registry", reg, "report", &subject, "--json"]);
+    let b = ok(&["--registry", reg, "report", &subject, "--json"]);
+    assert_eq!(a, b);
+}
+
+fn store_standing(registry: &Path, subject: i64) -> Vec<u8> {
+    SqliteStore::open(registry)
+        .unwrap()
+        .standing(subject)
+        .unwrap()
+        .unwrap_or_default()
+}
+
+#[test]
+fn id_check_exits_non_zero_on_an_invalid_identifier() {
+    let good = credence(&["id", "check", "11010519491231002X", "91110000600037341L"]);
+    assert!(good.status.success());
+    let bad = credence(&["id", "check", "11010519491231002X", "110105194912310021"]);
+    assert_eq!(bad.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&bad.stdout).contains("INVALID"));
+    let legacy = credence(&["id", "check", "--legacy", "91350100M0001TGQXM"]);
+    assert!(legacy.status.success());
+}
+
+#[test]
+fn policy_check_validates_every_shipped_pack_together() {
+    let mut args = vec!["policy", "check"];
+    let files = policies();
+    args.extend(files.iter().map(String::as_str));
+    assert!(ok(&args).contains("packs valid"));
+    let root = tempfile::tempdir().unwrap();
+    let bad = root.path().join("bad.toml");
+    std::fs::write(&bad, "[policy]\nid = \"x\"\ntitle = \"x\"\nauthority = \"x\"\nversion = \"1\"\nbasis = \"x\"\n\n[[category]]\nid = \"civic.church-attendance\"\ntitle = \"Church attendance\"\ncontext = \"civic\"\nsubjects = [\"person\"]\nkind = \"breach\"\nretention = \"1y\"\n").unwrap();
+    let output = credence(&["policy", "check", bad.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("refused-special-category") && stderr.contains("bad.toml:9:"),
+        "{stderr}"
+    );
+}
