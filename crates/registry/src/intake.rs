@@ -235,7 +235,6 @@ pub fn read_batch_with_progress(
         stopped: false,
         progress,
     };
-    let t0 = std::time::Instant::now();
     match format {
         Format::Jsonl => jsonl::read(text, &mut collector),
         Format::Csv => csvfile::read(text, &mut collector),
@@ -267,9 +266,7 @@ pub fn read_batch_with_progress(
     if stopped {
         return Err(reject(errors));
     }
-    eprintln!("pass1 {:?}", t0.elapsed());
     cross_check(&validator.plan, &parsed, store, &mut errors)?;
-    eprintln!("pass2 {:?}", t0.elapsed());
     if !errors.is_empty() {
         return Err(reject(errors));
     }
@@ -278,7 +275,6 @@ pub fn read_batch_with_progress(
         .into_iter()
         .filter_map(|row| new_event(&validator.plan, source, ctx.today, row))
         .collect();
-    eprintln!("events {:?}", t0.elapsed());
     Ok(Batch {
         source: source.clone(),
         origin: file_name.to_owned(),
@@ -395,9 +391,7 @@ fn cross_check(
     let known: HashMap<&str, KnownReference> = if lookup.is_empty() {
         HashMap::new()
     } else {
-        let t = std::time::Instant::now();
         let found = store.known_references(source, &lookup)?;
-        eprintln!("store {:?}", t.elapsed());
         lookup
             .iter()
             .zip(found)
