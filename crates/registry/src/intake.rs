@@ -41,9 +41,10 @@ mod plan;
 mod pseudonym;
 mod row;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use credence_model::{Action, Day, Event};
 use credence_policy::Policy;
@@ -207,8 +208,11 @@ pub fn read_batch(
     read_batch_with_progress(ctx, file_name, text, format, store, &mut |_| {})
 }
 
-/// [`read_batch`], calling `progress` with the number of rows validated so far (every
-/// [`PROGRESS_EVERY`] rows, and once at the end).
+/// [`read_batch`], calling `progress` with the number of rows validated so far (about every
+/// [`PROGRESS_EVERY`] rows, and once at the end with the total).
+///
+/// Rows are checked on their own in parallel (the file is cut at line boundaries, one piece
+/// per available core), then together and against the store on the calling thread.
 pub fn read_batch_with_progress(
     ctx: &IntakeContext<'_>,
     file_name: &str,
@@ -227,28 +231,7 @@ pub fn read_batch_with_progress(
             Format::Csv => "",
         },
     };
-    let mut collector = Collector {
-        validator: &validator,
-        parsed: Vec::new(),
-        errors: Vec::new(),
-        rows: 0,
-        stopped: false,
-        progress,
-    };
-    match format {
-        Format::Jsonl => jsonl::read(text, &mut collector),
-        Format::Csv => csvfile::read(text, &mut collector),
-    }
-    let Collector {
-        parsed,
-        mut errors,
-        rows,
-        stopped,
-        progress,
-        ..
-    } = collector;
-    progress(rows);
-    let reject = |mut errors: Vec<RowError>| {
+    let reject = |mut errors: Vec<RowError>, rows: usize| {
         errors.sort_by_key(|e| e.line);
         IntakeFailure::Rejected(IntakeErrors {
             file: file_name.to_owned(),
@@ -256,6 +239,31 @@ pub fn read_batch_with_progress(
             rows,
         })
     };
+    // The body (CSV: after its header) and the line its first byte is on.
+    let (body, first_line, columns) = match format {
+        Format::Jsonl => (text, 1, None),
+        Format::Csv => match csvfile::header(text) {
+            Ok((columns, offset, line)) => (&text[offset..], line, Some(columns)),
+            Err(errors) => return Err(reject(errors, 0)),
+        },
+    };
+    let Checked {
+        parsed,
+        mut errors,
+        rows,
+        stopped,
+    } = check_rows(&validator, body, first_line, columns.as_ref(), progress);
+    progress(rows);
+    if rows > BATCH_EVENTS_MAX {
+        errors.push(RowError {
+            line: 1,
+            field: "-".to_owned(),
+            message: format!(
+                "the file has more than {BATCH_EVENTS_MAX} rows, the most one batch may hold: \
+                 split it into several files"
+            ),
+        });
+    }
     if rows == 0 && errors.is_empty() {
         errors.push(RowError {
             line: 1,
@@ -263,12 +271,12 @@ pub fn read_batch_with_progress(
             message: "the file holds no rows: nothing to submit".to_owned(),
         });
     }
-    if stopped {
-        return Err(reject(errors));
+    if stopped || rows > BATCH_EVENTS_MAX {
+        return Err(reject(errors, rows));
     }
     cross_check(&validator.plan, &parsed, store, &mut errors)?;
     if !errors.is_empty() {
-        return Err(reject(errors));
+        return Err(reject(errors, rows));
     }
     let source = &ctx.source.id;
     let events = parsed
@@ -283,52 +291,233 @@ pub fn read_batch_with_progress(
     })
 }
 
-/// Receives rows from a reader, checks each on its own, counts them and keeps the limits.
-pub(crate) struct Collector<'v, 'p> {
-    validator: &'v Validator<'p>,
+/// Pieces smaller than this are not worth a thread.
+const PIECE_MIN: usize = 1 << 20;
+/// The most threads pass one uses.
+const THREADS_MAX: usize = 16;
+
+/// What pass one found.
+struct Checked {
+    /// Every row that could be read, in file order.
     parsed: Vec<Parsed>,
     errors: Vec<RowError>,
     rows: usize,
-    /// A limit was reached; the reader stops.
+    /// A limit was reached and reading stopped early.
     stopped: bool,
-    progress: &'v mut dyn FnMut(usize),
+}
+
+/// Pass one over `body`, whose first byte is on line `first_line`: every row on its own.
+fn check_rows(
+    validator: &Validator<'_>,
+    body: &str,
+    first_line: usize,
+    columns: Option<&csvfile::Columns>,
+    progress: &mut dyn FnMut(usize),
+) -> Checked {
+    let shared = Shared::default();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(THREADS_MAX)
+        .min(body.len() / PIECE_MIN)
+        .max(1);
+    let pieces = split(body, threads, columns.is_some());
+    let read = |piece: &str, tick: &mut dyn FnMut(usize)| {
+        let mut collector = Collector {
+            validator,
+            shared: &shared,
+            parsed: Vec::with_capacity(count_newlines(piece) + 1),
+            errors: Vec::new(),
+            rows: 0,
+            unshared: 0,
+            errors_shared: 0,
+            tick,
+        };
+        match columns {
+            None => jsonl::read(piece, &mut collector),
+            Some(columns) => csvfile::read(piece, columns, &mut collector),
+        }
+        collector.flush();
+        Piece {
+            parsed: collector.parsed,
+            errors: collector.errors,
+            rows: collector.rows,
+        }
+    };
+    let results: Vec<Piece> = if pieces.len() == 1 {
+        let mut done = 0;
+        vec![read(body, &mut |rows| {
+            done += rows;
+            progress(done);
+        })]
+    } else {
+        std::thread::scope(|scope| {
+            let (sender, receiver) = std::sync::mpsc::channel::<usize>();
+            let handles: Vec<_> = pieces
+                .iter()
+                .map(|piece| {
+                    let sender = sender.clone();
+                    let read = &read;
+                    scope.spawn(move || {
+                        read(piece, &mut |rows| {
+                            // The receiver outlives every sender; a failed send only loses a
+                            // progress report.
+                            let _ = sender.send(rows);
+                        })
+                    })
+                })
+                .collect();
+            drop(sender);
+            let mut done = 0;
+            for rows in receiver {
+                done += rows;
+                progress(done);
+            }
+            handles
+                .into_iter()
+                .map(|handle| {
+                    handle
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect()
+        })
+    };
+    // Lines were counted from each piece's start: move them to the file's.
+    let mut checked = Checked {
+        parsed: Vec::with_capacity(results.iter().map(|r| r.parsed.len()).sum()),
+        errors: Vec::new(),
+        rows: 0,
+        stopped: shared.stop.load(Ordering::Relaxed),
+    };
+    let mut line = first_line - 1;
+    for (piece, result) in pieces.iter().zip(results) {
+        checked
+            .parsed
+            .extend(result.parsed.into_iter().map(|mut row| {
+                row.line += line;
+                row
+            }));
+        checked
+            .errors
+            .extend(result.errors.into_iter().map(|mut error| {
+                error.line += line;
+                error
+            }));
+        checked.rows += result.rows;
+        line += count_newlines(piece);
+    }
+    if checked.errors.len() >= ERRORS_MAX {
+        checked.stopped = true;
+        checked.errors.sort_by_key(|e| e.line);
+        let last = checked.errors.last().map_or(1, |e| e.line);
+        checked.errors.push(RowError {
+            line: last,
+            field: "-".to_owned(),
+            message: format!(
+                "validation stopped after {ERRORS_MAX} errors: fix these and submit the file again"
+            ),
+        });
+    }
+    checked
+}
+
+/// What one piece of the file gave.
+struct Piece {
+    parsed: Vec<Parsed>,
+    errors: Vec<RowError>,
+    rows: usize,
+}
+
+fn count_newlines(text: &str) -> usize {
+    text.bytes().filter(|&b| b == b'\n').count()
+}
+
+/// Cuts `body` into about `pieces` pieces, each ending just after a line break (for CSV, one
+/// outside quotes, so that no record is cut).
+fn split(body: &str, pieces: usize, quoted: bool) -> Vec<&str> {
+    let bytes = body.as_bytes();
+    let mut out = Vec::with_capacity(pieces);
+    let mut start = 0;
+    // For CSV: whether `start` is inside a quoted cell (an odd number of quotes before it).
+    let mut inside = false;
+    for k in 1..pieces {
+        let target = (body.len() * k / pieces).max(start);
+        if quoted {
+            inside ^= bytes[start..target].iter().filter(|&&b| b == b'"').count() % 2 == 1;
+        }
+        let mut end = target;
+        while end < bytes.len() {
+            match bytes[end] {
+                b'"' if quoted => inside = !inside,
+                b'\n' if !inside => break,
+                _ => {}
+            }
+            end += 1;
+        }
+        if end >= bytes.len() {
+            break;
+        }
+        // `end` is a line break outside quotes: the piece ends after it.
+        out.push(&body[start..=end]);
+        start = end + 1;
+    }
+    out.push(&body[start..]);
+    out
+}
+
+/// Limits kept across the threads of pass one.
+#[derive(Default)]
+struct Shared {
+    rows: AtomicUsize,
+    errors: AtomicUsize,
+    stop: AtomicBool,
+}
+
+/// Rows counted locally before the shared count is updated.
+const SHARE_EVERY: usize = 1024;
+
+/// Receives rows from a reader, checks each on its own, counts them and keeps the limits.
+pub(crate) struct Collector<'v, 'p> {
+    validator: &'v Validator<'p>,
+    shared: &'v Shared,
+    parsed: Vec<Parsed>,
+    errors: Vec<RowError>,
+    rows: usize,
+    /// Rows not yet added to the shared count.
+    unshared: usize,
+    /// Errors already added to the shared count.
+    errors_shared: usize,
+    /// Told how many more rows were checked.
+    tick: &'v mut dyn FnMut(usize),
 }
 
 impl Collector<'_, '_> {
-    /// Counts a row starting at `line`; `false` when the reader must stop (a limit was hit).
-    pub(crate) fn begin_row(&mut self, line: usize) -> bool {
-        if self.stopped {
-            return false;
-        }
+    /// Counts a row; `false` when the reader must stop (a limit was reached).
+    pub(crate) fn begin_row(&mut self) -> bool {
         self.rows += 1;
-        if self.rows > BATCH_EVENTS_MAX {
-            self.error(
-                line,
-                "-",
-                format!(
-                    "the file has more than {BATCH_EVENTS_MAX} rows, the most one batch may hold: \
-                     split it into several files"
-                ),
-            );
-            self.stopped = true;
-            return false;
-        }
-        if self.errors.len() >= ERRORS_MAX {
-            self.error(
-                line,
-                "-",
-                format!(
-                    "validation stopped after {ERRORS_MAX} errors: fix these and submit the \
-                     file again"
-                ),
-            );
-            self.stopped = true;
-            return false;
+        self.unshared += 1;
+        if self.unshared >= SHARE_EVERY {
+            self.flush();
+            if self.shared.stop.load(Ordering::Relaxed) {
+                return false;
+            }
         }
         if self.rows.is_multiple_of(PROGRESS_EVERY) {
-            (self.progress)(self.rows);
+            (self.tick)(PROGRESS_EVERY);
         }
         true
+    }
+
+    /// Adds this piece's counts to the shared ones, and stops every piece at a limit.
+    fn flush(&mut self) {
+        let rows = self.shared.rows.fetch_add(self.unshared, Ordering::Relaxed) + self.unshared;
+        let new_errors = self.errors.len() - self.errors_shared;
+        let errors = self.shared.errors.fetch_add(new_errors, Ordering::Relaxed) + new_errors;
+        self.unshared = 0;
+        self.errors_shared = self.errors.len();
+        if rows > BATCH_EVENTS_MAX || errors >= ERRORS_MAX {
+            self.shared.stop.store(true, Ordering::Relaxed);
+        }
     }
 
     pub(crate) fn error(&mut self, line: usize, field: &str, message: String) {
@@ -381,9 +570,9 @@ fn cross_check(
     }
     // One lookup for every reference of the file and every target it does not define.
     let mut lookup: Vec<&str> = in_file.keys().copied().collect();
-    let mut extra: HashMap<&str, ()> = HashMap::new();
+    let mut extra: HashSet<&str> = HashSet::new();
     for target in parsed.iter().filter_map(|row| row.target.as_deref()) {
-        if !in_file.contains_key(target) && extra.insert(target, ()).is_none() {
+        if !in_file.contains_key(target) && extra.insert(target) {
             lookup.push(target);
         }
     }
@@ -594,4 +783,30 @@ fn new_event(plan: &Plan<'_>, source: &str, today: Day, row: Parsed) -> Option<N
         },
         links: row.links,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pieces_end_at_line_breaks_outside_quotes() {
+        let body = "a,\"x\ny\"\nb,\"p\nq\nr\"\nc,d\n\"e\nf\",g\nh\n";
+        for pieces in 1..=8 {
+            let split = split(body, pieces, true);
+            assert_eq!(split.concat(), body, "{pieces}");
+            let mut seen = String::new();
+            for piece in &split {
+                seen.push_str(piece);
+                // An even number of quotes before every cut: no cut inside a quoted cell.
+                assert_eq!(seen.matches('"').count() % 2, 0, "{split:?}");
+                assert!(seen.ends_with('\n'), "{split:?}");
+            }
+        }
+        let body = "l1\nl2\nl3\nl4\nl5";
+        let split = split(body, 3, false);
+        assert_eq!(split.concat(), body);
+        assert!(split.len() > 1);
+        assert!(split.iter().rev().skip(1).all(|p| p.ends_with('\n')));
+    }
 }

@@ -13,7 +13,7 @@
 //! (a source that reports consent to it: consent events name the scheme). [`parse_sources`]
 //! checks the whole file and reports every problem with file, line, column and how to fix it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use credence_policy::Policy;
@@ -192,10 +192,10 @@ pub fn parse_sources(
                 ),
             );
         }
-        let mut listed: HashMap<&str, ()> = HashMap::new();
+        let mut listed: HashSet<&str> = HashSet::new();
         for category in categories {
             let name = category.get_ref();
-            if listed.insert(name.as_str(), ()).is_some() {
+            if !listed.insert(name.as_str()) {
                 error(
                     category.span(),
                     "duplicate-category",

@@ -6,15 +6,15 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::row::{Cell, RowFields};
-use super::{Collector, LINE_MAX};
+use super::{Collector, LINE_MAX, RowError};
 
 /// The columns a row's own fields are read from.
 const REQUIRED: [&str; 5] = ["ref", "action", "subject", "category", "date"];
 const OPTIONAL: [&str; 2] = ["target", "legacy_id"];
 
 /// Column positions of the row's own fields (`None`: no such column).
-#[derive(Default)]
-struct Columns {
+#[derive(Debug, Default)]
+pub(crate) struct Columns {
     reference: Option<usize>,
     action: Option<usize>,
     subject: Option<usize>,
@@ -27,25 +27,99 @@ struct Columns {
     width: usize,
 }
 
-fn line_of(record: &csv::StringRecord, fallback: usize) -> usize {
-    record
-        .position()
-        .and_then(|p| usize::try_from(p.line()).ok())
-        .unwrap_or(fallback)
+fn reader(text: &str) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes())
 }
 
-/// Reads the header; `None` when it is unusable (the errors are reported).
-fn header(record: &csv::StringRecord, collector: &mut Collector<'_, '_>) -> Option<Columns> {
-    let line = line_of(record, 1);
+/// Turns the reader's byte positions into line numbers.
+///
+/// The reader's own line count is not used: a record's position is where the reader stood
+/// after the previous one, before the skipped line ends (and blank lines) that precede it.
+struct Lines<'t> {
+    text: &'t [u8],
+    byte: usize,
+    line: usize,
+}
+
+impl<'t> Lines<'t> {
+    fn new(text: &'t str) -> Self {
+        Lines {
+            text: text.as_bytes(),
+            byte: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the record the reader found at `position` (at or after the last one).
+    fn of(&mut self, position: Option<&csv::Position>) -> usize {
+        let Some(position) = position else {
+            return self.line;
+        };
+        let mut start = usize::try_from(position.byte())
+            .unwrap_or(usize::MAX)
+            .clamp(self.byte, self.text.len());
+        while start < self.text.len() && matches!(self.text[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        self.line += self.text[self.byte..start]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.byte = start;
+        self.line
+    }
+}
+
+/// Reads the header: the columns, the byte offset of the first row after it, and the line that
+/// offset is on. Every problem of the header is an error (rows are not read without a usable
+/// header).
+pub(crate) fn header(text: &str) -> Result<(Columns, usize, usize), Vec<RowError>> {
+    let mut reader = reader(text);
+    let mut record = csv::StringRecord::new();
+    let mut errors = Vec::new();
+    let mut error = |line: usize, field: &str, message: String| {
+        errors.push(RowError {
+            line,
+            field: field.to_owned(),
+            message,
+        });
+    };
+    let mut lines = Lines::new(text);
+    let found = loop {
+        match reader.read_record(&mut record) {
+            Ok(true) if record.iter().all(str::is_empty) => {}
+            Ok(true) => break true,
+            Ok(false) => break false,
+            Err(e) => {
+                let line = lines.of(e.position());
+                error(line, "-", format!("malformed CSV header: {e}"));
+                return Err(errors);
+            }
+        }
+    };
+    if !found {
+        error(
+            1,
+            "-",
+            "the file is empty: a CSV file starts with a header line (ref,action,subject,\
+             category,date,...)"
+                .to_owned(),
+        );
+        return Err(errors);
+    }
+    let line = lines.of(record.position());
     let mut columns = Columns {
         width: record.len(),
         ..Columns::default()
     };
     let mut seen: HashMap<&str, usize> = HashMap::new();
-    let mut usable = true;
     for (position, name) in record.iter().enumerate() {
         if name.is_empty() {
-            collector.error(
+            error(
                 line,
                 "-",
                 format!(
@@ -54,11 +128,10 @@ fn header(record: &csv::StringRecord, collector: &mut Collector<'_, '_>) -> Opti
                     position + 1
                 ),
             );
-            usable = false;
             continue;
         }
         if let Some(first) = seen.insert(name, position) {
-            collector.error(
+            error(
                 line,
                 name,
                 format!(
@@ -67,7 +140,6 @@ fn header(record: &csv::StringRecord, collector: &mut Collector<'_, '_>) -> Opti
                     position + 1
                 ),
             );
-            usable = false;
             continue;
         }
         let slot = match name {
@@ -79,14 +151,13 @@ fn header(record: &csv::StringRecord, collector: &mut Collector<'_, '_>) -> Opti
             "target" => &mut columns.target,
             "legacy_id" => &mut columns.legacy_id,
             "attributes" => {
-                collector.error(
+                error(
                     line,
                     name,
                     "in CSV each attribute is a column of its own: name the columns after the \
                      attributes"
                         .to_owned(),
                 );
-                usable = false;
                 continue;
             }
             attribute => {
@@ -98,7 +169,7 @@ fn header(record: &csv::StringRecord, collector: &mut Collector<'_, '_>) -> Opti
     }
     for name in REQUIRED {
         if !seen.contains_key(name) {
-            collector.error(
+            error(
                 line,
                 name,
                 format!(
@@ -108,53 +179,52 @@ fn header(record: &csv::StringRecord, collector: &mut Collector<'_, '_>) -> Opti
                     OPTIONAL.join(",")
                 ),
             );
-            usable = false;
         }
     }
-    usable.then_some(columns)
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let offset = usize::try_from(reader.position().byte())
+        .unwrap_or(text.len())
+        .min(text.len());
+    // The reader stops on a character boundary: just after the header's line end, or on it.
+    let offset = (offset..=text.len())
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(text.len());
+    let first_line = 1 + text.as_bytes()[..offset]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count();
+    Ok((columns, offset, first_line))
 }
 
-pub(crate) fn read(text: &str, collector: &mut Collector<'_, '_>) {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
+/// Reads the rows of a piece of the body (after the header); lines count from the piece's
+/// start.
+pub(crate) fn read(text: &str, columns: &Columns, collector: &mut Collector<'_, '_>) {
+    let mut reader = reader(text);
     let mut record = csv::StringRecord::new();
-    let mut columns: Option<Columns> = None;
-    let mut last_line = 0;
+    let mut lines = Lines::new(text);
+    let mut last_error = None;
     loop {
         match reader.read_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
-                let line = e
-                    .position()
-                    .and_then(|p| usize::try_from(p.line()).ok())
-                    .unwrap_or(last_line + 1);
+                let line = lines.of(e.position());
                 collector.error(line, "-", format!("malformed CSV: {e}"));
-                if line <= last_line {
+                // Never loop on an error the reader does not move past.
+                if last_error == Some(line) {
                     break;
                 }
-                last_line = line;
+                last_error = Some(line);
                 continue;
             }
         }
-        let line = line_of(&record, last_line + 1);
-        last_line = line;
+        let line = lines.of(record.position());
         if record.iter().all(str::is_empty) {
             continue;
         }
-        let Some(columns) = &columns else {
-            match header(&record, collector) {
-                Some(found) => {
-                    columns = Some(found);
-                    continue;
-                }
-                None => return,
-            }
-        };
-        if !collector.begin_row(line) {
+        if !collector.begin_row() {
             return;
         }
         let length = record.as_slice().len() + record.len();
@@ -203,14 +273,5 @@ pub(crate) fn read(text: &str, collector: &mut Collector<'_, '_>) {
             attributes_unreadable: false,
         };
         collector.row(line, fields);
-    }
-    if columns.is_none() {
-        collector.error(
-            1,
-            "-",
-            "the file is empty: a CSV file starts with a header line (ref,action,subject,\
-             category,date,...)"
-                .to_owned(),
-        );
     }
 }

@@ -89,7 +89,7 @@ pub(crate) fn read(text: &str, collector: &mut Collector<'_, '_>) {
         let number = index + 1;
         let line = line.strip_suffix('\r').unwrap_or(line);
         if line.len() > LINE_MAX {
-            if !collector.begin_row(number) {
+            if !collector.begin_row() {
                 return;
             }
             collector.error(
@@ -105,7 +105,7 @@ pub(crate) fn read(text: &str, collector: &mut Collector<'_, '_>) {
         if line.trim().is_empty() {
             continue;
         }
-        if !collector.begin_row(number) {
+        if !collector.begin_row() {
             return;
         }
         let row = match serde_json::from_str::<JsonRow<'_>>(line) {
@@ -145,7 +145,7 @@ pub(crate) fn read(text: &str, collector: &mut Collector<'_, '_>) {
             attributes: Vec::new(),
             attributes_unreadable: false,
         };
-        if let Some(raw) = present(row.attributes).and(row.attributes) {
+        if let Some(raw) = row.attributes.filter(|raw| raw.get() != "null") {
             match serde_json::from_str::<AttributeMap<'_>>(raw.get()) {
                 Ok(map) => {
                     fields.attributes = map

@@ -56,7 +56,13 @@ impl Pseudonymiser {
 
     /// The pseudonym of an identifier: hex of the HMAC of its canonical text.
     pub fn pseudonym(&self, id: &Identifier) -> String {
-        hex(&self.mac(id.canonical().as_bytes()))
+        let mac = match id {
+            // The canonical text, without building it.
+            Identifier::ResidentId(resident) => self.mac(resident.as_str().as_bytes()),
+            Identifier::Uscc(code) => self.mac(code.as_str().as_bytes()),
+            Identifier::Other(_) => self.mac(id.canonical().as_bytes()),
+        };
+        hex(&mac)
     }
 }
 
