@@ -654,7 +654,11 @@ pub(crate) fn measure_in_force(
 ) -> bool {
     match &measure.trigger {
         Trigger::List(list) => scratch.entries.iter().any(|e| {
-            usize::from(e.list) == *list && e.bar.is_none() && e.end.is_none() && e.since <= as_of
+            usize::from(e.list) == *list
+                && measure.triggered_by_ground(e.ground)
+                && e.bar.is_none()
+                && e.end.is_none()
+                && e.since <= as_of
         }),
         Trigger::SchemeGrades { scheme, grades } => {
             scheme_grade(policy, *scheme, scratch, history).is_some_and(|g| grades.contains(&g))

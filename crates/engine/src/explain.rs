@@ -233,7 +233,14 @@ pub(crate) fn standing(
                         .iter()
                         .enumerate()
                         .filter(|(_, e)| {
-                            e.state == EntryState::InForce && e.list == policy.lists[*l].id
+                            let list = &policy.lists[*l];
+                            e.state == EntryState::InForce
+                                && e.list == list.id
+                                && list
+                                    .grounds
+                                    .iter()
+                                    .position(|g| g.id == e.ground)
+                                    .is_some_and(|g| measure.triggered_by_ground(g as u16))
                         })
                         .map(|(i, _)| i)
                         .collect();

@@ -86,6 +86,25 @@ impl Duration {
         self.days_lower_bound() > other.days_upper_bound()
     }
 
+    /// Whether this duration may be longer than `other` from some start: exact between
+    /// months and years, conservative otherwise. Limits are checked with this, so that no
+    /// unit can slip past them.
+    pub fn may_exceed(self, other: Duration) -> bool {
+        match (self.months(), other.months()) {
+            (Some(a), Some(b)) => a > b,
+            _ => self.days_upper_bound() > other.days_lower_bound(),
+        }
+    }
+
+    /// Whole months, for durations written in months or years.
+    pub fn months(self) -> Option<u32> {
+        match self {
+            Duration::Months(n) => Some(n),
+            Duration::Years(n) => Some(n.saturating_mul(12)),
+            Duration::Days(_) | Duration::WorkingDays(_) => None,
+        }
+    }
+
     fn days_lower_bound(self) -> u32 {
         match self {
             Duration::Days(n) | Duration::WorkingDays(n) => n,
@@ -223,5 +242,16 @@ mod tests {
         assert!(!Duration::Years(10).exceeds(Duration::Years(10)));
         assert!(!Duration::Months(120).exceeds(Duration::Years(10)));
         assert!(Duration::Days(3700).exceeds(Duration::Years(10)));
+    }
+
+    #[test]
+    fn limits_hold_in_every_unit() {
+        let ten_years = Duration::Years(10);
+        assert!(Duration::Months(121).may_exceed(ten_years));
+        assert!(!Duration::Months(120).may_exceed(ten_years));
+        assert!(Duration::Days(3660).may_exceed(ten_years));
+        assert!(!Duration::Days(3650).may_exceed(ten_years));
+        assert!(Duration::WorkingDays(2700).may_exceed(ten_years));
+        assert!(Duration::Months(37).may_exceed(Duration::Years(3)));
     }
 }

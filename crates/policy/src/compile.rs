@@ -296,6 +296,9 @@ impl Compiler<'_> {
         }
         for (name, attribute) in &doc.attributes {
             texts.push((name.get_ref(), name.span()));
+            if let Some(title) = &attribute.get_ref().title {
+                texts.push((title, attribute.span()));
+            }
             if let Some(values) = &attribute.get_ref().values {
                 for value in values.get_ref() {
                     texts.push((value, values.span()));
@@ -344,7 +347,7 @@ impl Compiler<'_> {
             }
             Some(text) => {
                 let retention = self.duration(file, text).unwrap_or(refusal::RETENTION_MAX);
-                if retention.exceeds(refusal::RETENTION_MAX) {
+                if retention.may_exceed(refusal::RETENTION_MAX) {
                     self.error(file, text.span(), refusal::RETENTION, format!("retention `{retention}` is longer than {}", refusal::RETENTION_MAX), Some("no record may count for more than 10 years (no permanent sanctions): shorten the retention".into()));
                 }
                 retention
@@ -750,7 +753,7 @@ impl Compiler<'_> {
             let validity = self
                 .duration(file, &rule.validity)
                 .unwrap_or(category.retention);
-            if validity.exceeds(category.retention) {
+            if validity.may_exceed(category.retention) {
                 self.error(
                     file,
                     rule.validity.span(),
@@ -848,6 +851,47 @@ impl Compiler<'_> {
             }
         }
         let grades = self.grades(file, &doc.grade, "grade");
+        let (low, high) = (
+            doc.min.as_ref().map(|m| *m.get_ref()),
+            doc.max.as_ref().map(|m| *m.get_ref()),
+        );
+        let outside =
+            |value: i64| low.is_some_and(|l| value < l) || high.is_some_and(|h| value > h);
+        if outside(*doc.base.get_ref()) || matches!((low, high), (Some(l), Some(h)) if l > h) {
+            self.error(
+                file,
+                doc.base.span(),
+                "scheme",
+                format!("base {} is outside the scheme's range", doc.base.get_ref()),
+                Some("keep min <= base <= max".into()),
+            );
+        }
+        for grade in &doc.grade {
+            if let Some(min) = &grade.get_ref().min
+                && high.is_some_and(|h| *min.get_ref() > h)
+            {
+                self.error(
+                    file,
+                    min.span(),
+                    "grade",
+                    format!(
+                        "grade `{}` needs {} points, more than the maximum",
+                        grade.get_ref().grade.get_ref(),
+                        min.get_ref()
+                    ),
+                    Some("leave out `min` for a grade reached only by a direct ground".into()),
+                );
+            }
+        }
+        for rule in &doc.rule {
+            if let Some(id) = policy.category_id(rule.get_ref().category.get_ref()) {
+                let kinds = policy.category(id).subjects;
+                if !(kinds.person && subjects.person || kinds.organisation && subjects.organisation)
+                {
+                    self.error(file, rule.get_ref().category.span(), "rule", format!("`{}` records are about {}, and the scheme rates {}: the rule never applies", policy.category(id).id, kinds.describe(), subjects.describe()), None);
+                }
+            }
+        }
         let mut direct = Vec::new();
         for ground in &doc.direct {
             let ground = ground.get_ref();
@@ -953,14 +997,21 @@ impl Compiler<'_> {
                     None,
                 );
             }
-            if let Some(previous) = grades.last()
-                && *grade.min.get_ref() >= previous.min
-            {
-                self.error(file, grade.min.span(), "grade", format!("{what} thresholds must fall from the first to the last ({} is not below {})", grade.min.get_ref(), previous.min), Some(format!("list the highest {what} first")));
+            let min = grade.min.as_ref().map(|m| *m.get_ref());
+            match (&grade.min, grades.iter().rev().find_map(|g| g.min)) {
+                (Some(this), Some(previous)) if *this.get_ref() >= previous => self.error(
+                    file,
+                    this.span(),
+                    "grade",
+                    format!("{what} thresholds must fall from the first to the last ({} is not below {previous})", this.get_ref()),
+                    Some(format!("list the highest {what} first")),
+                ),
+                (None, _) if what == "band" => self.error(file, grade.grade.span(), "grade", format!("band `{}` needs its cut-off `min`", grade.grade.get_ref()), None),
+                _ => {}
             }
             grades.push(Grade {
                 name: grade.grade.get_ref().clone(),
-                min: *grade.min.get_ref(),
+                min,
                 title: grade.title.clone(),
             });
         }
@@ -1004,6 +1055,35 @@ impl Compiler<'_> {
             }
         }
         let bands = self.grades(file, &doc.band, "band");
+        for band in &doc.band {
+            if let Some(min) = &band.get_ref().min
+                && !(low..=high).contains(min.get_ref())
+            {
+                self.error(
+                    file,
+                    min.span(),
+                    "grade",
+                    format!(
+                        "band `{}` starts at {}, outside the range {low}-{high}",
+                        band.get_ref().grade.get_ref(),
+                        min.get_ref()
+                    ),
+                    None,
+                );
+            }
+        }
+        if !(low..=high).contains(doc.base.get_ref()) {
+            self.error(
+                file,
+                doc.base.span(),
+                "scorecard",
+                format!(
+                    "base {} is outside the range {low}-{high}",
+                    doc.base.get_ref()
+                ),
+                None,
+            );
+        }
         Scorecard {
             id: doc.id.get_ref().clone(),
             title: doc.title.clone(),
@@ -1041,6 +1121,9 @@ impl Compiler<'_> {
         let mut categories = Vec::new();
         let mut retention = Duration::Days(0);
         let mut rewards_volume = false;
+        let mut rewards_recency = false;
+        let mut rewards_breaches = false;
+        let mut rewards_breach_recency = false;
         for name in doc.categories.get_ref() {
             let Some(id) = policy.category_id(name) else {
                 self.error(
@@ -1053,11 +1136,15 @@ impl Compiler<'_> {
                 continue;
             };
             let category = policy.category(id).clone();
-            if category.retention.exceeds(retention) {
+            if category.retention.may_exceed(retention) {
                 retention = category.retention;
             }
-            rewards_volume |= category.kind.may_reward()
-                && matches!(measurement, Measurement::Count | Measurement::Sum);
+            let counts = matches!(measurement, Measurement::Count | Measurement::Sum);
+            let since_last = measurement == Measurement::DaysSinceLast;
+            rewards_volume |= category.kind.may_reward() && counts;
+            rewards_recency |= category.kind.may_reward() && since_last;
+            rewards_breaches |= category.kind.may_penalise() && counts;
+            rewards_breach_recency |= category.kind.may_penalise() && since_last;
             let when = self.condition(file, &category, doc.when.as_ref());
             let slot = match (&doc.attribute, measurement) {
                 (Some(attribute), Measurement::Sum) => self
@@ -1140,7 +1227,37 @@ impl Compiler<'_> {
                 None,
             );
         }
-        if rewards_volume && bins.windows(2).any(|w| w[1].points > w[0].points) {
+        let rising = bins.windows(2).any(|w| w[1].points > w[0].points);
+        let falling = bins.windows(2).any(|w| w[1].points < w[0].points);
+        let recent_rewarded = rewards_recency && falling;
+        if recent_rewarded {
+            self.error(file, doc.bins.span(), refusal::VOLUME_REWARD, format!("characteristic `{}` gives more points the more recent the last fulfilment or contribution", doc.id.get_ref()), Some("points may not reward keeping up activity: measure breaches, or the time since the last one".into()));
+        }
+        if rewards_breaches && rising {
+            self.error(
+                file,
+                doc.bins.span(),
+                refusal::REWARD_SOURCE,
+                format!(
+                    "characteristic `{}` gives more points for more breaches",
+                    doc.id.get_ref()
+                ),
+                Some("counts and sums of breaches may only lower the points".into()),
+            );
+        }
+        if rewards_breach_recency && falling {
+            self.error(
+                file,
+                doc.bins.span(),
+                refusal::REWARD_SOURCE,
+                format!(
+                    "characteristic `{}` gives more points the more recent the last breach",
+                    doc.id.get_ref()
+                ),
+                Some("the time since the last breach may only raise the points".into()),
+            );
+        }
+        if rewards_volume && rising {
             self.error(file, doc.bins.span(), refusal::VOLUME_REWARD, format!("characteristic `{}` gives more points for more records", doc.id.get_ref()), Some("points may not grow with the volume of activity: measure breaches, or the time since the last one".into()));
         }
         let points_max = bins.iter().map(|b| b.points).max().unwrap_or(0);
@@ -1221,9 +1338,33 @@ impl Compiler<'_> {
         }
         let extension = doc.extension.as_ref().map(|e| {
             let e = e.get_ref();
+            let mut months = |text: &S<String>| match self.duration(file, text) {
+                Some(d) if d.months().is_some() => d,
+                Some(_) => {
+                    self.error(
+                        file,
+                        text.span(),
+                        "list",
+                        "an extension is written in months or years (`12mo`, `3y`)",
+                        None,
+                    );
+                    Duration::Years(1)
+                }
+                None => Duration::Years(1),
+            };
+            let (min, max) = (months(&e.min), months(&e.max));
+            if min.may_exceed(max) {
+                self.error(
+                    file,
+                    e.min.span(),
+                    "list",
+                    format!("the extension's minimum `{min}` is longer than its maximum `{max}`"),
+                    None,
+                );
+            }
             Extension {
-                min: self.duration(file, &e.min).unwrap_or(Duration::Years(1)),
-                max: self.duration(file, &e.max).unwrap_or(Duration::Years(1)),
+                min,
+                max,
                 basis: e.basis.get_ref().clone(),
             }
         });
@@ -1246,6 +1387,22 @@ impl Compiler<'_> {
                         category.id
                     ),
                     None,
+                );
+            } else if colour == Colour::Red && !category.kind.may_reward() {
+                self.error(
+                    file,
+                    g.category.span(),
+                    refusal::REWARD_SOURCE,
+                    format!(
+                        "`{}` is a {} category and cannot put a subject on the red list `{}`",
+                        category.id,
+                        category.kind.as_str(),
+                        doc.id.get_ref()
+                    ),
+                    Some(
+                        "rewards come from fulfilled obligations and recorded contributions only"
+                            .into(),
+                    ),
                 );
             } else if colour == Colour::Black && !category.kind.may_penalise() {
                 self.error(
@@ -1276,7 +1433,7 @@ impl Compiler<'_> {
                 _ => self.duration(file, &g.duration),
             };
             if let Some(d) = duration
-                && d.exceeds(category.retention)
+                && d.may_exceed(category.retention)
             {
                 self.error(
                     file,
@@ -1433,6 +1590,7 @@ impl Compiler<'_> {
         };
         let context = self.context(file, &doc.context);
         let trigger = self.trigger(file, &doc.on, policy)?;
+        let grounds = self.trigger_grounds(file, &doc.on, &trigger, policy);
         let subjects = match &trigger {
             Trigger::List(l) => policy.lists[*l].subjects,
             Trigger::SchemeGrades { scheme, .. } | Trigger::SchemeScore { scheme, .. } => {
@@ -1448,10 +1606,18 @@ impl Compiler<'_> {
                     if list.colour == Colour::Red {
                         self.error(file, doc.on.span(), "measure", format!("a restriction cannot bind to the red list `{}`", list.id), None);
                     }
-                    let mut contexts: Vec<Context> = list.grounds.iter().map(|g| policy.category(g.category).context).collect();
-                    contexts.push(list.context);
-                    if subjects.person && !contexts.contains(&context) && doc.link.is_none() {
-                        self.error(file, doc.context.span(), refusal::CROSS_CONTEXT, format!("restriction `{}` applies in `{context}` but its grounds are in `{}`", doc.id.get_ref(), list.context), Some("a restriction on persons outside the context of its grounds needs the published legal link: add `link = { basis = \"...\" }` citing the law that connects them (EU AI Act art. 5(1)(c))".into()));
+                    let mut contexts: Vec<Context> = list
+                        .grounds
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| grounds.as_ref().is_none_or(|g| g.contains(&(*i as u16))))
+                        .map(|(_, g)| policy.category(g.category).context)
+                        .collect();
+                    contexts.dedup();
+                    let named: Vec<&str> = contexts.iter().map(|c| c.as_str()).collect();
+                    let linked = doc.link.as_ref().is_some_and(|l| !l.get_ref().basis.get_ref().trim().is_empty());
+                    if subjects.person && contexts.iter().any(|c| *c != context) && !linked {
+                        self.error(file, doc.context.span(), refusal::CROSS_CONTEXT, format!("restriction `{}` applies in `{context}` but its grounds are in `{}`", doc.id.get_ref(), named.join("`, `")), Some("a restriction on persons outside the context of its grounds needs the published legal link: add `link = { basis = \"...\" }` citing the law that connects them (EU AI Act art. 5(1)(c))".into()));
                     }
                 }
                 _ => self.error(file, doc.on.span(), refusal::RESTRICTION_ON_SCORE, format!("restriction `{}` is triggered by a points total, grade or score", doc.id.get_ref()), Some("restrictions attach only to lists with specific legal grounds; a score or grade can only unlock rewards".into())),
@@ -1496,6 +1662,20 @@ impl Compiler<'_> {
                 None,
             );
         }
+        if let Some(link) = &doc.link
+            && link.get_ref().basis.get_ref().trim().is_empty()
+        {
+            self.error(
+                file,
+                link.get_ref().basis.span(),
+                "measure",
+                "the link needs its legal basis",
+                Some(
+                    "cite the provision that connects the restriction's context to its grounds"
+                        .into(),
+                ),
+            );
+        }
         if doc.basis.get_ref().trim().is_empty() {
             self.error(
                 file,
@@ -1512,6 +1692,7 @@ impl Compiler<'_> {
             effect,
             context,
             trigger,
+            grounds,
             basis: doc.basis.get_ref().clone(),
             relying_parties: doc.relying_parties.get_ref().clone(),
             description: doc.description.clone(),
@@ -1522,6 +1703,54 @@ impl Compiler<'_> {
             extends_to_representative,
             pack,
         })
+    }
+
+    /// The grounds a list-triggered measure is limited to, if it names any.
+    fn trigger_grounds(
+        &mut self,
+        file: usize,
+        on: &S<syntax::TriggerDoc>,
+        trigger: &Trigger,
+        policy: &Policy,
+    ) -> Option<Vec<u16>> {
+        let names = on.get_ref().grounds.as_ref()?;
+        let Trigger::List(list) = trigger else {
+            self.error(
+                file,
+                names.span(),
+                "measure",
+                "`grounds` only narrows a list trigger",
+                None,
+            );
+            return None;
+        };
+        let list = &policy.lists[*list];
+        let mut indexes = Vec::new();
+        for name in names.get_ref() {
+            match list.grounds.iter().position(|g| &g.id == name) {
+                Some(i) => indexes.push(u16::try_from(i).unwrap_or(u16::MAX)),
+                None => {
+                    let all: Vec<&str> = list.grounds.iter().map(|g| g.id.as_str()).collect();
+                    self.error(
+                        file,
+                        names.span(),
+                        "measure",
+                        format!("list `{}` has no ground `{name}`", list.id),
+                        Some(format!("its grounds are {}", all.join(", "))),
+                    );
+                }
+            }
+        }
+        if names.get_ref().is_empty() {
+            self.error(
+                file,
+                names.span(),
+                "measure",
+                "name at least one ground, or leave `grounds` out",
+                None,
+            );
+        }
+        Some(indexes)
     }
 
     fn trigger(

@@ -323,17 +323,10 @@ pub struct Scheme {
 }
 
 impl Scheme {
-    /// The grade a points total falls in (the lowest grade when below every threshold).
+    /// The grade a points total falls in (the lowest threshold grade when below every
+    /// threshold). Grades without a threshold are reached only by a direct ground.
     pub fn grade_for(&self, points: i64) -> Option<u8> {
-        if self.grades.is_empty() {
-            return None;
-        }
-        let index = self
-            .grades
-            .iter()
-            .position(|g| points >= g.min)
-            .unwrap_or(self.grades.len() - 1);
-        u8::try_from(index).ok()
+        grade_for(&self.grades, points)
     }
 
     pub fn grade_index(&self, name: &str) -> Option<u8> {
@@ -367,8 +360,18 @@ pub struct Cap {
 #[derive(Clone, Debug, Serialize)]
 pub struct Grade {
     pub name: String,
-    pub min: i64,
+    /// The threshold; `None` for a grade reached only by a direct ground (tax grade M).
+    pub min: Option<i64>,
     pub title: Option<String>,
+}
+
+/// The first grade whose threshold `points` reaches, or the last grade with a threshold.
+fn grade_for(grades: &[Grade], points: i64) -> Option<u8> {
+    let index = grades
+        .iter()
+        .position(|g| g.min.is_some_and(|min| points >= min))
+        .or_else(|| grades.iter().rposition(|g| g.min.is_some()))?;
+    u8::try_from(index).ok()
 }
 
 /// A ground that sets a rating's grade directly, whatever the points (tax: any listed offence
@@ -403,15 +406,7 @@ pub struct Scorecard {
 
 impl Scorecard {
     pub fn band_for(&self, score: i64) -> Option<u8> {
-        if self.bands.is_empty() {
-            return None;
-        }
-        let index = self
-            .bands
-            .iter()
-            .position(|b| score >= b.min)
-            .unwrap_or(self.bands.len() - 1);
-        u8::try_from(index).ok()
+        grade_for(&self.bands, score)
     }
 }
 
@@ -589,6 +584,8 @@ pub struct Measure {
     pub effect: Effect,
     pub context: Context,
     pub trigger: Trigger,
+    /// For a list trigger: the grounds (by index) whose entries trigger it; `None`: every ground.
+    pub grounds: Option<Vec<u16>>,
     pub basis: String,
     pub relying_parties: Vec<String>,
     pub description: Option<String>,
@@ -597,6 +594,15 @@ pub struct Measure {
     /// The legal basis on which the measure binds an organisation's legal representative.
     pub extends_to_representative: Option<String>,
     pub pack: usize,
+}
+
+impl Measure {
+    /// Whether an entry on the measure's list, on ground `ground`, triggers the measure.
+    pub fn triggered_by_ground(&self, ground: u16) -> bool {
+        self.grounds
+            .as_ref()
+            .is_none_or(|grounds| grounds.contains(&ground))
+    }
 }
 
 /// What reads a category.

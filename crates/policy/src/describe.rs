@@ -130,7 +130,10 @@ fn schemes(out: &mut String, policy: &Policy, pack: usize) {
         let grades: Vec<String> = scheme
             .grades
             .iter()
-            .map(|g| format!("{} from {}", g.name, g.min))
+            .map(|g| match g.min {
+                Some(min) => format!("{} from {min}", g.name),
+                None => format!("{} only by a direct ground", g.name),
+            })
             .collect();
         if !grades.is_empty() {
             let _ = writeln!(out, "- grades: {}", grades.join("; "));
@@ -196,7 +199,7 @@ fn scorecards(out: &mut String, policy: &Policy, pack: usize) {
         let bands: Vec<String> = card
             .bands
             .iter()
-            .map(|b| format!("{} from {}", b.name, b.min))
+            .map(|b| format!("{} from {}", b.name, b.min.unwrap_or_default()))
             .collect();
         let _ = writeln!(out, "- bands: {}\n", bands.join("; "));
     }

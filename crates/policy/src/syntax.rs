@@ -134,7 +134,9 @@ pub struct CapDoc {
 #[serde(deny_unknown_fields)]
 pub struct GradeDoc {
     pub grade: S<String>,
-    pub min: S<i64>,
+    /// The threshold; leave it out for a grade reached only by a direct ground.
+    #[serde(default)]
+    pub min: Option<S<i64>>,
     #[serde(default)]
     pub title: Option<String>,
 }
@@ -307,6 +309,9 @@ pub struct MeasureDoc {
 pub struct TriggerDoc {
     #[serde(default)]
     pub list: Option<S<String>>,
+    /// With `list`: only entries on these grounds trigger the measure.
+    #[serde(default)]
+    pub grounds: Option<S<Vec<String>>>,
     #[serde(default)]
     pub scheme: Option<S<String>>,
     #[serde(default)]

@@ -1031,3 +1031,95 @@ fn a_refusal_inside_a_condition_points_at_the_attribute() {
     assert_eq!(&line[diagnostic.column - 1..][..10], "accomplice");
     assert_eq!(diagnostic.mark, 26..36);
 }
+
+// --- Regressions: ways around the refusals found in review ----------------------------------
+
+#[test]
+fn retention_limits_hold_in_every_unit() {
+    compiles(&category_retained(r#"retention = "120mo""#));
+    compiles(&category_retained(r#"retention = "3650d""#));
+    refused(
+        &category_retained(r#"retention = "121mo""#),
+        refusal::RETENTION,
+    );
+    refused(
+        &category_retained(r#"retention = "3660d""#),
+        refusal::RETENTION,
+    );
+    refused(
+        &category_retained(r#"retention = "2700wd""#),
+        refusal::RETENTION,
+    );
+}
+
+#[test]
+fn the_lists_own_context_does_not_excuse_a_missing_link() {
+    // The list claims `transport`, but its ground is a finance record.
+    let body = restriction_on_overdue(r#"["person"]"#, "transport", "").replace(
+        "context = \"finance\"\nbasis",
+        "context = \"transport\"\nbasis",
+    );
+    let d = refused(&body, refusal::CROSS_CONTEXT);
+    assert!(
+        d.iter()
+            .any(|d| d.message.contains("grounds are in `finance`")),
+        "{d}"
+    );
+}
+
+#[test]
+fn a_blank_link_is_no_link() {
+    let body = restriction_on_overdue(r#"["person"]"#, "transport", r#"link = { basis = " " }"#);
+    let error = compile(&sources(&body)).unwrap_err();
+    assert!(error.has(refusal::CROSS_CONTEXT), "{error}");
+    assert!(
+        error
+            .iter()
+            .any(|d| d.message.contains("link needs its legal basis")),
+        "{error}"
+    );
+}
+
+#[test]
+fn an_attribute_title_naming_a_special_category_is_refused() {
+    let body = r#"
+[[category]]
+id = "t.member"
+title = "Membership record"
+context = "civic"
+subjects = ["person"]
+kind = "status"
+retention = "1y"
+
+[category.attributes]
+kind = { type = "text", title = "Religion of the member" }
+"#;
+    refused(body, refusal::SPECIAL_CATEGORY);
+}
+
+#[test]
+fn a_breach_cannot_put_a_subject_on_a_red_list() {
+    compiles(&list_on("red", "t.repaid"));
+    refused(&list_on("red", "t.overdue"), refusal::REWARD_SOURCE);
+    refused(&list_on("red", "t.judgment"), refusal::REWARD_SOURCE);
+}
+
+#[test]
+fn a_scorecard_may_not_reward_recent_activity_or_breaches() {
+    // The longer since the last breach, the more points: allowed.
+    compiles(&characteristic("days_since_last", "t.overdue", RISING));
+    // The more recent the last repayment, the more points: keeping up activity.
+    refused(
+        &characteristic("days_since_last", "t.repaid", FALLING),
+        refusal::VOLUME_REWARD,
+    );
+    // More breaches, more points; a more recent breach, more points.
+    refused(
+        &characteristic("count", "t.overdue", RISING),
+        refusal::REWARD_SOURCE,
+    );
+    refused(
+        &characteristic("days_since_last", "t.overdue", FALLING),
+        refusal::REWARD_SOURCE,
+    );
+}

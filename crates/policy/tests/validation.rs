@@ -1,0 +1,533 @@
+//! Every validation error of the policy language, one case each: the smallest pack that makes
+//! it, the code it must carry and a fragment of its message. Refusals have their own file.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers: a panic with its location is the failure report"
+)]
+
+use credence_policy::{PolicySource, compile};
+
+const BASE: &str = r#"
+[policy]
+id = "base"
+title = "Base"
+authority = "Test"
+version = "1"
+basis = "Test"
+
+[[category]]
+id = "t.overdue"
+title = "Loan overdue"
+context = "finance"
+subjects = ["person", "organisation"]
+kind = "breach"
+retention = "5y"
+
+[category.attributes]
+amount = { type = "money", required = true }
+case = { type = "text" }
+severity = { type = "enum", values = ["minor", "serious"] }
+
+[[category]]
+id = "t.repaid"
+title = "Loan repaid"
+context = "finance"
+subjects = ["person"]
+kind = "fulfilment"
+retention = "5y"
+
+[[category]]
+id = "t.org-only"
+title = "Organisation status"
+context = "market"
+subjects = ["organisation"]
+kind = "status"
+retention = "1y"
+"#;
+
+const HEADER: &str =
+    "[policy]\nid = \"test\"\ntitle = \"T\"\nauthority = \"T\"\nversion = \"1\"\nbasis = \"T\"\n";
+
+const LIST: &str = r#"
+[[list]]
+id = "l"
+title = "L"
+colour = "black"
+subjects = ["person"]
+context = "finance"
+basis = "B"
+exit = ["retraction"]
+
+[[list.ground]]
+id = "g"
+title = "G"
+category = "t.overdue"
+duration = "2y"
+basis = "B"
+"#;
+
+const SCHEME: &str = r#"
+[[scheme]]
+id = "s"
+title = "S"
+subjects = ["person"]
+base = 100
+min = 0
+max = 200
+
+[[scheme.grade]]
+grade = "A"
+min = 100
+
+[[scheme.grade]]
+grade = "B"
+min = 0
+"#;
+
+/// Asserts that `body` (after the base) fails with `code` and a message containing `fragment`.
+fn fails(body: &str, code: &str, fragment: &str) {
+    let sources = vec![
+        PolicySource {
+            name: "base.toml".into(),
+            text: BASE.into(),
+        },
+        PolicySource {
+            name: "test.toml".into(),
+            text: format!("{HEADER}{body}"),
+        },
+    ];
+    match compile(&sources) {
+        Ok(_) => panic!("compiled, expected {code}:\n{body}"),
+        Err(d) => assert!(
+            d.iter()
+                .any(|d| d.code == code && d.message.contains(fragment) && d.file == "test.toml"),
+            "expected {code} with `{fragment}`, got:\n{d}\n{body}"
+        ),
+    }
+}
+
+fn compiles(body: &str) {
+    let sources = vec![
+        PolicySource {
+            name: "base.toml".into(),
+            text: BASE.into(),
+        },
+        PolicySource {
+            name: "test.toml".into(),
+            text: format!("{HEADER}{body}"),
+        },
+    ];
+    if let Err(d) = compile(&sources) {
+        panic!("expected to compile:\n{d}\n{body}");
+    }
+}
+
+fn measure(effect: &str, on: &str, extra: &str) -> String {
+    format!(
+        "{LIST}{SCHEME}\n[[measure]]\nid = \"m\"\ntitle = \"M\"\neffect = \"{effect}\"\ncontext = \"finance\"\non = {on}\nbasis = \"B\"\nrelying_parties = [\"bank\"]\n{extra}\n"
+    )
+}
+
+fn category(fields: &str) -> String {
+    format!("\n[[category]]\nid = \"t.x\"\ntitle = \"X\"\n{fields}\n")
+}
+
+const CATEGORY_OK: &str =
+    "context = \"civic\"\nsubjects = [\"person\"]\nkind = \"breach\"\nretention = \"1y\"";
+
+#[test]
+fn the_fixtures_compile() {
+    compiles(LIST);
+    compiles(SCHEME);
+    compiles(&measure("restriction", "{ list = \"l\" }", ""));
+    compiles(&measure(
+        "reward",
+        "{ scheme = \"s\", grades = [\"A\"] }",
+        "",
+    ));
+    compiles(&category(CATEGORY_OK));
+}
+
+#[test]
+fn document_errors() {
+    fails(
+        "[[category]]\nid = \"t.x\"\ntitel = \"X\"\n",
+        "syntax",
+        "unknown field `titel`",
+    );
+    fails("[[category]]\nid = \"t.x\"\n", "syntax", "missing field");
+    fails(
+        &category(&CATEGORY_OK.replace("1y", "1 year")),
+        "duration",
+        "not a duration",
+    );
+    fails(
+        &category(&CATEGORY_OK.replace("[\"person\"]", "[\"citizen\"]")),
+        "subject-kind",
+        "`citizen` is not a subject kind",
+    );
+    fails(
+        &category(&CATEGORY_OK.replace("[\"person\"]", "[]")),
+        "subject-kind",
+        "no subject kind",
+    );
+    fails(
+        &category(&CATEGORY_OK.replace("civic", "gossip")),
+        "unknown-context",
+        "`gossip` is not a context",
+    );
+    fails(
+        &category(&CATEGORY_OK.replace("breach", "misdeed")),
+        "category-kind",
+        "`misdeed` is not a category kind",
+    );
+    fails(
+        &category(&format!(
+            "{CATEGORY_OK}\n[category.attributes]\nn = {{ type = \"float\" }}"
+        )),
+        "attribute",
+        "`float` is not an attribute type",
+    );
+    fails(
+        &category(&format!(
+            "{CATEGORY_OK}\n[category.attributes]\nn = {{ type = \"enum\" }}"
+        )),
+        "attribute",
+        "lists no values",
+    );
+    fails(
+        &category(&format!(
+            "{CATEGORY_OK}\n[category.attributes]\nn = {{ type = \"int\", values = [\"a\"] }}"
+        )),
+        "attribute",
+        "only for enum",
+    );
+    fails(
+        &category(CATEGORY_OK).replace("t.x", "T X"),
+        "id",
+        "not a valid category id",
+    );
+    fails(
+        &category(CATEGORY_OK).replace("t.x", "t.overdue"),
+        "duplicate",
+        "defined twice",
+    );
+}
+
+#[test]
+fn condition_errors() {
+    let with = |when: &str| {
+        LIST.replace(
+            "duration = \"2y\"",
+            &format!("when = '{when}'\nduration = \"2y\""),
+        )
+    };
+    compiles(&with("amount >= 100.50 and severity == \"serious\""));
+    fails(&with("amont > 1"), "condition", "no attribute `amont`");
+    fails(&with("amount > \"x\""), "condition", "amount of money");
+    fails(
+        &with("severity == \"grave\""),
+        "condition",
+        "not a value of `severity`",
+    );
+    fails(
+        &with("case < \"A\""),
+        "condition",
+        "only be compared with `==` or `!=`",
+    );
+    fails(&with("amount"), "condition", "not a bool attribute");
+    fails(&with("amount >"), "condition", "expected a value");
+}
+
+#[test]
+fn scheme_errors() {
+    fails(
+        &SCHEME.replace("base = 100", "base = 300"),
+        "scheme",
+        "outside the scheme's range",
+    );
+    fails(
+        &SCHEME.replace("min = 100", "min = -5"),
+        "grade",
+        "must fall",
+    );
+    fails(
+        &SCHEME.replace("min = 100", "min = 500"),
+        "grade",
+        "more than the maximum",
+    );
+    fails(
+        &format!(
+            "{SCHEME}\n[[scheme.rule]]\nid = \"r\"\ncategory = \"t.org-only\"\npoints = -5\nvalidity = \"1y\"\n"
+        ),
+        "rule",
+        "never applies",
+    );
+    fails(
+        &format!(
+            "{SCHEME}\n[[scheme.rule]]\nid = \"r\"\ncategory = \"t.overdue\"\npoints = -5\nvalidity = \"6y\"\n"
+        ),
+        "validity",
+        "outlives",
+    );
+    fails(
+        &format!(
+            "{SCHEME}\n[[scheme.rule]]\nid = \"r\"\ncategory = \"t.overdu\"\npoints = -5\nvalidity = \"1y\"\n"
+        ),
+        "unknown-category",
+        "no category `t.overdu`",
+    );
+    fails(
+        &format!(
+            "{SCHEME}\n[[scheme.cap]]\ncategories = [\"t.repaid\"]\nper = \"decade\"\ngain = 5\n"
+        ),
+        "cap",
+        "not a cap period",
+    );
+    fails(
+        &format!("{SCHEME}\n[[scheme.cap]]\ncategories = [\"t.repaid\"]\nper = \"year\"\n"),
+        "cap",
+        "needs `gain`",
+    );
+    fails(
+        &format!(
+            "{SCHEME}\n[[scheme.direct]]\ngrade = \"Z\"\ncategory = \"t.overdue\"\nbasis = \"B\"\n"
+        ),
+        "grade",
+        "no grade `Z`",
+    );
+    fails(
+        &format!("{SCHEME}")
+            .replace("consent", "x")
+            .replace("base = 100", "base = 100\nconsent = \"maybe\""),
+        "consent",
+        "not a consent rule",
+    );
+    fails(
+        &SCHEME
+            .replace("[[scheme]]", "[[rating]]")
+            .replace("[[scheme.grade]]", "[[rating.grade]]"),
+        "rating",
+        "organisations only",
+    );
+}
+
+#[test]
+fn scorecard_errors() {
+    let card = |characteristic: &str, bands: &str| {
+        format!(
+            "\n[[scorecard]]\nid = \"c\"\ntitle = \"C\"\nsubjects = [\"person\"]\nbase = 300\nrange = [300, 900]\n\n[[scorecard.characteristic]]\nid = \"x\"\ntitle = \"X\"\ncategories = [\"t.overdue\"]\nreason = {{ code = \"R1\", text = \"R\" }}\n{characteristic}\n{bands}"
+        )
+    };
+    let ok_bins = "bins = [{ upto = 0, points = 100 }, { points = 0 }]";
+    let band = "[[scorecard.band]]\ngrade = \"good\"\nmin = 600\n\n[[scorecard.band]]\ngrade = \"poor\"\nmin = 300\n";
+    compiles(&card(&format!("measure = \"count\"\n{ok_bins}"), band));
+    fails(
+        &card(&format!("measure = \"median\"\n{ok_bins}"), band),
+        "scorecard",
+        "not a measurement",
+    );
+    fails(
+        &card(&format!("measure = \"sum\"\n{ok_bins}"), band),
+        "scorecard",
+        "needs `attribute`",
+    );
+    fails(
+        &card(
+            "measure = \"count\"\nbins = [{ points = 100 }, { upto = 3, points = 0 }]",
+            band,
+        ),
+        "scorecard",
+        "only the last bin",
+    );
+    fails(
+        &card(
+            "measure = \"count\"\nbins = [{ upto = 3, points = 100 }, { upto = 1, points = 50 }, { points = 0 }]",
+            band,
+        ),
+        "scorecard",
+        "increasing order",
+    );
+    fails(
+        &card("measure = \"count\"\nbins = []", band),
+        "scorecard",
+        "needs bins",
+    );
+    fails(
+        &card(
+            &format!("measure = \"count\"\n{ok_bins}"),
+            &band.replace("min = 600", "min = 1000"),
+        ),
+        "grade",
+        "outside the range",
+    );
+    fails(
+        &card(
+            &format!("measure = \"count\"\n{ok_bins}"),
+            &band.replace("min = 600\n", ""),
+        ),
+        "grade",
+        "needs its cut-off",
+    );
+}
+
+#[test]
+fn list_errors() {
+    fails(
+        &LIST.replace("colour = \"black\"", "colour = \"grey\""),
+        "list",
+        "not a list colour",
+    );
+    fails(
+        &LIST.replace(
+            "exit = [\"retraction\"]",
+            "exit = [\"retraction\", \"prayer\"]",
+        ),
+        "list",
+        "not an exit",
+    );
+    fails(
+        &LIST.replace("exit = [\"retraction\"]", "exit = [\"repair\"]"),
+        "list",
+        "retracted",
+    );
+    fails(
+        &LIST.replace("duration = \"2y\"", "duration = \"until-performed\""),
+        "ground",
+        "needs \"performance\"",
+    );
+    fails(
+        &LIST.replace(
+            "duration = \"2y\"",
+            "duration = \"2y\"\nrepair_after = \"3mo\"",
+        ),
+        "ground",
+        "needs \"repair\"",
+    );
+    fails(
+        &LIST.replace("duration = \"2y\"", "duration = \"2y\"\nextendable = true"),
+        "ground",
+        "needs the list's `extension`",
+    );
+    fails(
+        &LIST.replace("duration = \"2y\"", "duration = \"6y\""),
+        "ground",
+        "outlives",
+    );
+    fails(
+        &LIST.replace("category = \"t.overdue\"", "category = \"t.repaid\""),
+        "ground",
+        "black-list grounds",
+    );
+    fails(
+        &LIST.replace(
+            "exit = [\"retraction\"]",
+            "exit = [\"retraction\"]\nextension = { min = \"30d\", max = \"3y\", basis = \"B\" }",
+        ),
+        "list",
+        "months or years",
+    );
+    fails(
+        &LIST.replace(
+            "exit = [\"retraction\"]",
+            "exit = [\"retraction\"]\nextension = { min = \"3y\", max = \"1y\", basis = \"B\" }",
+        ),
+        "list",
+        "longer than its maximum",
+    );
+    fails(
+        &format!("{LIST}\n[[list.bar]]\nid = \"b\"\ntitle = \"B\"\nbasis = \"B\"\n"),
+        "bar",
+        "needs `minor = true` or a `category`",
+    );
+    fails(
+        &format!(
+            "{LIST}\n[[list.bar]]\nid = \"b\"\ntitle = \"B\"\nbasis = \"B\"\ncategory = \"t.repaid\"\nsame = \"case\"\n"
+        ),
+        "condition",
+        "has no attribute `case`",
+    );
+    let grounds_start = LIST.find("[[list.ground]]").unwrap();
+    fails(&LIST[..grounds_start], "list", "has no grounds");
+}
+
+#[test]
+fn measure_errors() {
+    fails(
+        &measure("punishment", "{ list = \"l\" }", ""),
+        "measure",
+        "not an effect",
+    );
+    fails(
+        &measure("restriction", "{ list = \"nope\" }", ""),
+        "measure",
+        "no list `nope`",
+    );
+    fails(
+        &measure("reward", "{ scheme = \"nope\", grades = [\"A\"] }", ""),
+        "measure",
+        "no scheme, rating or scorecard",
+    );
+    fails(
+        &measure("reward", "{ scheme = \"s\", grades = [\"Z\"] }", ""),
+        "measure",
+        "no grade `Z`",
+    );
+    fails(
+        &measure(
+            "reward",
+            "{ scheme = \"s\", grades = [\"A\"], score_at_least = 5 }",
+            "",
+        ),
+        "measure",
+        "triggered by a list",
+    );
+    fails(
+        &measure("restriction", "{ list = \"l\", grounds = [\"h\"] }", ""),
+        "measure",
+        "no ground `h`",
+    );
+    fails(
+        &measure("restriction", "{ list = \"l\", grounds = [] }", ""),
+        "measure",
+        "at least one ground",
+    );
+    fails(
+        &measure(
+            "reward",
+            "{ scheme = \"s\", grades = [\"A\"], grounds = [\"g\"] }",
+            "",
+        ),
+        "measure",
+        "only narrows a list trigger",
+    );
+    fails(
+        &measure("restriction", "{ list = \"l\" }", "")
+            .replace("relying_parties = [\"bank\"]", "relying_parties = []"),
+        "measure",
+        "relying parties",
+    );
+    fails(
+        &measure("restriction", "{ list = \"l\" }", "")
+            .replace("basis = \"B\"\nrelying", "basis = \" \"\nrelying"),
+        "measure",
+        "needs its legal basis",
+    );
+    fails(
+        &measure(
+            "restriction",
+            "{ list = \"l\" }",
+            "extends_to = { to = \"legal-representative\", basis = \"B\" }",
+        ),
+        "measure",
+        "only measures on organisations",
+    );
+    fails(
+        &measure("restriction", "{ list = \"l\" }", "")
+            .replace("colour = \"black\"", "colour = \"red\"")
+            .replace("t.overdue", "t.repaid"),
+        "measure",
+        "red list",
+    );
+}
