@@ -298,9 +298,7 @@ fn scheme_errors() {
         "no grade `Z`",
     );
     fails(
-        &format!("{SCHEME}")
-            .replace("consent", "x")
-            .replace("base = 100", "base = 100\nconsent = \"maybe\""),
+        &SCHEME.replace("base = 100", "base = 100\nconsent = \"maybe\""),
         "consent",
         "not a consent rule",
     );
