@@ -24,8 +24,12 @@ pub(crate) struct RecordState {
     pub event: u32,
     pub category: CategoryId,
     pub valid: i32,
+    /// `valid` as year, month, day.
+    pub ymd: (i32, u32, u32),
     pub attributes: u32,
     pub corrected: bool,
+    /// Retracted, or (after corrections) dated after `as_of`: the record does not exist for
+    /// this evaluation.
     pub retracted: bool,
     pub fulfilled: i32,
     pub suppressed: i32,
@@ -37,6 +41,8 @@ pub(crate) struct RecordState {
     pub expires: i32,
     /// First day the record no longer counts for any reason (`NEVER` if it has not stopped).
     pub stops: i32,
+    /// Offset of this record's end days (one per duration of its category) in `Scratch::ends`.
+    pub ends: u32,
 }
 
 /// A list entry while it is being worked out.
@@ -56,6 +62,8 @@ pub(crate) struct EntryScratch {
 #[derive(Debug, Default)]
 pub struct Scratch {
     pub(crate) records: Vec<RecordState>,
+    /// End days of every record, per duration of its category (see `RecordState::ends`).
+    pub(crate) ends: Vec<i32>,
     pub(crate) record_of_event: Vec<u32>,
     pub(crate) consent: Vec<bool>,
     pub(crate) caps: Vec<(u16, u16, i32, i64, i64)>,
@@ -88,9 +96,41 @@ impl Accumulator {
     };
 }
 
-/// Day arithmetic for a record's dates.
+/// Day arithmetic for dates that are not a record's own date.
 fn after(duration: Duration, day: i32, policy: &Policy) -> i32 {
     duration.after(Day(day), &policy.calendar).0
+}
+
+/// The end day of `record` for the duration in `slot` of its category.
+#[inline]
+fn end(ends: &[i32], record: &RecordState, slot: u8) -> i32 {
+    ends.get(record.ends as usize + usize::from(slot))
+        .copied()
+        .unwrap_or(NEVER)
+}
+
+impl RecordState {
+    /// The day `duration` after the record's date. The date is split into year, month and
+    /// day once per record, so calendar durations cost a few integer operations each.
+    #[inline]
+    pub(crate) fn after(&self, duration: Duration, policy: &Policy) -> i32 {
+        match duration {
+            Duration::Days(n) => self
+                .valid
+                .saturating_add(i32::try_from(n).unwrap_or(i32::MAX)),
+            Duration::Months(n) => {
+                Day::from_ymd_plus_months(self.ymd, i32::try_from(n).unwrap_or(i32::MAX / 12)).0
+            }
+            Duration::Years(n) => {
+                Day::from_ymd_plus_months(
+                    self.ymd,
+                    i32::try_from(n).unwrap_or(0).saturating_mul(12),
+                )
+                .0
+            }
+            Duration::WorkingDays(_) => after(duration, self.valid, policy),
+        }
+    }
 }
 
 pub(crate) fn run<const EXPLAIN: bool>(
@@ -128,14 +168,14 @@ fn fold(
             continue;
         }
         if event.action == Action::Record {
-            if event.valid > as_of {
-                continue;
-            }
+            // A record dated after `as_of` is kept until the end of the fold: a correction may
+            // still move it earlier.
             scratch.record_of_event[index] = scratch.records.len() as u32;
             scratch.records.push(RecordState {
                 event: index as u32,
                 category: CategoryId(event.key),
                 valid: event.valid,
+                ymd: (0, 1, 1),
                 attributes: event.attributes,
                 corrected: false,
                 retracted: false,
@@ -147,6 +187,7 @@ fn fold(
                 dispute_closed: NEVER,
                 expires: NEVER,
                 stops: NEVER,
+                ends: 0,
             });
             continue;
         }
@@ -168,7 +209,7 @@ fn fold(
             // A correction or retraction changes what the registry knows about the record for
             // every as-of day: it says what was true all along.
             Action::Correct => {
-                state.valid = event.valid.min(as_of);
+                state.valid = event.valid;
                 state.attributes = event.attributes;
                 state.corrected = true;
             }
@@ -203,9 +244,19 @@ fn fold(
             Action::Record | Action::Consent | Action::Withdraw => {}
         }
     }
+    scratch.ends.clear();
     for state in &mut scratch.records {
         let category = policy.category(state.category);
-        state.expires = after(category.retention, state.valid, policy);
+        if state.valid > as_of {
+            state.retracted = true;
+        }
+        state.ymd = Day(state.valid).ymd();
+        state.ends = scratch.ends.len() as u32;
+        for duration in &category.durations {
+            scratch.ends.push(state.after(*duration, policy));
+        }
+        // INVARIANT: the category's first duration is its retention.
+        state.expires = scratch.ends[state.ends as usize];
         let mut stops = state.expires.min(state.suppressed).min(state.repaired);
         if state.dispute_open != NEVER {
             let deadline = after(category.dispute_answer, state.dispute_open, policy);
@@ -273,7 +324,7 @@ fn score_schemes<const EXPLAIN: bool>(
                 continue;
             }
             let rule = &scheme.rules[usize::from(rule_index)];
-            let until = after(rule.validity, record.valid, policy).min(record.stops);
+            let until = end(&scratch.ends, record, rule.validity_slot).min(record.stops);
             if as_of >= until || !holds(&rule.when, values) {
                 continue;
             }
@@ -301,7 +352,7 @@ fn score_schemes<const EXPLAIN: bool>(
                 continue;
             }
             let direct = &scheme.direct[usize::from(direct_index)];
-            let until = after(direct.validity, record.valid, policy).min(record.stops);
+            let until = end(&scratch.ends, record, direct.validity_slot).min(record.stops);
             if as_of < until && holds(&direct.when, values) {
                 scratch.direct_candidates.push((
                     scheme_index,
@@ -352,9 +403,9 @@ fn capped(
             continue;
         }
         let period = match cap.per {
-            Period::Year => Day(record.valid).year(),
+            Period::Year => record.ymd.0,
             Period::Month => {
-                let (year, month, _) = Day(record.valid).ymd();
+                let (year, month, _) = record.ymd;
                 year * 12 + month as i32
             }
             Period::Ever => 0,
@@ -425,8 +476,7 @@ fn score_cards<const EXPLAIN: bool>(
             }
             let characteristic = &card.characteristics[usize::from(characteristic_index)];
             let input = &characteristic.inputs[usize::from(input_index)];
-            if as_of >= after(characteristic.window, record.valid, policy)
-                || !holds(&input.when, values)
+            if as_of >= end(&scratch.ends, record, input.window_slot) || !holds(&input.when, values)
             {
                 continue;
             }
@@ -552,8 +602,9 @@ fn list_entries(policy: &Policy, history: HistoryRef<'_>, as_of: i32, scratch: &
                 0
             };
             let mut until = match ground.duration {
-                Some(duration) => {
-                    Day(after(duration, record.valid, policy))
+                Some(_) if extended_months == 0 => end(&scratch.ends, record, ground.duration_slot),
+                Some(_) => {
+                    Day(end(&scratch.ends, record, ground.duration_slot))
                         .add_months(extended_months as i32)
                         .0
                 }

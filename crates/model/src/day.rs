@@ -50,6 +50,7 @@ impl Day {
     }
 
     /// Year, month (1-12) and day of month.
+    #[inline]
     pub fn ymd(self) -> (i32, u32, u32) {
         civil_from_days(self.0)
     }
@@ -82,7 +83,13 @@ impl Day {
     /// The same day of the month `months` later; the last day of the month when the target
     /// month is shorter (2024-01-31 + 1 month = 2024-02-29).
     pub fn add_months(self, months: i32) -> Day {
-        let (year, month, day) = self.ymd();
+        Day::from_ymd_plus_months(self.ymd(), months)
+    }
+
+    /// [`Day::add_months`] from a date already split into year, month and day (the engine
+    /// splits each record's date once and adds many durations to it).
+    #[inline]
+    pub fn from_ymd_plus_months((year, month, day): (i32, u32, u32), months: i32) -> Day {
         let index = year * 12 + (month as i32 - 1) + months;
         let target_year = index.div_euclid(12);
         let target_month = (index.rem_euclid(12) + 1) as u32;
@@ -159,10 +166,12 @@ impl<'de> Deserialize<'de> for Day {
     }
 }
 
+#[inline]
 pub fn is_leap_year(year: i32) -> bool {
     (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
 }
 
+#[inline]
 pub fn days_in_month(year: i32, month: u32) -> u32 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -174,6 +183,7 @@ pub fn days_in_month(year: i32, month: u32) -> u32 {
 }
 
 // Howard Hinnant's `days_from_civil` and `civil_from_days`: exact for the whole i32 range used.
+#[inline]
 fn days_from_civil(year: i32, month: u32, day: u32) -> i32 {
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
@@ -184,6 +194,7 @@ fn days_from_civil(year: i32, month: u32, day: u32) -> i32 {
     era * 146_097 + doe - 719_468
 }
 
+#[inline]
 fn civil_from_days(days: i32) -> (i32, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);

@@ -283,7 +283,46 @@ impl Compiler<'_> {
                 }
             }
         }
+        Self::index_durations(&mut policy);
         policy
+    }
+
+    /// Gives every duration measured from a record a slot in its category's `durations`.
+    fn index_durations(policy: &mut Policy) {
+        fn slot(categories: &mut [Category], category: CategoryId, duration: Duration) -> u8 {
+            let durations = &mut categories[usize::from(category.0)].durations;
+            let index = durations
+                .iter()
+                .position(|d| *d == duration)
+                .unwrap_or_else(|| {
+                    durations.push(duration);
+                    durations.len() - 1
+                });
+            u8::try_from(index).unwrap_or(u8::MAX)
+        }
+        let categories = &mut policy.categories;
+        for scheme in &mut policy.schemes {
+            for rule in &mut scheme.rules {
+                rule.validity_slot = slot(categories, rule.category, rule.validity);
+            }
+            for direct in &mut scheme.direct {
+                direct.validity_slot = slot(categories, direct.category, direct.validity);
+            }
+        }
+        for card in &mut policy.scorecards {
+            for characteristic in &mut card.characteristics {
+                for input in &mut characteristic.inputs {
+                    input.window_slot = slot(categories, input.category, characteristic.window);
+                }
+            }
+        }
+        for list in &mut policy.lists {
+            for ground in &mut list.grounds {
+                if let Some(duration) = ground.duration {
+                    ground.duration_slot = slot(categories, ground.category, duration);
+                }
+            }
+        }
     }
 
     fn category(&mut self, file: usize, pack: usize, doc: &syntax::CategoryDoc) -> Category {
@@ -423,6 +462,7 @@ impl Compiler<'_> {
             retention,
             dispute_answer,
             attributes,
+            durations: vec![retention],
             pack,
         }
     }
@@ -778,6 +818,7 @@ impl Compiler<'_> {
                 when_text: rule.when.as_ref().map(|w| w.get_ref().clone()),
                 points,
                 validity,
+                validity_slot: 0,
             });
         }
         let mut caps = Vec::new();
@@ -942,6 +983,7 @@ impl Compiler<'_> {
                 basis: ground.basis.get_ref().clone(),
                 score_at_least: ground.score_at_least.as_ref().map(|s| *s.get_ref()),
                 validity,
+                validity_slot: 0,
             });
         }
         Scheme {
@@ -1170,6 +1212,7 @@ impl Compiler<'_> {
                 category: id,
                 when,
                 slot,
+                window_slot: 0,
             });
             categories.push(id);
         }
@@ -1477,6 +1520,7 @@ impl Compiler<'_> {
                 when,
                 when_text: g.when.as_ref().map(|w| w.get_ref().clone()),
                 duration,
+                duration_slot: 0,
                 repair_after,
                 extendable: g.extendable,
                 basis: g.basis.get_ref().clone(),

@@ -276,6 +276,10 @@ pub struct Category {
     pub dispute_answer: Duration,
     /// In slot order.
     pub attributes: Vec<Attribute>,
+    /// Every distinct duration measured from a record of this category (retention first): the
+    /// engine works out each record's end days once, and rules, windows and grounds read them
+    /// by index.
+    pub durations: Vec<Duration>,
     pub pack: usize,
 }
 
@@ -347,6 +351,8 @@ pub struct Rule {
     pub when_text: Option<String>,
     pub points: i64,
     pub validity: Duration,
+    /// Index of `validity` in the category's `durations`.
+    pub validity_slot: u8,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -386,6 +392,8 @@ pub struct Direct {
     pub basis: String,
     pub score_at_least: Option<i64>,
     pub validity: Duration,
+    /// Index of `validity` in the category's `durations`.
+    pub validity_slot: u8,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -465,6 +473,8 @@ pub struct CharacteristicInput {
     pub category: CategoryId,
     pub when: Condition,
     pub slot: Option<u16>,
+    /// Index of the characteristic's window in the category's `durations`.
+    pub window_slot: u8,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -521,6 +531,8 @@ pub struct Ground {
     pub when_text: Option<String>,
     /// `None`: until the obligation is performed (bounded by the category's retention).
     pub duration: Option<Duration>,
+    /// Index of `duration` in the category's `durations`.
+    pub duration_slot: u8,
     pub repair_after: Option<Duration>,
     pub extendable: bool,
     pub basis: String,
