@@ -167,6 +167,9 @@ enum Command {
         events_per_subject: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Also measure durable ingest of one batch of this many rows (0: skip).
+        #[arg(long, default_value_t = 1_000_000)]
+        ingest_rows: usize,
     },
 }
 
@@ -427,7 +430,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             subjects,
             events_per_subject,
             seed,
-        } => bench::run(subjects, events_per_subject, seed, today),
+            ingest_rows,
+        } => bench::run(subjects, events_per_subject, seed, ingest_rows, today),
     }
 }
 

@@ -325,15 +325,30 @@ pub fn facts(subject: &StoredSubject) -> SubjectFacts {
     }
 }
 
-/// The stored form of a standing: canonical JSON.
+/// The stored form of a standing: the compact row of the population layout (every scheme's
+/// and scorecard's points and grade, every list's end day), little-endian `i32`s after the
+/// day it was computed for. Kept current on ingest so that a population's standings can be
+/// read without evaluating; the explanation is computed by the same engine when a report or a
+/// check asks for it.
 pub fn standing_bytes(
     policy: &Policy,
     subject: &StoredSubject,
     events: &[Event],
     as_of: Day,
 ) -> Vec<u8> {
-    let standing = evaluate(policy, facts(subject), events, as_of, as_of);
-    serde_json::to_vec(&standing).unwrap_or_default()
+    let history = credence_engine::History::build(policy, facts(subject), events);
+    let layout = credence_engine::CompactLayout::new(policy);
+    let mut row = vec![0i32; layout.width()];
+    if let Some(view) = history.view() {
+        credence_engine::Evaluator::default()
+            .compact(policy, view, as_of, as_of, &layout, &mut row);
+    }
+    let mut bytes = Vec::with_capacity(4 * (row.len() + 1));
+    bytes.extend_from_slice(&as_of.0.to_le_bytes());
+    for value in row {
+        bytes.extend_from_slice(&value.to_le_bytes());
+    }
+    bytes
 }
 
 /// Whether the organisation's latest legal-representative record (as of `as_of`) names the

@@ -5,7 +5,6 @@
 //! store.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use credence_model::id::{resident_id_check_char, uscc_check_char};
 use credence_model::{Action, Day, IdOptions, Identifier, SubjectKind, Value};
@@ -1597,51 +1596,3 @@ categories = ["civic-points", "nothing-like-it"]
 
 // ---------------------------------------------------------------------------------------------
 // Speed
-
-/// `cargo test --release -p credence-registry --test intake -- --ignored --nocapture`
-#[test]
-#[ignore = "a timing run: use --release"]
-fn intake_speed_one_million_rows() {
-    const ROWS: usize = 1_000_000;
-    let registry = Registry::new();
-    let people: Vec<String> = (0..1000u32)
-        .map(|i| {
-            resident(&format!(
-                "1101051980{:02}{:02}{:03}",
-                i % 12 + 1,
-                i % 28 + 1,
-                i % 1000
-            ))
-        })
-        .collect();
-    let mut text = String::with_capacity(ROWS * 230);
-    for i in 0..ROWS {
-        let subject = &people[i % people.len()];
-        text.push_str(&format!(
-            r#"{{"ref":"court-{i:07}","action":"record","subject":"{subject}","category":"court.dishonest-conduct","date":"2024-03-01","attributes":{{"case":"(2024)京0105执{i}号","court":"Beijing Chaoyang","ground":"refuses","amount":"15000.00"}}}}"#
-        ));
-        text.push('\n');
-    }
-    let start = Instant::now();
-    let batch = registry.accept("court", &text, Format::Jsonl);
-    let jsonl = start.elapsed();
-    assert_eq!(batch.events.len(), ROWS);
-    drop(batch);
-
-    let mut csv = String::from("ref,action,subject,category,date,case,court,ground,amount\n");
-    for i in 0..ROWS {
-        let subject = &people[i % people.len()];
-        csv.push_str(&format!(
-            "court-{i:07},record,{subject},court.dishonest-conduct,2024-03-01,(2024)京0105执{i}号,Beijing Chaoyang,refuses,15000.00\n"
-        ));
-    }
-    let start = Instant::now();
-    let batch = registry.accept("court", &csv, Format::Csv);
-    let csv_time = start.elapsed();
-    assert_eq!(batch.events.len(), ROWS);
-    println!(
-        "intake of {ROWS} rows ({} MB JSONL): {jsonl:.2?}; CSV ({} MB): {csv_time:.2?}",
-        text.len() / 1_000_000,
-        csv.len() / 1_000_000
-    );
-}
