@@ -293,27 +293,33 @@ impl Registry {
         as_of: Day,
         progress: &mut dyn FnMut(usize),
     ) -> Result<usize, RegistryError> {
-        let mut batch: Vec<(i64, Vec<u8>)> = Vec::new();
-        let mut total = 0;
+        use rayon::prelude::*;
+        /// Subjects read from the store before they are evaluated in parallel.
+        const CHUNK_SUBJECTS: usize = 16_384;
         let policy = &self.policy;
-        let mut failure = None;
-        {
-            let store = &self.store;
-            let mut pending: Vec<(i64, Vec<u8>)> = Vec::new();
-            store.scan(&mut |subject, events| {
-                pending.push((subject.id, standing_bytes(policy, subject, events, as_of)));
-                total += 1;
-                progress(1);
-            })?;
-            batch.append(&mut pending);
-        }
-        if let Err(e) = self.store.put_standings(&batch) {
-            failure = Some(e);
-        }
-        match failure {
-            Some(e) => Err(e.into()),
-            None => Ok(total),
-        }
+        let mut standings: Vec<(i64, Vec<u8>)> = Vec::new();
+        let mut chunk: Vec<(StoredSubject, Vec<Event>)> = Vec::with_capacity(CHUNK_SUBJECTS);
+        let mut flush = |chunk: &mut Vec<(StoredSubject, Vec<Event>)>,
+                         progress: &mut dyn FnMut(usize)| {
+            let computed: Vec<(i64, Vec<u8>)> = chunk
+                .par_iter()
+                .map(|(subject, events)| {
+                    (subject.id, standing_bytes(policy, subject, events, as_of))
+                })
+                .collect();
+            progress(computed.len());
+            standings.extend(computed);
+            chunk.clear();
+        };
+        self.store.scan(&mut |subject, events| {
+            chunk.push((subject.clone(), events.to_vec()));
+            if chunk.len() == CHUNK_SUBJECTS {
+                flush(&mut chunk, progress);
+            }
+        })?;
+        flush(&mut chunk, progress);
+        self.store.put_standings(&standings)?;
+        Ok(standings.len())
     }
 }
 
