@@ -137,14 +137,38 @@ fn summary(registry: &Registry, today: Day) -> Result<()> {
     }
     println!("  listings barred (minor, guarantee, seized assets): {barred}");
     for (scheme, distribution) in &grades {
-        let parts: Vec<String> = distribution
-            .iter()
-            .map(|(g, n)| format!("{g} {n}"))
-            .collect();
-        println!("  {scheme}: {}", parts.join(", "));
+        println!("  {scheme}:");
+        let order: Vec<&str> = match policy.scheme_index(scheme) {
+            Some(s) => policy.schemes[s]
+                .grades
+                .iter()
+                .map(|g| g.name.as_str())
+                .collect(),
+            None => policy
+                .scorecards
+                .iter()
+                .find(|c| &c.id == scheme)
+                .map(|c| c.bands.iter().map(|b| b.name.as_str()).collect())
+                .unwrap_or_default(),
+        };
+        let most = distribution.values().copied().max().unwrap_or(1).max(1);
+        for grade in order {
+            let count = distribution.get(grade).copied().unwrap_or(0);
+            let width = (count * 40).div_ceil(most);
+            println!("    {grade:>10} {:<40} {count}", "█".repeat(width));
+        }
     }
-    let top: Vec<String> = measures.iter().map(|(m, n)| format!("{m} {n}")).collect();
-    println!("  measures in force: {}", top.join(", "));
+    println!("  measures in force (subjects):");
+    for (measure, count) in &measures {
+        let effect =
+            policy
+                .measure_index(measure)
+                .map_or("", |m| match policy.measures[m].effect {
+                    credence_policy::Effect::Reward => "reward",
+                    credence_policy::Effect::Restriction => "restriction",
+                });
+        println!("    {measure:<40} {effect:<12} {count}");
+    }
     let chain = registry.store().verify_chain()?;
     println!(
         "  hash chain: {} events, head {}…, {}",

@@ -189,17 +189,15 @@ pub fn report_text(
             ),
         };
         let _ = writeln!(out, "  {} — ground {} — {state}", entry.list, entry.ground);
-        let _ = writeln!(
-            out,
-            "    since {}, until {}{}",
-            entry.since,
-            entry.until,
-            if entry.until_performed {
-                " at the latest (until performed)"
-            } else {
-                ""
-            }
-        );
+        let period = match entry.state {
+            EntryState::Ended => format!("since {}, ended {}", entry.since, entry.until),
+            _ if entry.until_performed => format!(
+                "since {}, until performed, at the latest {}",
+                entry.since, entry.until
+            ),
+            _ => format!("since {}, until {}", entry.since, entry.until),
+        };
+        let _ = writeln!(out, "    {period}");
         let _ = writeln!(out, "    basis: {}", entry.basis);
         let _ = writeln!(
             out,
