@@ -126,14 +126,22 @@ pub(crate) fn standing(
                 referenced.extend(&records);
                 let lost = characteristic.points_max - points;
                 if lost > 0 {
-                    let oldest = scratch
+                    let mut contributing: Vec<&crate::evaluate::RecordState> = scratch
                         .characteristic_records
                         .iter()
                         .filter(|r| usize::from(r.0) == index && usize::from(r.1) == i)
-                        .map(|r| scratch.records[r.2 as usize].valid)
-                        .min();
-                    let improves_on = oldest
-                        .map(|valid| characteristic.window.after(Day(valid), &policy.calendar));
+                        .map(|r| &scratch.records[r.2 as usize])
+                        .collect();
+                    contributing.sort_by_key(|r| r.valid);
+                    let improves_on = improves_on(
+                        policy,
+                        history,
+                        characteristic,
+                        &contributing,
+                        value,
+                        points,
+                        accumulator,
+                    );
                     reasons.push(Reason {
                         code: characteristic.reason_code.clone(),
                         text: characteristic.reason.clone(),
@@ -336,7 +344,12 @@ fn scheme_remedies(
 ) -> Vec<Remedy> {
     let grades = &policy.schemes[scheme].grades;
     let current = scheme_grade(policy, scheme, scratch, history);
-    if current.is_none_or(|g| g == 0) && scratch.scheme_direct[scheme].is_none() {
+    // The best grade is the first one that points can reach.
+    let best = grades
+        .iter()
+        .position(|g| g.min.is_some())
+        .and_then(|g| u8::try_from(g).ok());
+    if (current.is_none() || current == best) && scratch.scheme_direct[scheme].is_none() {
         return Vec::new();
     }
     let mut ends: Vec<(i32, u32)> = scratch
@@ -368,4 +381,75 @@ fn scheme_remedies(
     }
     let _ = as_of;
     remedies
+}
+
+/// The first day after `as_of` on which a characteristic gives more points, if nothing new is
+/// recorded: for the `days_since` measures, when the time since the anchor reaches a better
+/// bin; for counts and sums, when enough of the records behind it leave the window.
+fn improves_on(
+    policy: &Policy,
+    history: HistoryRef<'_>,
+    characteristic: &credence_policy::Characteristic,
+    contributing: &[&crate::evaluate::RecordState],
+    value: Option<i64>,
+    points: i64,
+    accumulator: &crate::evaluate::Accumulator,
+) -> Option<Day> {
+    use credence_policy::Measurement;
+    match characteristic.measurement {
+        Measurement::DaysSinceLast | Measurement::DaysSinceFirst => {
+            let value = value?;
+            let anchor = if characteristic.measurement == Measurement::DaysSinceLast {
+                accumulator.last
+            } else {
+                accumulator.first
+            };
+            let current = characteristic.bin_for(value);
+            // The first later bin with more points starts the day after the previous bin's bound.
+            let reached = (current + 1..characteristic.bins.len())
+                .find(|&b| characteristic.bins[b].points > points)
+                .and_then(|better| characteristic.bins[better - 1].upto)
+                .and_then(|upto| i32::try_from(upto + 1).ok())
+                .map(|lower| Day(anchor).add_days(lower));
+            // When the newest record leaves the window, every record has: the measure then has
+            // no record, which gives the last bin.
+            let empty_points = characteristic.bins.last().map_or(points, |b| b.points);
+            let emptied = (characteristic.measurement == Measurement::DaysSinceLast
+                && empty_points > points)
+                .then(|| characteristic.window.after(Day(anchor), &policy.calendar));
+            match (reached, emptied) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            }
+        }
+        Measurement::Count | Measurement::Sum => {
+            let mut remaining = value?;
+            for record in contributing {
+                remaining -= match characteristic.measurement {
+                    Measurement::Count => 1,
+                    _ => characteristic
+                        .inputs
+                        .iter()
+                        .find(|input| input.category == record.category)
+                        .and_then(|input| input.slot)
+                        .and_then(|slot| {
+                            history
+                                .attributes
+                                .get(record.attributes as usize + usize::from(slot))
+                                .copied()
+                        })
+                        .filter(|v| *v != credence_policy::expr::MISSING)
+                        .unwrap_or(0),
+                };
+                if characteristic_points(characteristic, Some(remaining)) > points {
+                    return Some(
+                        characteristic
+                            .window
+                            .after(Day(record.valid), &policy.calendar),
+                    );
+                }
+            }
+            None
+        }
+    }
 }

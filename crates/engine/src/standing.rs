@@ -62,7 +62,8 @@ pub struct Contribution {
     pub points: i64,
     /// Points counted after caps.
     pub counted: i64,
-    /// The last day the points count.
+    /// The first day the points no longer count (every `until` in a standing is an end day:
+    /// the first day something no longer applies).
     pub until: Day,
 }
 
@@ -135,8 +136,8 @@ pub struct ListEntry {
     pub record: u32,
     pub state: EntryState,
     pub since: Day,
-    /// When the entry ends (or ended); `None` while it lasts until performance and the record
-    /// is retained... never: retention always bounds it.
+    /// The day the entry ends (or ended). An entry that lasts until performance still has one:
+    /// the record's retention bounds it.
     pub until: Day,
     pub ended_by: Option<EntryEnd>,
     /// Until performed: the obligation must be performed to end it before `until`.
@@ -182,7 +183,7 @@ pub struct MeasureInForce {
     pub because: Because,
     /// For list-triggered measures: indexes into [`Standing::lists`].
     pub entries: Vec<usize>,
-    /// Last day in force when known (list entries); grades and scores hold until they change.
+    /// The day it stops, when known (list entries); grades and scores hold until they change.
     pub until: Option<Day>,
     pub basis: String,
 }

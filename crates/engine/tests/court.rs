@@ -269,3 +269,179 @@ fn organisations_are_listed_too_and_standings_are_deterministic() {
         serde_json::to_vec(&b).unwrap()
     );
 }
+
+#[test]
+fn each_of_the_six_grounds_lists_under_its_number() {
+    let policy = shipped();
+    let grounds = [
+        ("refuses", "1"),
+        ("obstructs", "2"),
+        ("evades", "3"),
+        ("asset-report", "4"),
+        ("consumption-order", "5"),
+        ("settlement", "6"),
+    ];
+    for (value, number) in grounds {
+        let mut log = Log::default();
+        conduct(&mut log, "c1", "A-1", value, "2024-03-01");
+        let standing = evaluate(
+            &policy,
+            person("1980-05-05"),
+            &log.events,
+            day("2024-06-01"),
+            day("2024-06-01"),
+        );
+        assert_eq!(standing.lists.len(), 1, "{value}");
+        let entry = &standing.lists[0];
+        assert_eq!(
+            (entry.list.as_str(), entry.ground.as_str(), entry.state),
+            ("dishonest-debtors", number, EntryState::InForce),
+            "{value}"
+        );
+        if number == "1" {
+            // Until performed, bounded by the 5-year retention: 2029-03-01.
+            assert!(entry.until_performed);
+            assert_eq!(entry.until, day("2029-03-01"));
+        } else {
+            // Art. 2(1): 2 years, 2024-03-01 + 2y = 2026-03-01.
+            assert!(!entry.until_performed, "{value}");
+            assert_eq!(entry.until, day("2026-03-01"), "{value}");
+        }
+        // Full performance deletes any listing early (2013 Art. 7).
+        assert!(
+            entry.remedies.contains(&Remedy::Perform { record: 0 }),
+            "{value}"
+        );
+    }
+}
+
+#[test]
+fn ground_five_lists_for_two_years_to_the_day() {
+    let policy = shipped();
+    let mut log = Log::default();
+    conduct(&mut log, "c1", "A-1", "consumption-order", "2024-03-01");
+    let on = |as_of: &str| {
+        evaluate(
+            &policy,
+            person("1980-05-05"),
+            &log.events,
+            day(as_of),
+            day(as_of),
+        )
+    };
+    // 2024-03-01 + 2y = 2026-03-01: listed through 2026-02-28, expired on 2026-03-01.
+    let last = on("2026-02-28");
+    assert_eq!(last.lists[0].state, EntryState::InForce);
+    assert!(last.lists[0].remedies.contains(&Remedy::EndsOn {
+        day: day("2026-03-01")
+    }));
+    assert!(last.measure("no-flights").is_some());
+    let over = on("2026-03-01");
+    assert_eq!(
+        (over.lists[0].state, over.lists[0].ended_by),
+        (EntryState::Ended, Some(EntryEnd::Expired))
+    );
+    assert!(over.measure("no-flights").is_none());
+}
+
+#[test]
+fn the_minimum_extension_of_one_year_and_none_for_ground_one() {
+    let policy = shipped();
+    let mut log = Log::default();
+    conduct(&mut log, "c1", "A-1", "evades", "2024-03-01");
+    log.act(
+        "court",
+        "c1-ext",
+        Action::Extend,
+        "c1",
+        "2025-12-01",
+        &[("months", Value::Int(12))],
+    );
+    // 2024-03-01 + 2y + 12 months = 2027-03-01.
+    let standing = evaluate(
+        &policy,
+        person("1980-05-05"),
+        &log.events,
+        day("2026-06-01"),
+        day("2026-06-01"),
+    );
+    assert_eq!(
+        (
+            standing.lists[0].extended_months,
+            standing.lists[0].until,
+            standing.lists[0].state
+        ),
+        (12, day("2027-03-01"), EntryState::InForce)
+    );
+
+    // Ground 1 is not extendable: it lasts until performance anyway.
+    let mut refuses = Log::default();
+    conduct(&mut refuses, "c1", "A-1", "refuses", "2024-03-01");
+    refuses.act(
+        "court",
+        "c1-ext",
+        Action::Extend,
+        "c1",
+        "2025-12-01",
+        &[("months", Value::Int(12))],
+    );
+    let standing = evaluate(
+        &policy,
+        person("1980-05-05"),
+        &refuses.events,
+        day("2026-06-01"),
+        day("2026-06-01"),
+    );
+    assert_eq!(standing.lists[0].extended_months, 0);
+    assert_eq!(standing.lists[0].until, day("2029-03-01"));
+}
+
+#[test]
+fn a_listed_organisation_bears_the_nine_restrictions_extended_to_its_representative() {
+    let policy = shipped();
+    let mut log = Log::default();
+    conduct(&mut log, "c1", "A-1", "asset-report", "2024-03-01");
+    let standing = evaluate(
+        &policy,
+        organisation(),
+        &log.events,
+        day("2024-06-01"),
+        day("2024-06-01"),
+    );
+    let restrictions = [
+        "no-flights",
+        "no-g-trains",
+        "no-star-hotels",
+        "no-private-school-fees",
+        "no-real-estate",
+        "no-office-rental",
+        "no-non-essential-cars",
+        "no-high-premium-insurance",
+        "no-tourism",
+    ];
+    let in_force: Vec<&str> = standing
+        .measures
+        .iter()
+        .map(|m| m.measure.as_str())
+        .filter(|m| !m.starts_with("tax-"))
+        .collect();
+    // (Its tax rating, a separate pack, is A: 100 points, with the A rewards.)
+    assert_eq!(in_force, restrictions);
+    for id in restrictions {
+        let m = standing.measure(id).unwrap();
+        assert_eq!(
+            (m.effect, m.because, m.until),
+            (
+                credence_policy::Effect::Restriction,
+                credence_engine::Because::ListEntry,
+                Some(day("2026-03-01"))
+            ),
+            "{id}"
+        );
+        assert_eq!(m.entries, [0], "{id}");
+        // Art. 3(2): each binds the organisation's legal representative.
+        let measure = &policy.measures[policy.measure_index(id).unwrap()];
+        assert!(measure.extends_to_representative.is_some(), "{id}");
+        assert!(measure.link.is_some(), "{id} crosses contexts with a link");
+    }
+}

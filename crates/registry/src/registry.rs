@@ -218,6 +218,36 @@ impl Registry {
             .ok_or_else(|| RegistryError::UnknownSubject(id.masked()))
     }
 
+    /// The subject with its events; a valid identifier the registry holds no records about is
+    /// a subject with an empty file (it may still be named as an organisation's legal
+    /// representative, and rewards open to everyone still apply to it).
+    fn resolve(&self, identifier: &str) -> Result<(StoredSubject, Vec<Event>), RegistryError> {
+        let id = Identifier::parse(
+            identifier,
+            IdOptions {
+                allow_legacy_uscc: true,
+            },
+        )
+        .map_err(|e| RegistryError::Identifier(identifier.to_owned(), e))?;
+        let pseudonym = intake::pseudonym(&self.store.pseudonym_key()?, &id);
+        match self.store.subject(&pseudonym)? {
+            Some(subject) => {
+                let events = self.store.events(subject.id)?;
+                Ok((subject, events))
+            }
+            None => Ok((
+                StoredSubject {
+                    id: 0,
+                    pseudonym,
+                    kind: id.kind(),
+                    birth: id.birth_date(),
+                    masked: id.masked(),
+                },
+                Vec::new(),
+            )),
+        }
+    }
+
     /// The full disclosure a subject is owed, as of `as_of`, as known on `known_at`.
     pub fn report(
         &self,
@@ -225,8 +255,7 @@ impl Registry {
         as_of: Day,
         known_at: Day,
     ) -> Result<Report, RegistryError> {
-        let subject = self.subject(identifier)?;
-        let events = self.store.events(subject.id)?;
+        let (subject, events) = self.resolve(identifier)?;
         let standing = evaluate(&self.policy, facts(&subject), &events, as_of, known_at);
         Ok(Report {
             subject,
@@ -247,8 +276,7 @@ impl Registry {
             .measure_index(measure_id)
             .ok_or_else(|| RegistryError::UnknownMeasure(measure_id.to_owned()))?;
         let measure = &self.policy.measures[measure_index];
-        let subject = self.subject(identifier)?;
-        let events = self.store.events(subject.id)?;
+        let (subject, events) = self.resolve(identifier)?;
         let standing = evaluate(&self.policy, facts(&subject), &events, as_of, as_of);
         let mut answer =
             crate::render::check_answer(&self.policy, measure, &subject, &events, &standing);

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use credence_engine::{ListEntry, SchemeStanding, ScorecardStanding, Standing};
 use credence_model::{Action, Attributes, Day, Event, SubjectFacts, SubjectKind, Value};
 use credence_policy::{Policy, PolicySource, compile};
 
@@ -149,4 +150,61 @@ pub fn text(value: &str) -> Value {
 
 pub fn yuan(value: i64) -> Value {
     Value::Int(value * 100)
+}
+
+impl Log {
+    /// Withdraws consent to an opt-in scheme (the category names the scheme).
+    pub fn withdraw(
+        &mut self,
+        source: &str,
+        reference: &str,
+        scheme: &str,
+        date: &str,
+    ) -> &mut Self {
+        self.push(source, reference, Action::Withdraw, scheme, None, date, &[])
+    }
+}
+
+/// The standing on `as_of`, as known on the same day.
+pub fn standing_on(policy: &Policy, facts: SubjectFacts, log: &Log, as_of: &str) -> Standing {
+    credence_engine::evaluate(policy, facts, &log.events, day(as_of), day(as_of))
+}
+
+/// The standing of a scheme or rating by id.
+pub fn scheme<'a>(standing: &'a Standing, id: &str) -> &'a SchemeStanding {
+    standing
+        .schemes
+        .iter()
+        .find(|s| s.scheme == id)
+        .unwrap_or_else(|| panic!("no scheme `{id}` in the standing"))
+}
+
+/// The standing of a scorecard by id.
+pub fn scorecard<'a>(standing: &'a Standing, id: &str) -> &'a ScorecardStanding {
+    standing
+        .scorecards
+        .iter()
+        .find(|s| s.scorecard == id)
+        .unwrap_or_else(|| panic!("no scorecard `{id}` in the standing"))
+}
+
+/// The ids of the measures in force whose id starts with `prefix`, in policy order.
+pub fn measures<'a>(standing: &'a Standing, prefix: &str) -> Vec<&'a str> {
+    standing
+        .measures
+        .iter()
+        .map(|m| m.measure.as_str())
+        .filter(|m| m.starts_with(prefix))
+        .collect()
+}
+
+/// The entries (in force, ended or barred) on the list `list`.
+pub fn entries<'a>(standing: &'a Standing, list: &str) -> Vec<&'a ListEntry> {
+    standing.lists.iter().filter(|e| e.list == list).collect()
+}
+
+/// The scheme's points and grade, for compact assertions.
+pub fn points_grade(standing: &Standing, id: &str) -> (i64, Option<String>) {
+    let s = scheme(standing, id);
+    (s.points, s.grade.clone())
 }

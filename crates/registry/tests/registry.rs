@@ -1,0 +1,206 @@
+//! The registry end to end on the embedded store: the legal representative extension, subjects
+//! with no records, idempotent resubmission, and the errors a caller can meet.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+use std::path::Path;
+
+use credence_model::Day;
+use credence_model::id::resident_id_check_char;
+use credence_policy::PolicySource;
+use credence_registry::registry::{Registry, RegistryError};
+
+const ORGANISATION: &str = "91110000600037341L";
+const TODAY: &str = "2026-11-01";
+
+fn day(text: &str) -> Day {
+    Day::parse(text).unwrap()
+}
+
+fn person(first17: &str) -> String {
+    format!("{first17}{}", resident_id_check_char(first17).unwrap())
+}
+
+fn registry(dir: &Path) -> Registry {
+    let policies = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies");
+    let mut packs: Vec<PolicySource> = std::fs::read_dir(&policies)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml") && !p.ends_with("sources.toml"))
+        .map(|p| PolicySource {
+            name: p.display().to_string(),
+            text: std::fs::read_to_string(&p).unwrap(),
+        })
+        .collect();
+    packs.sort_by(|a, b| a.name.cmp(&b.name));
+    let sources = std::fs::read_to_string(policies.join("sources.toml")).unwrap();
+    Registry::init(&dir.join("registry"), packs, "sources.toml", &sources).unwrap()
+}
+
+fn ingest(registry: &mut Registry, source: &str, rows: &[String]) -> credence_store::BatchReceipt {
+    registry
+        .ingest(
+            &format!("{source}.jsonl"),
+            &rows.join("\n"),
+            source,
+            day(TODAY),
+            0,
+            &mut |_| {},
+        )
+        .unwrap()
+}
+
+fn representative(reference: &str, person: &str, date: &str) -> String {
+    format!(
+        r#"{{"ref":"{reference}","action":"record","subject":"{ORGANISATION}","category":"registry.legal-representative","date":"{date}","attributes":{{"person":"{person}"}}}}"#
+    )
+}
+
+fn dishonest(reference: &str, subject: &str, date: &str) -> String {
+    format!(
+        r#"{{"ref":"{reference}","action":"record","subject":"{subject}","category":"court.dishonest-conduct","date":"{date}","attributes":{{"case":"(2025)京0105执1号","court":"Chaoyang","ground":"refuses","amount":"50000.00"}}}}"#
+    )
+}
+
+#[test]
+fn an_organisations_listing_binds_its_legal_representative_and_only_them() {
+    let root = tempfile::tempdir().unwrap();
+    let mut registry = registry(root.path());
+    let chair = person("11010519700101001");
+    let clerk = person("11010519800202002");
+    ingest(
+        &mut registry,
+        "market-regulator",
+        &[representative("rep-1", &chair, "2024-01-01")],
+    );
+    ingest(
+        &mut registry,
+        "court",
+        &[dishonest("c-1", ORGANISATION, "2025-06-01")],
+    );
+
+    let organisation = registry
+        .check(ORGANISATION, "no-flights", day(TODAY))
+        .unwrap();
+    assert!(organisation.applies && organisation.via_organisation.is_none());
+
+    // The chair has no records of their own, and is bound as the legal representative.
+    let bound = registry.check(&chair, "no-flights", day(TODAY)).unwrap();
+    assert!(bound.applies, "{bound:?}");
+    assert_eq!(
+        bound.via_organisation.as_deref(),
+        Some(organisation.subject.as_str())
+    );
+    assert!(
+        bound
+            .reasons
+            .iter()
+            .any(|r| r.contains("legal representative")),
+        "{bound:?}"
+    );
+    assert_eq!(bound.until, organisation.until);
+    // A measure without the declared extension does not reach the representative: the tax D
+    // restrictions bind organisations only.
+    let clerk_answer = registry.check(&clerk, "no-flights", day(TODAY)).unwrap();
+    assert!(
+        !clerk_answer.applies,
+        "someone the organisation does not name is not bound"
+    );
+
+    // A new legal representative from 1 September 2026: the chair is free, the clerk is bound.
+    ingest(
+        &mut registry,
+        "market-regulator",
+        &[representative("rep-2", &clerk, "2026-09-01")],
+    );
+    assert!(
+        !registry
+            .check(&chair, "no-flights", day(TODAY))
+            .unwrap()
+            .applies
+    );
+    assert!(
+        registry
+            .check(&clerk, "no-flights", day(TODAY))
+            .unwrap()
+            .applies
+    );
+    // A check answers as of its day with what the registry knew that day: on 1 August the
+    // registry had not yet learned of the listing (it was submitted on 1 November).
+    assert!(
+        !registry
+            .check(&chair, "no-flights", day("2026-08-01"))
+            .unwrap()
+            .applies
+    );
+}
+
+#[test]
+fn a_subject_without_records_has_an_empty_file_and_no_restriction() {
+    let root = tempfile::tempdir().unwrap();
+    let registry = registry(root.path());
+    let nobody = person("35020319900505123");
+    let report = registry.report(&nobody, day(TODAY), day(TODAY)).unwrap();
+    assert!(report.events.is_empty());
+    assert!(report.standing.lists.is_empty());
+    let answer = registry.check(&nobody, "no-g-trains", day(TODAY)).unwrap();
+    assert!(!answer.applies);
+    assert!(
+        answer.reasons.iter().any(|r| r.contains("not on the list")),
+        "{answer:?}"
+    );
+}
+
+#[test]
+fn resubmitting_a_file_appends_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    let mut registry = registry(root.path());
+    let debtor = person("11010519700101001");
+    let rows = [
+        dishonest("c-1", &debtor, "2025-06-01"),
+        dishonest("c-2", &debtor, "2025-07-01"),
+    ];
+    let first = ingest(&mut registry, "court", &rows);
+    let again = ingest(&mut registry, "court", &rows);
+    assert_eq!((first.appended, first.unchanged), (2, 0));
+    assert_eq!((again.appended, again.unchanged), (0, 2));
+    assert_eq!(first.head, again.head, "the history did not change");
+}
+
+#[test]
+fn callers_get_errors_that_name_what_is_wrong() {
+    let root = tempfile::tempdir().unwrap();
+    let mut registry = registry(root.path());
+    let unknown_source = registry
+        .ingest("x.jsonl", "", "oracle", day(TODAY), 0, &mut |_| {})
+        .unwrap_err();
+    assert!(
+        matches!(unknown_source, RegistryError::UnknownSource(ref s) if s == "oracle"),
+        "{unknown_source}"
+    );
+    let format = registry
+        .ingest("x.xml", "", "court", day(TODAY), 0, &mut |_| {})
+        .unwrap_err();
+    assert!(matches!(format, RegistryError::Intake(_)), "{format}");
+    let bad_id = registry
+        .check("110105194912310021", "no-flights", day(TODAY))
+        .unwrap_err();
+    assert!(matches!(bad_id, RegistryError::Identifier(..)), "{bad_id}");
+    assert!(bad_id.to_string().contains("check digit"), "{bad_id}");
+    let measure = registry
+        .check(ORGANISATION, "no-yachts", day(TODAY))
+        .unwrap_err();
+    assert!(
+        matches!(measure, RegistryError::UnknownMeasure(_)),
+        "{measure}"
+    );
+    drop(registry);
+    let reopened = Registry::open(&root.path().join("registry")).unwrap();
+    assert_eq!(
+        reopened.policy().packs.len(),
+        6,
+        "the published policy is kept in the store"
+    );
+    let missing = Registry::open(&root.path().join("nowhere")).unwrap_err();
+    assert!(matches!(missing, RegistryError::Store(_)), "{missing}");
+}
