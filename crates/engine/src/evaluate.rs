@@ -168,6 +168,11 @@ fn fold(
             continue;
         }
         if event.action == Action::Record {
+            // A record nothing reads cannot change the standing (actions on it find no state
+            // and are skipped too).
+            if policy.uses[usize::from(event.key)].is_empty() {
+                continue;
+            }
             // A record dated after `as_of` is kept until the end of the fold: a correction may
             // still move it earlier.
             scratch.record_of_event[index] = scratch.records.len() as u32;

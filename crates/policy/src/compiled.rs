@@ -617,6 +617,17 @@ impl Measure {
     }
 }
 
+impl CategoryUses {
+    /// Whether no rule, ground, bar or characteristic reads the category.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+            && self.directs.is_empty()
+            && self.characteristics.is_empty()
+            && self.grounds.is_empty()
+            && self.bars.is_empty()
+    }
+}
+
 /// What reads a category.
 #[derive(Clone, Debug, Default)]
 pub struct CategoryUses {
