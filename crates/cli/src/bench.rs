@@ -545,15 +545,15 @@ fn plain_loop(
                         }
                     } else if person && event.key == volunteering.0 && attributes[hours] >= 4 {
                         if as_of < Day::from_ymd_plus_months(ymd, 12).0 {
-                            let gained = match gains.iter_mut().find(|g| g.0 == ymd.0) {
-                                Some(g) => &mut g.1,
+                            let year = match gains.iter().position(|g| g.0 == ymd.0) {
+                                Some(year) => year,
                                 None => {
                                     gains.push((ymd.0, 0));
-                                    &mut gains.last_mut().expect("just pushed").1
+                                    gains.len() - 1
                                 }
                             };
-                            let counted = 5.min(30 - *gained).max(0);
-                            *gained += counted;
+                            let counted = 5.min(30 - gains[year].1).max(0);
+                            gains[year].1 += counted;
                             points += counted;
                         }
                     } else if event.key == court.0 {
