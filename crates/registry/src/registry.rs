@@ -194,13 +194,31 @@ impl Registry {
         )
         .map_err(|failure| match failure {
             IntakeFailure::Store(e) => RegistryError::Store(e),
-            other => RegistryError::Intake(other.to_string()),
+            other => {
+                tracing::warn!(source, file = file_name, "batch rejected");
+                RegistryError::Intake(other.to_string())
+            }
         })?;
+        tracing::info!(
+            source,
+            file = file_name,
+            events = batch.events.len(),
+            "batch validated"
+        );
         let policy = &self.policy;
         let mut recompute = |subject: &StoredSubject, events: &[Event]| {
             standing_bytes(policy, subject, events, today)
         };
-        Ok(self.store.ingest(&batch, &mut recompute, &mut |_| {})?)
+        let receipt = self.store.ingest(&batch, &mut recompute, &mut |_| {})?;
+        tracing::info!(
+            source,
+            batch = receipt.batch,
+            appended = receipt.appended,
+            unchanged = receipt.unchanged,
+            standings = receipt.subjects,
+            "batch committed"
+        );
+        Ok(receipt)
     }
 
     /// Finds a subject by identifier (never by name).
@@ -347,6 +365,7 @@ impl Registry {
         })?;
         flush(&mut chunk, progress);
         self.store.put_standings(&standings)?;
+        tracing::info!(subjects = standings.len(), %as_of, "standings recomputed");
         Ok(standings.len())
     }
 }
