@@ -6,11 +6,13 @@
 //! uncommitted one is invisible after either) without a server to operate, and readers (a
 //! query, a report) do not block the daily intake.
 //!
-//! Layout: [`schema`] holds the migrations and connection settings, [`ingest`] the batch hot
-//! path, [`standings`] the recompute inside it, [`rows`] the decoding of stored rows, [`verify`] the chain check, [`hash`] and
-//! [`json`] the canonical encodings the hashes are computed over. Every write of the [`Store`]
-//! trait is one transaction; every multi-statement read runs in one read transaction, so it
-//! sees one consistent state even while another process ingests.
+//! Layout: `schema` holds the migrations and connection settings; `ingest` the batch hot
+//! path, with `prepare` (its work done off the SQLite thread) and `standings` (the
+//! recompute inside the batch's transaction); `rows` the decoding of stored rows; `verify`
+//! the chain check; `hash` and `json` the canonical encodings the hashes are computed
+//! over. Every write of the [`Store`] trait is one transaction; every multi-statement read
+//! runs in one read transaction, so it sees one consistent state even while another process
+//! ingests.
 
 mod hash;
 mod ingest;
@@ -84,15 +86,18 @@ impl SqliteStore {
         created
     }
 
+    /// Schema, key and empty chain in one transaction: a registry is made whole or not at all.
     fn initialise(path: &Path) -> Result<SqliteStore, StoreError> {
         let key = random_key()?;
         let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
         schema::configure(&conn)?;
-        schema::migrate(&mut conn)?;
-        conn.execute(
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        schema::apply_migrations(&tx)?;
+        tx.execute(
             "INSERT INTO meta (key, value) VALUES ('pseudonym_key', ?1), ('head', ?2)",
             params![&key[..], &GENESIS[..]],
         )?;
+        tx.commit()?;
         Ok(SqliteStore {
             conn,
             path: path.to_owned(),
@@ -118,7 +123,7 @@ impl SqliteStore {
             Err(e) => return Err(e.into()),
         }
         schema::configure(&conn)?;
-        schema::migrate(&mut conn)?;
+        schema::check_and_migrate(&mut conn)?;
         Ok(SqliteStore { conn, path })
     }
 

@@ -726,3 +726,15 @@ fn a_reopened_store_has_everything_it_acknowledged() {
     assert_eq!(next.appended, 5);
     assert_eq!(store.verify_chain().unwrap().broken_at, None);
 }
+
+#[test]
+fn progress_is_reported_every_ten_thousand_events_and_at_the_end() {
+    let (_dir, mut store) = fresh();
+    let mut reported = Vec::new();
+    store
+        .ingest(&many("r", 25_000, 1, 100), &mut standing_of, &mut |n| {
+            reported.push(n)
+        })
+        .unwrap();
+    assert_eq!(reported, [10_000, 20_000, 25_000]);
+}

@@ -2,8 +2,8 @@
 //!
 //! The schema evolves only by appending a script to [`MIGRATIONS`]; a released script is never
 //! edited, because registries already created ran it as it was. `meta.schema_version` records
-//! how many scripts a database has run, and each is applied in one transaction with that bump,
-//! so a crash mid-migration leaves the previous version intact.
+//! how many scripts a database has run; the scripts an open applies run in one transaction with
+//! that bump, so a crash mid-migration leaves the previous version intact.
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
@@ -89,18 +89,10 @@ pub(crate) fn supported_version() -> i64 {
 }
 
 /// Per-connection settings. WAL with `synchronous=FULL` makes a committed batch survive both a
-/// killed process and a power loss; the larger page cache keeps a big batch's index pages in
-/// memory; `touched` is this connection's scratch list of subjects whose standing to recompute.
+/// killed process and a power loss, and lets readers work while a batch is written; the
+/// 128 MiB page cache keeps a large batch's index pages in memory; `touched` is this
+/// connection's scratch list of subjects whose standing to recompute.
 pub(crate) fn configure(conn: &Connection) -> Result<(), StoreError> {
-    if std::env::var_os("NOCKPT").is_some() {
-        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-    }
-    if let Some(size) = std::env::var("PAGE")
-        .ok()
-        .and_then(|v| v.parse::<i64>().ok())
-    {
-        conn.pragma_update(None, "page_size", size)?;
-    }
     let mode: String =
         conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
@@ -109,23 +101,8 @@ pub(crate) fn configure(conn: &Connection) -> Result<(), StoreError> {
         )));
     }
     conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.pragma_update(
-        None,
-        "foreign_keys",
-        if std::env::var_os("NOFK").is_some() {
-            "OFF"
-        } else {
-            "ON"
-        },
-    )?;
-    conn.pragma_update(
-        None,
-        "cache_size",
-        std::env::var("CACHE")
-            .ok()
-            .and_then(|v| v.parse::<i64>().ok())
-            .unwrap_or(-131_072),
-    )?; // KiB: 128 MiB
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "cache_size", -131_072)?; // negative: KiB
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     conn.set_prepared_statement_cache_capacity(64);
@@ -143,27 +120,40 @@ pub(crate) fn has_meta(conn: &Connection) -> Result<bool, rusqlite::Error> {
     .map(|count| count > 0)
 }
 
-/// Brings the schema up to [`supported_version`], refusing a database from a newer build.
-pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let found = if has_meta(&tx)? { version(&tx)? } else { 0 };
+/// Refuses a database written by a newer build; migrates an older one. Takes the write lock
+/// only when there is something to migrate, so opening never waits for a running batch.
+pub(crate) fn check_and_migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let found = version(conn)?;
     let supported = supported_version();
     if found > supported {
         return Err(StoreError::SchemaVersion { found, supported });
     }
-    for (index, script) in MIGRATIONS
-        .iter()
-        .enumerate()
-        .skip(usize::try_from(found).unwrap_or(0))
-    {
-        tx.execute_batch(script)?;
-        tx.execute(
+    if found < supported {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        apply_migrations(&tx)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// Applies the scripts the database has not run yet, in the caller's transaction (the version
+/// is read again inside it: another process may have migrated meanwhile).
+pub(crate) fn apply_migrations(conn: &Connection) -> Result<(), StoreError> {
+    let found = if has_meta(conn)? { version(conn)? } else { 0 };
+    let supported = supported_version();
+    if found > supported {
+        return Err(StoreError::SchemaVersion { found, supported });
+    }
+    let done = usize::try_from(found)
+        .map_err(|_| StoreError::Corrupt(format!("schema version {found}")))?;
+    for (index, script) in MIGRATIONS.iter().enumerate().skip(done) {
+        conn.execute_batch(script)?;
+        conn.execute(
             "INSERT INTO meta (key, value) VALUES ('schema_version', ?1)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             [index as i64 + 1],
         )?;
     }
-    tx.commit()?;
     Ok(())
 }
 
