@@ -272,6 +272,17 @@ impl Store for SqliteStore {
         references: &[&str],
     ) -> Result<Vec<Option<KnownReference>>, StoreError> {
         let tx = self.read()?;
+        // A source's first file (a bulk load) needs no lookups at all.
+        let any: Option<i64> = tx
+            .query_row(
+                "SELECT 1 FROM event WHERE source = ?1 LIMIT 1",
+                [source],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if any.is_none() {
+            return Ok(vec![None; references.len()]);
+        }
         let mut found: HashMap<String, KnownReference> = HashMap::new();
         for chunk in references.chunks(REFERENCES_PER_QUERY) {
             known_chunk(&tx, source, chunk, &mut found)?;
