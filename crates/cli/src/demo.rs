@@ -59,7 +59,7 @@ pub fn run(dir: Option<PathBuf>, people: usize, orgs: usize, today: Day) -> Resu
         );
     }
     summary(&registry, today)?;
-    examples(&registry, &city, today)?;
+    examples(&mut registry, &city, today)?;
     println!("\nThe registry stays in {}. Try:", registry_dir.display());
     println!(
         "  credence --registry {} report <resident id from {}/court.jsonl>",
@@ -183,74 +183,72 @@ fn summary(registry: &Registry, today: Day) -> Result<()> {
     Ok(())
 }
 
-/// Prints a listed debtor, a civic-points person and a rated organisation.
-fn examples(registry: &Registry, city: &std::path::Path, today: Day) -> Result<()> {
+/// Prints a listed debtor (after an airline's check), a civic-points person and a rated
+/// organisation. They are chosen by evaluating the population (operator work, not an access
+/// to anyone's file); the disclosures and the check are real accesses, logged.
+fn examples(registry: &mut Registry, city: &std::path::Path, today: Day) -> Result<()> {
+    const TITLES: [&str; 3] = [
+        "A listed judgment debtor",
+        "A person in the civic points scheme",
+        "An organisation's tax rating",
+    ];
+    let mut chosen: [Option<String>; 3] = [None, None, None];
     let policy = registry.policy();
-    let mut shown = [false; 3];
-    let mut ids: Vec<String> = Vec::new();
+    registry.store().scan(&mut |subject, events| {
+        let standing = credence_engine::evaluate(
+            policy,
+            credence_registry::registry::facts(subject),
+            events,
+            today,
+            today,
+        );
+        let scored = |id: &str| {
+            standing.schemes.iter().any(|s| {
+                s.scheme == id && s.status == SchemeStatus::Scored && !s.contributions.is_empty()
+            })
+        };
+        let which = if standing
+            .entries_in_force()
+            .any(|e| e.list == "dishonest-debtors")
+            && subject.kind == credence_model::SubjectKind::Person
+        {
+            0
+        } else if scored("civic-points") {
+            1
+        } else if subject.kind == credence_model::SubjectKind::Organisation && scored("tax-credit")
+        {
+            2
+        } else {
+            return;
+        };
+        chosen[which].get_or_insert_with(|| subject.pseudonym.clone());
+    })?;
+    // The chosen subjects' identifiers, from the files the sources submitted.
+    let mut identifiers: [Option<String>; 3] = [None, None, None];
     for source in ["court", "volunteer-association", "tax-bureau"] {
         let text =
             std::fs::read_to_string(city.join(format!("{source}.jsonl"))).unwrap_or_default();
         for line in text.lines() {
-            if let Some(id) = serde_json::from_str::<serde_json::Value>(line)
+            let Some(id) = serde_json::from_str::<serde_json::Value>(line)
                 .ok()
                 .and_then(|v| v.get("subject").and_then(|s| s.as_str()).map(str::to_owned))
-                && !ids.contains(&id)
-            {
-                ids.push(id);
+            else {
+                continue;
+            };
+            let pseudonym = registry.pseudonym_of(&id)?;
+            for (slot, wanted) in identifiers.iter_mut().zip(&chosen) {
+                if wanted.as_deref() == Some(pseudonym.as_str()) {
+                    *slot = Some(id.clone());
+                }
             }
         }
     }
-    for id in &ids {
-        let Ok(report) = registry.report(id, today, today) else {
-            continue;
-        };
-        let standing = &report.standing;
-        let which = if !shown[0]
-            && standing
-                .entries_in_force()
-                .any(|e| e.list == "dishonest-debtors")
-        {
-            0
-        } else if !shown[1]
-            && standing.schemes.iter().any(|s| {
-                s.scheme == "civic-points"
-                    && s.status == SchemeStatus::Scored
-                    && !s.contributions.is_empty()
-            })
-        {
-            1
-        } else if !shown[2]
-            && report.subject.kind == credence_model::SubjectKind::Organisation
-            && standing.schemes.iter().any(|s| {
-                s.scheme == "tax-credit"
-                    && s.status == SchemeStatus::Scored
-                    && !s.contributions.is_empty()
-            })
-        {
-            2
-        } else {
-            continue;
-        };
-        shown[which] = true;
-        let title = [
-            "A listed judgment debtor",
-            "A person in the civic points scheme",
-            "An organisation's tax rating",
-        ][which];
-        println!("\n=== {title} ===");
-        print!(
-            "{}",
-            credence_registry::render::report_text(
-                policy,
-                &report.subject,
-                &report.events,
-                standing
-            )
-        );
+    for (which, id) in identifiers.iter().enumerate() {
+        let Some(id) = id else { continue };
+        println!("\n=== {} ===", TITLES[which]);
         if which == 0 {
-            let answer = registry.check(id, "no-flights", today)?;
-            println!("\n$ credence check {} no-flights", report.subject.masked);
+            let answer = registry.check(id, "no-flights", today, "airline", crate::now_ms())?;
+            println!("$ credence check {id} no-flights --as airline");
             println!(
                 "{}: {}; until {}",
                 answer.measure,
@@ -267,10 +265,13 @@ fn examples(registry: &Registry, city: &std::path::Path, today: Day) -> Result<(
             for remedy in &answer.remedies {
                 println!("  remedy: {remedy}");
             }
+            println!("\n$ credence report {id}");
         }
-        if shown.iter().all(|s| *s) {
-            break;
-        }
+        let report = registry.report(id, today, today, crate::now_ms())?;
+        print!(
+            "{}",
+            credence_registry::render::report_text(&report, registry.policy())
+        );
     }
     Ok(())
 }

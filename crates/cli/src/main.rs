@@ -26,6 +26,8 @@ mod exit {
     pub const NOT_FOUND: u8 = 4;
     /// Any other failure (the store, the file system).
     pub const FAILURE: u8 = 1;
+    /// The asker may not ask this (a relying party asking about a measure it does not apply).
+    pub const NOT_PERMITTED: u8 = 5;
 }
 
 #[derive(Parser, Debug)]
@@ -42,7 +44,7 @@ Start with `credence demo`. A registry of your own:\n\
   credence --registry reg/ ingest city/court.jsonl --source court\n\
   credence --registry reg/ report 11010519491231002X\n\
   credence --registry reg/ check 11010519491231002X no-flights",
-    after_help = "Exit codes: 0 success, 1 failure, 2 bad arguments, 3 input refused (policy errors, rejected batch, invalid identifier), 4 not found."
+    after_help = "Exit codes: 0 success, 1 failure, 2 bad arguments, 3 input refused (policy errors, rejected batch, invalid identifier), 4 not found, 5 not permitted."
 )]
 struct Cli {
     /// The registry directory (created by `credence init`).
@@ -116,10 +118,17 @@ enum Command {
         json: bool,
     },
     /// Whether a measure applies to a subject, with reasons, legal basis, end date and remedy.
+    ///
+    /// A relying party asks for one measure it applies and learns only that answer; every
+    /// check is logged and shown to the subject in its report.
     Check {
         subject: String,
         /// The measure id (see `credence policy describe`).
         measure: String,
+        /// The kind of relying party asking (`airline`, `railway`, `library`...): one that the
+        /// measure names.
+        #[arg(long = "as", value_name = "PARTY")]
+        party: String,
         #[arg(long)]
         as_of: Option<Day>,
         #[arg(long)]
@@ -226,6 +235,7 @@ fn code_for(error: &anyhow::Error) -> u8 {
             | RegistryError::UnknownMeasure(_)
             | RegistryError::UnknownSource(_),
         ) => exit::NOT_FOUND,
+        Some(RegistryError::NotPermitted { .. }) => exit::NOT_PERMITTED,
         _ if error
             .downcast_ref::<credence_policy::Diagnostics>()
             .is_some() =>
@@ -292,20 +302,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
             known_at,
             json,
         } => {
-            let registry = Registry::open(&cli.registry)?;
-            let report =
-                registry.report(&subject, as_of.unwrap_or(today), known_at.unwrap_or(today))?;
+            let mut registry = Registry::open(&cli.registry)?;
+            let report = registry.report(
+                &subject,
+                as_of.unwrap_or(today),
+                known_at.unwrap_or(today),
+                now_ms(),
+            )?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report.standing)?);
             } else {
                 print!(
                     "{}",
-                    credence_registry::render::report_text(
-                        registry.policy(),
-                        &report.subject,
-                        &report.events,
-                        &report.standing
-                    )
+                    credence_registry::render::report_text(&report, registry.policy())
                 );
             }
             Ok(ExitCode::SUCCESS)
@@ -313,11 +322,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Check {
             subject,
             measure,
+            party,
             as_of,
             json,
         } => {
-            let registry = Registry::open(&cli.registry)?;
-            let answer = registry.check(&subject, &measure, as_of.unwrap_or(today))?;
+            let mut registry = Registry::open(&cli.registry)?;
+            let answer =
+                registry.check(&subject, &measure, as_of.unwrap_or(today), &party, now_ms())?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&answer)?);
             } else {

@@ -116,7 +116,15 @@ fn gen_ingest_report_and_check_a_listed_debtor() {
         assert!(report.contains("basis: Art. 1"), "{report}");
         assert!(report.contains("remedy: "), "{report}");
         assert!(report.contains("no-flights Restriction"), "{report}");
-        let check = ok(&["--registry", reg, "check", &subject, "no-flights"]);
+        let check = ok(&[
+            "--registry",
+            reg,
+            "check",
+            &subject,
+            "no-flights",
+            "--as",
+            "airline",
+        ]);
         assert!(check.contains("APPLIES"), "{check}");
         assert!(
             check.contains("reason: listed on `dishonest-debtors`"),
@@ -134,10 +142,29 @@ fn gen_ingest_report_and_check_a_listed_debtor() {
             "check",
             &subject,
             "no-flights",
+            "--as",
+            "airline",
             "--json",
         ]))
         .unwrap();
         assert_eq!(json["applies"], true);
+        // A library may not ask about flights; the attempt is refused and logged.
+        let refused = credence(&[
+            "--registry",
+            reg,
+            "check",
+            &subject,
+            "no-flights",
+            "--as",
+            "library",
+        ]);
+        assert_eq!(refused.status.code(), Some(5));
+        let report = ok(&["--registry", reg, "report", &subject]);
+        assert!(report.contains("airline: check no-flights"), "{report}");
+        assert!(
+            report.contains("library: check no-flights") && report.contains("refused"),
+            "{report}"
+        );
         break;
     }
     assert!(found, "the generated city has a listed debtor");

@@ -37,6 +37,14 @@ pub enum RegistryError {
     UnknownSubject(String),
     #[error("no measure `{0}` in the policy in force")]
     UnknownMeasure(String),
+    #[error(
+        "`{party}` does not apply `{measure}` and may not ask about it: the measure is applied by {parties}"
+    )]
+    NotPermitted {
+        party: String,
+        measure: String,
+        parties: String,
+    },
     #[error("the stored policy no longer compiles: {0}")]
     StoredPolicy(String),
 }
@@ -55,6 +63,8 @@ pub struct Report {
     pub subject: StoredSubject,
     pub events: Vec<Event>,
     pub standing: Standing,
+    /// Who looked at the subject's standing, and what they were told (this report included).
+    pub accesses: Vec<credence_store::Access>,
 }
 
 /// The answer to a relying party's question "does this measure apply to this subject?".
@@ -134,23 +144,6 @@ impl Registry {
 
     pub fn store_stats(&self) -> Result<credence_store::StoreStats, RegistryError> {
         Ok(self.store.stats()?)
-    }
-
-    /// The disclosure for a subject found by scanning (as the demo does), rather than by its
-    /// identifier.
-    pub fn report_subject(
-        &self,
-        subject: StoredSubject,
-        as_of: Day,
-        known_at: Day,
-    ) -> Result<Report, RegistryError> {
-        let events = self.store.events(subject.id)?;
-        let standing = evaluate(&self.policy, facts(&subject), &events, as_of, known_at);
-        Ok(Report {
-            subject,
-            events,
-            standing,
-        })
     }
 
     pub fn store(&self) -> &SqliteStore {
@@ -236,6 +229,18 @@ impl Registry {
             .ok_or_else(|| RegistryError::UnknownSubject(id.masked()))
     }
 
+    /// The pseudonym the registry keeps for an identifier.
+    pub fn pseudonym_of(&self, identifier: &str) -> Result<String, RegistryError> {
+        let id = Identifier::parse(
+            identifier,
+            IdOptions {
+                allow_legacy_uscc: true,
+            },
+        )
+        .map_err(|e| RegistryError::Identifier(identifier.to_owned(), e))?;
+        Ok(intake::pseudonym(&self.store.pseudonym_key()?, &id))
+    }
+
     /// The subject with its events; a valid identifier the registry holds no records about is
     /// a subject with an empty file (it may still be named as an organisation's legal
     /// representative, and rewards open to everyone still apply to it).
@@ -267,32 +272,88 @@ impl Registry {
     }
 
     /// The full disclosure a subject is owed, as of `as_of`, as known on `known_at`.
+    /// The access is logged as the subject's own.
     pub fn report(
-        &self,
+        &mut self,
         identifier: &str,
         as_of: Day,
         known_at: Day,
+        at_ms: i64,
     ) -> Result<Report, RegistryError> {
         let (subject, events) = self.resolve(identifier)?;
         let standing = evaluate(&self.policy, facts(&subject), &events, as_of, known_at);
+        self.store.log_access(&credence_store::Access {
+            subject: subject.pseudonym.clone(),
+            party: SUBJECT_PARTY.to_owned(),
+            purpose: "report".to_owned(),
+            at_ms,
+            outcome: format!("full disclosure as of {as_of}, as known on {known_at}"),
+        })?;
+        let accesses = self.store.accesses(&subject.pseudonym)?;
         Ok(Report {
             subject,
             events,
             standing,
+            accesses,
         })
     }
 
     /// Whether `measure` applies to the subject on `as_of`, with reasons.
+    ///
+    /// `party` is the kind of relying party asking (`airline`): it must be one the measure
+    /// names, and it learns only this measure's answer. Every check, refused or answered, is
+    /// logged and shown to the subject.
     pub fn check(
-        &self,
+        &mut self,
         identifier: &str,
         measure_id: &str,
         as_of: Day,
+        party: &str,
+        at_ms: i64,
     ) -> Result<CheckAnswer, RegistryError> {
         let measure_index = self
             .policy
             .measure_index(measure_id)
             .ok_or_else(|| RegistryError::UnknownMeasure(measure_id.to_owned()))?;
+        let (subject, _) = self.resolve(identifier)?;
+        let parties = &self.policy.measures[measure_index].relying_parties;
+        let permitted = parties.iter().any(|p| p == party);
+        let outcome = match self.answer(identifier, measure_index, as_of) {
+            Ok(answer) if permitted => Ok(answer),
+            Ok(_) => Err(RegistryError::NotPermitted {
+                party: party.to_owned(),
+                measure: measure_id.to_owned(),
+                parties: parties.join(", "),
+            }),
+            Err(e) => Err(e),
+        };
+        let told = match &outcome {
+            Ok(answer) if answer.applies => format!(
+                "applies until {}",
+                answer
+                    .until
+                    .map_or_else(|| "further notice".to_owned(), |d| d.to_string())
+            ),
+            Ok(_) => "does not apply".to_owned(),
+            Err(e) => format!("refused: {e}"),
+        };
+        self.store.log_access(&credence_store::Access {
+            subject: subject.pseudonym,
+            party: party.to_owned(),
+            purpose: format!("check {measure_id} as of {as_of}"),
+            at_ms,
+            outcome: told,
+        })?;
+        outcome
+    }
+
+    /// The answer to a check, before it is logged.
+    fn answer(
+        &self,
+        identifier: &str,
+        measure_index: usize,
+        as_of: Day,
+    ) -> Result<CheckAnswer, RegistryError> {
         let measure = &self.policy.measures[measure_index];
         let (subject, events) = self.resolve(identifier)?;
         let standing = evaluate(&self.policy, facts(&subject), &events, as_of, as_of);
@@ -301,7 +362,7 @@ impl Registry {
         if !answer.applies && measure.extends_to_representative.is_some() {
             for organisation in self.store.linked_to(&subject.pseudonym)? {
                 let events = self.store.events(organisation.id)?;
-                if !represents(&events, &subject.pseudonym, as_of) {
+                if !represents(&self.policy, &events, &subject.pseudonym, as_of) {
                     continue;
                 }
                 let standing = evaluate(&self.policy, facts(&organisation), &events, as_of, as_of);
@@ -404,34 +465,80 @@ pub fn standing_bytes(
     bytes
 }
 
-/// Whether the organisation's latest legal-representative record (as of `as_of`) names the
-/// person with this pseudonym.
-fn represents(events: &[Event], pseudonym: &str, as_of: Day) -> bool {
-    let retracted: Vec<&str> = events
-        .iter()
-        .filter(|e| e.action == credence_model::Action::Retract)
-        .filter_map(|e| e.target.as_deref())
-        .collect();
-    events
-        .iter()
-        .filter(|e| {
-            e.action == credence_model::Action::Record
-                && e.valid <= as_of
-                && !retracted.contains(&e.reference.as_str())
+/// Whether the organisation's current record naming another subject (its legal
+/// representative: a category with a `subject` attribute) names the person with this
+/// pseudonym, as known and in effect on `as_of`: the latest such record, after corrections and
+/// retractions, within its retention.
+fn represents(policy: &Policy, events: &[Event], pseudonym: &str, as_of: Day) -> bool {
+    use credence_model::Action;
+    use std::collections::HashMap;
+    let names_subject = |category: &str| {
+        policy.category_id(category).is_some_and(|c| {
+            policy
+                .category(c)
+                .attributes
+                .iter()
+                .any(|a| a.ty == credence_policy::AttrType::Subject)
         })
-        .filter(|e| {
-            e.attributes
-                .values()
-                .any(|v| matches!(v, credence_model::Value::Text(_)))
-                && e.category == LEGAL_REPRESENTATIVE
-        })
-        .max_by_key(|e| (e.valid, e.seq))
-        .is_some_and(|e| {
-            e.attributes
-                .values()
-                .any(|v| v == &credence_model::Value::Text(pseudonym.to_owned()))
-        })
+    };
+    // (source, reference) -> (category, valid, attributes, retracted), in history order.
+    let mut records: HashMap<(&str, &str), (&str, Day, &credence_model::Attributes, bool)> =
+        HashMap::new();
+    let mut order: Vec<(&str, &str)> = Vec::new();
+    for event in events.iter().filter(|e| e.recorded <= as_of) {
+        let target = event.target.as_deref().map(|t| (event.source.as_str(), t));
+        match (event.action, target) {
+            (Action::Record, _) if names_subject(&event.category) => {
+                let key = (event.source.as_str(), event.reference.as_str());
+                records.insert(
+                    key,
+                    (
+                        event.category.as_str(),
+                        event.valid,
+                        &event.attributes,
+                        false,
+                    ),
+                );
+                order.push(key);
+            }
+            (Action::Correct, Some(key)) => {
+                if let Some(record) = records.get_mut(&key) {
+                    record.1 = event.valid;
+                    record.2 = &event.attributes;
+                }
+            }
+            (Action::Retract, Some(key)) => {
+                if let Some(record) = records.get_mut(&key) {
+                    record.3 = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut latest: HashMap<&str, (Day, usize, &credence_model::Attributes)> = HashMap::new();
+    for (position, key) in order.iter().enumerate() {
+        let Some(&(category, valid, attributes, retracted)) = records.get(key) else {
+            continue;
+        };
+        let retention = policy
+            .category_id(category)
+            .map(|c| policy.category(c).retention);
+        let expired = retention.is_some_and(|r| r.after(valid, &policy.calendar) <= as_of);
+        if retracted || valid > as_of || expired {
+            continue;
+        }
+        let entry = latest
+            .entry(category)
+            .or_insert((valid, position, attributes));
+        if (valid, position) >= (entry.0, entry.1) {
+            *entry = (valid, position, attributes);
+        }
+    }
+    let named = credence_model::Value::Text(pseudonym.to_owned());
+    latest
+        .values()
+        .any(|(_, _, attributes)| attributes.values().any(|v| *v == named))
 }
 
-/// The category that names an organisation's legal representative.
-pub const LEGAL_REPRESENTATIVE: &str = "registry.legal-representative";
+/// Who the subject is in the access log when it asks about itself.
+pub const SUBJECT_PARTY: &str = "subject";

@@ -158,12 +158,8 @@ pub fn check_answer(
 }
 
 /// The full disclosure a subject is owed, in words.
-pub fn report_text(
-    policy: &Policy,
-    subject: &StoredSubject,
-    events: &[Event],
-    standing: &Standing,
-) -> String {
+pub fn report_text(report: &crate::registry::Report, policy: &Policy) -> String {
+    let (subject, events, standing) = (&report.subject, &report.events, &report.standing);
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -196,6 +192,11 @@ pub fn report_text(
                 entry.since, entry.until
             ),
             _ => format!("since {}, until {}", entry.since, entry.until),
+        };
+        let period = if entry.extended_months > 0 {
+            format!("{period} (extended by {} months)", entry.extended_months)
+        } else {
+            period
         };
         let _ = writeln!(out, "    {period}");
         let _ = writeln!(out, "    basis: {}", entry.basis);
@@ -325,6 +326,16 @@ pub fn report_text(
                 .as_ref()
                 .map(|t| format!(" -> `{t}`"))
                 .unwrap_or_default()
+        );
+    }
+    let _ = writeln!(out, "\nWho looked ({} accesses)", report.accesses.len());
+    for access in &report.accesses {
+        let day =
+            credence_model::Day(i32::try_from(access.at_ms.div_euclid(86_400_000)).unwrap_or(0));
+        let _ = writeln!(
+            out,
+            "  {day} {}: {} — {}",
+            access.party, access.purpose, access.outcome
         );
     }
     out

@@ -80,12 +80,14 @@ fn an_organisations_listing_binds_its_legal_representative_and_only_them() {
     );
 
     let organisation = registry
-        .check(ORGANISATION, "no-flights", day(TODAY))
+        .check(ORGANISATION, "no-flights", day(TODAY), "airline", 0)
         .unwrap();
     assert!(organisation.applies && organisation.via_organisation.is_none());
 
     // The chair has no records of their own, and is bound as the legal representative.
-    let bound = registry.check(&chair, "no-flights", day(TODAY)).unwrap();
+    let bound = registry
+        .check(&chair, "no-flights", day(TODAY), "airline", 0)
+        .unwrap();
     assert!(bound.applies, "{bound:?}");
     assert_eq!(
         bound.via_organisation.as_deref(),
@@ -101,7 +103,9 @@ fn an_organisations_listing_binds_its_legal_representative_and_only_them() {
     assert_eq!(bound.until, organisation.until);
     // A measure without the declared extension does not reach the representative: the tax D
     // restrictions bind organisations only.
-    let clerk_answer = registry.check(&clerk, "no-flights", day(TODAY)).unwrap();
+    let clerk_answer = registry
+        .check(&clerk, "no-flights", day(TODAY), "airline", 0)
+        .unwrap();
     assert!(
         !clerk_answer.applies,
         "someone the organisation does not name is not bound"
@@ -115,13 +119,13 @@ fn an_organisations_listing_binds_its_legal_representative_and_only_them() {
     );
     assert!(
         !registry
-            .check(&chair, "no-flights", day(TODAY))
+            .check(&chair, "no-flights", day(TODAY), "airline", 0)
             .unwrap()
             .applies
     );
     assert!(
         registry
-            .check(&clerk, "no-flights", day(TODAY))
+            .check(&clerk, "no-flights", day(TODAY), "airline", 0)
             .unwrap()
             .applies
     );
@@ -129,7 +133,7 @@ fn an_organisations_listing_binds_its_legal_representative_and_only_them() {
     // registry had not yet learned of the listing (it was submitted on 1 November).
     assert!(
         !registry
-            .check(&chair, "no-flights", day("2026-08-01"))
+            .check(&chair, "no-flights", day("2026-08-01"), "airline", 0)
             .unwrap()
             .applies
     );
@@ -138,12 +142,14 @@ fn an_organisations_listing_binds_its_legal_representative_and_only_them() {
 #[test]
 fn a_subject_without_records_has_an_empty_file_and_no_restriction() {
     let root = tempfile::tempdir().unwrap();
-    let registry = registry(root.path());
+    let mut registry = registry(root.path());
     let nobody = person("35020319900505123");
-    let report = registry.report(&nobody, day(TODAY), day(TODAY)).unwrap();
+    let report = registry.report(&nobody, day(TODAY), day(TODAY), 0).unwrap();
     assert!(report.events.is_empty());
     assert!(report.standing.lists.is_empty());
-    let answer = registry.check(&nobody, "no-g-trains", day(TODAY)).unwrap();
+    let answer = registry
+        .check(&nobody, "no-g-trains", day(TODAY), "railway", 0)
+        .unwrap();
     assert!(!answer.applies);
     assert!(
         answer.reasons.iter().any(|r| r.contains("not on the list")),
@@ -183,12 +189,12 @@ fn callers_get_errors_that_name_what_is_wrong() {
         .unwrap_err();
     assert!(matches!(format, RegistryError::Intake(_)), "{format}");
     let bad_id = registry
-        .check("110105194912310021", "no-flights", day(TODAY))
+        .check("110105194912310021", "no-flights", day(TODAY), "airline", 0)
         .unwrap_err();
     assert!(matches!(bad_id, RegistryError::Identifier(..)), "{bad_id}");
     assert!(bad_id.to_string().contains("check digit"), "{bad_id}");
     let measure = registry
-        .check(ORGANISATION, "no-yachts", day(TODAY))
+        .check(ORGANISATION, "no-yachts", day(TODAY), "airline", 0)
         .unwrap_err();
     assert!(
         matches!(measure, RegistryError::UnknownMeasure(_)),
@@ -203,4 +209,53 @@ fn callers_get_errors_that_name_what_is_wrong() {
     );
     let missing = Registry::open(&root.path().join("nowhere")).unwrap_err();
     assert!(matches!(missing, RegistryError::Store(_)), "{missing}");
+}
+
+#[test]
+fn a_relying_party_asks_only_about_its_measures_and_every_access_is_shown_to_the_subject() {
+    let root = tempfile::tempdir().unwrap();
+    let mut registry = registry(root.path());
+    let debtor = person("11010519700101001");
+    ingest(
+        &mut registry,
+        "court",
+        &[dishonest("c-1", &debtor, "2025-06-01")],
+    );
+    let refused = registry
+        .check(&debtor, "no-flights", day(TODAY), "library", 1_000)
+        .unwrap_err();
+    assert!(
+        matches!(refused, RegistryError::NotPermitted { .. }),
+        "{refused}"
+    );
+    assert!(
+        refused.to_string().contains("applied by airline"),
+        "{refused}"
+    );
+    let answer = registry
+        .check(&debtor, "no-flights", day(TODAY), "airline", 2_000)
+        .unwrap();
+    assert!(answer.applies);
+    let report = registry
+        .report(&debtor, day(TODAY), day(TODAY), 3_000)
+        .unwrap();
+    let log: Vec<(&str, &str, i64)> = report
+        .accesses
+        .iter()
+        .map(|a| (a.party.as_str(), a.outcome.as_str(), a.at_ms))
+        .collect();
+    assert_eq!(log.len(), 3, "{log:?}");
+    assert_eq!(log[0].0, "library");
+    assert!(
+        log[0].1.starts_with("refused"),
+        "a refused attempt is logged too: {log:?}"
+    );
+    assert_eq!((log[1].0, log[1].2), ("airline", 2_000));
+    assert!(log[1].1.starts_with("applies until"), "{log:?}");
+    assert_eq!((log[2].0, log[2].2), ("subject", 3_000));
+    let text = credence_registry::render::report_text(&report, registry.policy());
+    assert!(
+        text.contains("Who looked (3 accesses)") && text.contains("airline: check no-flights"),
+        "{text}"
+    );
 }

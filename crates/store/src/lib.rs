@@ -107,6 +107,22 @@ pub struct KnownReference {
     pub content: String,
 }
 
+/// One access to a subject's standing: who asked, for what, and what they were told. The log
+/// is append-only and shown to the subject.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Access {
+    /// The subject's pseudonym.
+    pub subject: String,
+    /// Who asked: a relying party's kind (`airline`), or `subject` for the subject itself.
+    pub party: String,
+    /// What for: `check no-flights`, `report`.
+    pub purpose: String,
+    /// Wall-clock time, milliseconds since the Unix epoch.
+    pub at_ms: i64,
+    /// What the asker was told (or that it was refused).
+    pub outcome: String,
+}
+
 /// Result of checking the hash chain.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChainReport {
@@ -198,6 +214,11 @@ pub trait Store {
     fn standing(&self, subject: i64) -> Result<Option<Vec<u8>>, StoreError>;
     /// Replaces the stored standings of many subjects in one transaction.
     fn put_standings(&mut self, standings: &[(i64, Vec<u8>)]) -> Result<(), StoreError>;
+
+    /// Appends an access to the log (one durable transaction).
+    fn log_access(&mut self, access: &Access) -> Result<(), StoreError>;
+    /// Every access to a subject, oldest first.
+    fn accesses(&self, subject: &str) -> Result<Vec<Access>, StoreError>;
 
     fn verify_chain(&self) -> Result<ChainReport, StoreError>;
     fn stats(&self) -> Result<StoreStats, StoreError>;

@@ -39,7 +39,7 @@ pub use hash::{Hash, content_hash, hex};
 use rows::{EVENT_COLUMNS, SUBJECT_COLUMNS};
 
 use crate::{
-    Batch, BatchReceipt, ChainReport, KnownReference, PolicyRecord, Progress, Recompute,
+    Access, Batch, BatchReceipt, ChainReport, KnownReference, PolicyRecord, Progress, Recompute,
     SourceRecord, Store, StoreError, StoreStats, StoredSubject,
 };
 
@@ -396,6 +396,30 @@ impl Store for SqliteStore {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    fn log_access(&mut self, access: &Access) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO access (pseudonym, party, purpose, at_ms, outcome) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![access.subject, access.party, access.purpose, access.at_ms, access.outcome],
+        )?;
+        Ok(())
+    }
+
+    fn accesses(&self, subject: &str) -> Result<Vec<Access>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT pseudonym, party, purpose, at_ms, outcome FROM access WHERE pseudonym = ?1 ORDER BY seq",
+        )?;
+        let rows = statement.query_map([subject], |row| {
+            Ok(Access {
+                subject: row.get(0)?,
+                party: row.get(1)?,
+                purpose: row.get(2)?,
+                at_ms: row.get(3)?,
+                outcome: row.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
     fn verify_chain(&self) -> Result<ChainReport, StoreError> {

@@ -11,8 +11,8 @@ use std::process::Command;
 use credence_model::{Action, Attributes, Day, Event, SubjectKind, Value};
 use credence_store::sqlite::{DATABASE_FILE, content_hash, hex};
 use credence_store::{
-    Batch, ChainReport, NewEvent, PolicyRecord, SourceRecord, SqliteStore, Store, StoreError,
-    StoreStats, StoredSubject, SubjectRef,
+    Access, Batch, ChainReport, NewEvent, PolicyRecord, SourceRecord, SqliteStore, Store,
+    StoreError, StoreStats, StoredSubject, SubjectRef,
 };
 
 const CRASH_DIR: &str = "CREDENCE_STORE_CRASH_DIR";
@@ -737,4 +737,44 @@ fn progress_is_reported_every_ten_thousand_events_and_at_the_end() {
         })
         .unwrap();
     assert_eq!(reported, [10_000, 20_000, 25_000]);
+}
+
+#[test]
+fn the_access_log_keeps_every_access_in_order_and_cannot_be_edited() {
+    let (dir, mut store) = fresh();
+    let access = |party: &str, at_ms: i64| Access {
+        subject: pseudonym(1),
+        party: party.into(),
+        purpose: "check no-flights".into(),
+        at_ms,
+        outcome: "applies".into(),
+    };
+    store.log_access(&access("airline", 10)).unwrap();
+    store.log_access(&access("railway", 5)).unwrap();
+    store
+        .log_access(&Access {
+            subject: pseudonym(2),
+            ..access("hotel", 7)
+        })
+        .unwrap();
+    let log = store.accesses(&pseudonym(1)).unwrap();
+    assert_eq!(
+        log,
+        [access("airline", 10), access("railway", 5)],
+        "in the order they happened"
+    );
+    assert!(store.accesses(&pseudonym(3)).unwrap().is_empty());
+    let conn = raw(dir.path());
+    assert!(
+        conn.execute("UPDATE access SET party = 'nobody'", [])
+            .is_err()
+    );
+    assert!(conn.execute("DELETE FROM access", []).is_err());
+    drop(store);
+    let store = SqliteStore::open(dir.path()).unwrap();
+    assert_eq!(
+        store.accesses(&pseudonym(1)).unwrap().len(),
+        2,
+        "the log survives reopening"
+    );
 }

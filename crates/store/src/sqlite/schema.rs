@@ -81,6 +81,22 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         body    BLOB NOT NULL
     );
     "#,
+    // 2: the access log: who asked about a subject, for what, and what they were told.
+    r#"
+    CREATE TABLE access (
+        seq       INTEGER PRIMARY KEY,
+        pseudonym TEXT NOT NULL,
+        party     TEXT NOT NULL,
+        purpose   TEXT NOT NULL,
+        at_ms     INTEGER NOT NULL,
+        outcome   TEXT NOT NULL
+    );
+    CREATE INDEX access_by_subject ON access (pseudonym, seq);
+    CREATE TRIGGER access_append_only_update BEFORE UPDATE ON access
+        BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
+    CREATE TRIGGER access_append_only_delete BEFORE DELETE ON access
+        BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
+    "#,
 ];
 
 /// The schema version this build writes and understands.
