@@ -37,6 +37,8 @@ pub(crate) struct RecordState {
     pub extended_months: u32,
     pub dispute_open: i32,
     pub dispute_closed: i32,
+    /// The first deadline a dispute passed unanswered: the record stops counting from it.
+    pub dispute_lapsed: i32,
     /// First day the record no longer counts because its retention ran out.
     pub expires: i32,
     /// First day the record no longer counts for any reason (`NEVER` if it has not stopped).
@@ -65,7 +67,9 @@ pub struct Scratch {
     /// End days of every record, per duration of its category (see `RecordState::ends`).
     pub(crate) ends: Vec<i32>,
     pub(crate) record_of_event: Vec<u32>,
-    pub(crate) consent: Vec<bool>,
+    /// Per consent key: whether the subject consents, and the date of the event that says so
+    /// (the latest dated event wins; on the same date, the later one).
+    pub(crate) consent: Vec<(i32, bool)>,
     pub(crate) caps: Vec<(u16, u16, i32, i64, i64)>,
     pub(crate) scheme_points: Vec<i64>,
     pub(crate) scheme_direct: Vec<Option<(u8, u32, i32, u16)>>,
@@ -160,9 +164,10 @@ fn fold(
         .record_of_event
         .resize(history.events.len(), u32::MAX);
     scratch.consent.clear();
-    scratch
-        .consent
-        .resize(policy.schemes.len() + policy.scorecards.len(), false);
+    scratch.consent.resize(
+        policy.schemes.len() + policy.scorecards.len(),
+        (i32::MIN, false),
+    );
     for (index, event) in history.events.iter().enumerate() {
         if event.recorded > known_at {
             continue;
@@ -190,6 +195,7 @@ fn fold(
                 extended_months: 0,
                 dispute_open: NEVER,
                 dispute_closed: NEVER,
+                dispute_lapsed: NEVER,
                 expires: NEVER,
                 stops: NEVER,
                 ends: 0,
@@ -199,8 +205,9 @@ fn fold(
         if event.action.names_scheme() {
             if event.valid <= as_of
                 && let Some(slot) = scratch.consent.get_mut(usize::from(event.key))
+                && event.valid >= slot.0
             {
-                *slot = event.action == Action::Consent;
+                *slot = (event.valid, event.action == Action::Consent);
             }
             continue;
         }
@@ -232,10 +239,26 @@ fn fold(
                 state.extended_months += u32::try_from(months.clamp(0, 120)).unwrap_or(0);
             }
             Action::Dispute => {
+                // A dispute left unanswered past its deadline stopped the record for good; a
+                // later dispute does not bring it back.
+                if state.dispute_open != NEVER && state.dispute_closed == NEVER {
+                    let answer = policy.category(state.category).dispute_answer;
+                    let deadline = after(answer, state.dispute_open, policy);
+                    if deadline <= event.valid {
+                        state.dispute_lapsed = state.dispute_lapsed.min(deadline);
+                    }
+                }
                 state.dispute_open = event.valid;
                 state.dispute_closed = NEVER;
             }
             Action::Resolve => {
+                if state.dispute_open != NEVER {
+                    let answer = policy.category(state.category).dispute_answer;
+                    let deadline = after(answer, state.dispute_open, policy);
+                    if event.valid > deadline {
+                        state.dispute_lapsed = state.dispute_lapsed.min(deadline);
+                    }
+                }
                 state.dispute_closed = event.valid;
                 let upheld = history
                     .attributes
@@ -263,12 +286,10 @@ fn fold(
         // INVARIANT: the category's first duration is its retention.
         state.expires = scratch.ends[state.ends as usize];
         let mut stops = state.expires.min(state.suppressed).min(state.repaired);
-        if state.dispute_open != NEVER {
-            let deadline = after(category.dispute_answer, state.dispute_open, policy);
-            if state.dispute_closed > deadline {
-                stops = stops.min(deadline);
-            }
+        if state.dispute_open != NEVER && state.dispute_closed == NEVER {
+            stops = stops.min(after(category.dispute_answer, state.dispute_open, policy));
         }
+        stops = stops.min(state.dispute_lapsed);
         state.stops = if state.retracted { i32::MIN } else { stops };
     }
 }
@@ -323,7 +344,7 @@ fn score_schemes<const EXPLAIN: bool>(
             if !applicable(
                 scheme.subjects,
                 scheme.consent_required,
-                scratch.consent[usize::from(scheme_index)],
+                scratch.consent[usize::from(scheme_index)].1,
                 history,
             ) {
                 continue;
@@ -351,7 +372,7 @@ fn score_schemes<const EXPLAIN: bool>(
             if !applicable(
                 scheme.subjects,
                 scheme.consent_required,
-                scratch.consent[usize::from(scheme_index)],
+                scratch.consent[usize::from(scheme_index)].1,
                 history,
             ) {
                 continue;
@@ -386,6 +407,14 @@ fn score_schemes<const EXPLAIN: bool>(
         {
             continue;
         }
+        // A breach or adjudication only ever lowers the grade: when the points already give a
+        // lower one, the direct ground adds nothing. A status record classifies (tax grade M).
+        let points_grade = scheme.grade_for(scratch.scheme_points[usize::from(scheme_index)]);
+        if policy.category(direct.category).kind.may_penalise()
+            && points_grade.is_some_and(|g| direct.grade < g)
+        {
+            continue;
+        }
         let slot = &mut scratch.scheme_direct[usize::from(scheme_index)];
         // The lowest-listed grade among the direct grounds wins.
         if slot.is_none_or(|(grade, ..)| direct.grade > grade) {
@@ -402,43 +431,48 @@ fn capped(
     points: i64,
     caps: &mut Vec<(u16, u16, i32, i64, i64)>,
 ) -> i64 {
+    let slot = |cap_index: usize, caps: &mut Vec<(u16, u16, i32, i64, i64)>| -> usize {
+        let period = match scheme.caps[cap_index].per {
+            Period::Year => record.ymd.0,
+            Period::Month => record.ymd.0 * 12 + record.ymd.1 as i32,
+            Period::Ever => 0,
+        };
+        let key = (scheme_index, cap_index as u16, period);
+        caps.iter()
+            .position(|c| (c.0, c.1, c.2) == key)
+            .unwrap_or_else(|| {
+                caps.push((key.0, key.1, key.2, 0, 0));
+                caps.len() - 1
+            })
+    };
+    // First the tightest of the caps that cover the record, then charge every one of them
+    // with what is counted.
     let mut counted = points;
     for (cap_index, cap) in scheme.caps.iter().enumerate() {
         if !cap.categories.contains(&record.category) {
             continue;
         }
-        let period = match cap.per {
-            Period::Year => record.ymd.0,
-            Period::Month => {
-                let (year, month, _) = record.ymd;
-                year * 12 + month as i32
-            }
-            Period::Ever => 0,
-        };
-        let key = (scheme_index, cap_index as u16, period);
-        let position = caps.iter().position(|c| (c.0, c.1, c.2) == key);
-        let slot = match position {
-            Some(p) => &mut caps[p],
-            None => {
-                caps.push((key.0, key.1, key.2, 0, 0));
-                let last = caps.len() - 1;
-                &mut caps[last]
-            }
-        };
+        let position = slot(cap_index, caps);
+        let used = caps[position];
         if counted > 0
             && let Some(gain) = cap.gain
         {
-            counted = counted.min((gain - slot.3).max(0));
+            counted = counted.min((gain - used.3).max(0));
         }
         if counted < 0
             && let Some(loss) = cap.loss
         {
-            counted = counted.max(-(loss - slot.4).max(0));
+            counted = counted.max(-(loss - used.4).max(0));
         }
-        if counted > 0 {
-            slot.3 += counted;
-        } else {
-            slot.4 -= counted;
+    }
+    for (cap_index, cap) in scheme.caps.iter().enumerate() {
+        if cap.categories.contains(&record.category) {
+            let position = slot(cap_index, caps);
+            if counted > 0 {
+                caps[position].3 += counted;
+            } else {
+                caps[position].4 -= counted;
+            }
         }
     }
     counted
@@ -475,7 +509,7 @@ fn score_cards<const EXPLAIN: bool>(
         let values = attributes(history, policy, record);
         for &(card_index, characteristic_index, input_index) in &uses.characteristics {
             let card = &policy.scorecards[usize::from(card_index)];
-            let consent = scratch.consent[policy.schemes.len() + usize::from(card_index)];
+            let consent = scratch.consent[policy.schemes.len() + usize::from(card_index)].1;
             if !applicable(card.subjects, card.consent_required, consent, history) {
                 continue;
             }
@@ -627,7 +661,15 @@ fn list_entries(policy: &Policy, history: HistoryRef<'_>, as_of: i32, scratch: &
                 stops[2].0 = record.fulfilled;
             }
             if list.exits.repair {
-                stops[3].0 = record.repaired;
+                // Repair ends an entry no earlier than its minimum time on the list.
+                let earliest = ground.repair_after.map_or(i32::MIN, |after| {
+                    Duration::after(after, Day(record.valid), &policy.calendar).0
+                });
+                stops[3].0 = if record.repaired == NEVER {
+                    NEVER
+                } else {
+                    record.repaired.max(earliest)
+                };
             }
             if record.stops != record.expires
                 && record.stops != record.repaired
@@ -746,7 +788,7 @@ pub(crate) fn scheme_scored(
     applicable(
         s.subjects,
         s.consent_required,
-        scratch.consent[scheme],
+        scratch.consent[scheme].1,
         history,
     )
 }
@@ -761,7 +803,7 @@ pub(crate) fn card_scored(
     applicable(
         c.subjects,
         c.consent_required,
-        scratch.consent[policy.schemes.len() + card],
+        scratch.consent[policy.schemes.len() + card].1,
         history,
     )
 }
