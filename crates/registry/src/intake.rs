@@ -53,7 +53,6 @@ use credence_store::{
 };
 
 pub use pseudonym::{Pseudonymiser, hex, hmac_sha256, pseudonym};
-pub use row::EXTEND_MONTHS;
 
 use plan::Plan;
 use row::{Parsed, RowFields, Validator};

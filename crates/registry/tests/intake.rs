@@ -102,6 +102,24 @@ retention = "3y"
 severity = { type = "enum", values = ["minor", "serious", "grave"], required = true }
 licence_points = { type = "int" }
 
+[[list]]
+id = "dishonest-debtors"
+title = "Dishonest judgment debtors"
+colour = "black"
+subjects = ["person", "organisation"]
+context = "judicial"
+basis = "Test basis"
+exit = ["performance", "retraction"]
+extension = { min = "1y", max = "3y", basis = "Test basis" }
+
+[[list.ground]]
+id = "2"
+title = "Obstructs enforcement"
+category = "court.dishonest-conduct"
+duration = "2y"
+extendable = true
+basis = "Test basis"
+
 [[scheme]]
 id = "civic-points"
 title = "Civic points"
@@ -1181,7 +1199,7 @@ fn extend_and_resolve_carry_their_own_attributes() {
         &errors,
         3,
         "attributes.months",
-        "outside the law's 12 to 36",
+        "outside the 12 to 36 months the policy allows",
     );
     assert_error(
         &errors,
@@ -1596,3 +1614,35 @@ categories = ["civic-points", "nothing-like-it"]
 
 // ---------------------------------------------------------------------------------------------
 // Speed
+
+#[test]
+fn an_extension_needs_a_list_that_extends_the_category() {
+    let registry = Registry::new();
+    let text = lines(&[
+        row_with(
+            "g",
+            "record",
+            PERSON,
+            "court.guarantee",
+            "2025-01-01",
+            "",
+            r#"{"case":"A-1"}"#,
+        ),
+        row_with(
+            "e",
+            "extend",
+            PERSON,
+            "court.guarantee",
+            "2025-02-01",
+            r#","target":"g""#,
+            r#"{"months":12}"#,
+        ),
+    ]);
+    let errors = registry.reject("court", &text, Format::Jsonl);
+    assert_error(
+        &errors,
+        2,
+        "attributes.months",
+        "no list extends a listing based on `court.guarantee`",
+    );
+}

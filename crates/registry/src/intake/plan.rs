@@ -16,6 +16,9 @@ pub(crate) struct Target<'p> {
     pub allowed: bool,
     /// In the policy's slot order (empty for a scheme).
     pub attributes: &'p [Attribute],
+    /// The extensions, in months, that the lists listing on this category allow (the widest
+    /// range over them); `None` when no list extends a listing based on it.
+    pub extension_months: Option<(u32, u32)>,
 }
 
 impl Target<'_> {
@@ -48,11 +51,13 @@ impl<'p> Plan<'p> {
         let categories: Vec<Target<'p>> = policy
             .categories
             .iter()
-            .map(|c| Target {
+            .enumerate()
+            .map(|(index, c)| Target {
                 id: &c.id,
                 subjects: c.subjects,
                 allowed: allowed(&c.id),
                 attributes: &c.attributes,
+                extension_months: extension_months(policy, index),
             })
             .collect();
         let schemes: Vec<Target<'p>> = policy
@@ -72,6 +77,7 @@ impl<'p> Plan<'p> {
                 subjects,
                 allowed: allowed(id),
                 attributes: &[],
+                extension_months: None,
             })
             .collect();
         let index = |targets: &[Target<'p>]| {
@@ -126,4 +132,26 @@ impl<'p> Plan<'p> {
             names.join(", ")
         }
     }
+}
+
+/// The widest range of extensions (months) over the lists with an extendable ground on the
+/// category at `index`.
+fn extension_months(policy: &Policy, index: usize) -> Option<(u32, u32)> {
+    policy
+        .lists
+        .iter()
+        .filter_map(|list| {
+            let extension = list.extension.as_ref()?;
+            let extends = list
+                .grounds
+                .iter()
+                .any(|g| g.extendable && usize::from(g.category.0) == index);
+            extends.then(|| {
+                (
+                    extension.min.months().unwrap_or(0),
+                    extension.max.months().unwrap_or(0),
+                )
+            })
+        })
+        .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)))
 }

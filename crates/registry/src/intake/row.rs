@@ -15,9 +15,6 @@ use super::pseudonym::Pseudonymiser;
 use super::{REFERENCE_MAX, RowError, TEXT_MAX};
 use crate::sources::closest;
 
-/// The least and most months an `extend` event may add to a listing.
-pub const EXTEND_MONTHS: std::ops::RangeInclusive<i64> = 12..=36;
-
 /// One field as written in the file.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Cell<'a> {
@@ -541,12 +538,17 @@ impl<'p> Validator<'p> {
             }
             let result = match (action, name.as_ref()) {
                 (Some(Action::Extend), "months") => int(cell).and_then(|months| {
-                    if EXTEND_MONTHS.contains(&months) {
-                        Ok(Value::Int(months))
-                    } else {
-                        Err(format!(
-                            "an extension of {months} months is outside the law's 12 to 36"
-                        ))
+                    match target.extension_months {
+                        None => Err(format!(
+                            "no list extends a listing based on `{}`: an extension cannot apply",
+                            target.id
+                        )),
+                        Some((min, max)) if (i64::from(min)..=i64::from(max)).contains(&months) => {
+                            Ok(Value::Int(months))
+                        }
+                        Some((min, max)) => Err(format!(
+                            "an extension of {months} months is outside the {min} to {max} months the policy allows"
+                        )),
                     }
                 }),
                 (Some(Action::Resolve), "upheld") => cell.bool().map(Value::Bool),
