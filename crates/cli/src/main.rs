@@ -216,7 +216,19 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            // Policy diagnostics carry their own `error[code]` headings.
+            let diagnostics = error
+                .downcast_ref::<credence_policy::Diagnostics>()
+                .is_some()
+                || matches!(
+                    error.downcast_ref::<RegistryError>(),
+                    Some(RegistryError::Policy(_))
+                );
+            if diagnostics {
+                eprintln!("{error:#}");
+            } else {
+                eprintln!("error: {error:#}");
+            }
             ExitCode::from(code_for(&error))
         }
     }
