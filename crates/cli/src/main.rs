@@ -185,6 +185,9 @@ enum Command {
 #[derive(Subcommand, Debug)]
 enum PolicyCommand {
     /// Validate packs together; every error with file, line, column and how to fix it.
+    ///
+    /// A `sources.toml` among the files is checked against the packs: every source's
+    /// categories must exist. `credence policy check policies/*` checks everything shipped.
     Check { files: Vec<PathBuf> },
     /// Print the public catalogue of the packs (Markdown).
     Describe { files: Vec<PathBuf> },
@@ -375,6 +378,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             PolicyCommand::Check { files } => {
                 let sources = read_policies(&files)?;
                 let policy = credence_policy::compile(&sources)?;
+                // A sources file given with the packs is checked against them.
+                for path in files.iter().filter(|p| is_sources_file(p)) {
+                    let text = std::fs::read_to_string(path)
+                        .with_context(|| format!("reading {}", path.display()))?;
+                    let registered = credence_registry::sources::parse_sources(
+                        &path.display().to_string(),
+                        &text,
+                        &policy,
+                    )
+                    .map_err(|e| RegistryError::Sources(e.to_string()))?;
+                    println!("{}: {} sources valid", path.display(), registered.len());
+                }
                 println!(
                     "{} packs valid: {} categories, {} schemes and ratings, {} scorecards, {} lists, {} measures",
                     policy.packs.len(),
@@ -515,10 +530,15 @@ fn id_check(values: &[String], legacy: bool, json: bool) -> ExitCode {
     }
 }
 
+/// The file of registered sources travels with the packs (`policies/sources.toml`).
+fn is_sources_file(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n == "sources.toml")
+}
+
 fn read_policies(paths: &[PathBuf]) -> Result<Vec<PolicySource>> {
     let mut sources = Vec::new();
     for path in paths {
-        if path.file_name().is_some_and(|n| n == "sources.toml") {
+        if is_sources_file(path) {
             continue;
         }
         let text =

@@ -320,8 +320,27 @@ fn policy_check_validates_every_shipped_pack_together() {
     let mut args = vec!["policy", "check"];
     let files = policies();
     args.extend(files.iter().map(String::as_str));
-    assert!(ok(&args).contains("packs valid"));
+    let sources = sources();
+    args.push(&sources);
+    let out = ok(&args);
+    assert!(
+        out.contains("packs valid") && out.contains("9 sources valid"),
+        "{out}"
+    );
+    // A source registered for a category no pack declares is refused.
     let root = tempfile::tempdir().unwrap();
+    let bad_sources = root.path().join("sources.toml");
+    std::fs::write(
+        &bad_sources,
+        "[[source]]\nid = \"court\"\ntitle = \"Courts\"\ncategories = [\"court.nonsense\"]\n",
+    )
+    .unwrap();
+    let mut args = vec!["policy", "check"];
+    args.extend(files.iter().map(String::as_str));
+    args.push(bad_sources.to_str().unwrap());
+    let output = credence(&args);
+    assert_eq!(output.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("court.nonsense"));
     let bad = root.path().join("bad.toml");
     std::fs::write(&bad, "[policy]\nid = \"x\"\ntitle = \"x\"\nauthority = \"x\"\nversion = \"1\"\nbasis = \"x\"\n\n[[category]]\nid = \"civic.church-attendance\"\ntitle = \"Church attendance\"\ncontext = \"civic\"\nsubjects = [\"person\"]\nkind = \"breach\"\nretention = \"1y\"\n").unwrap();
     let output = credence(&["policy", "check", bad.to_str().unwrap()]);
