@@ -171,7 +171,7 @@ fn ingest(rows: usize, today: Day) -> Result<()> {
         "lender",
         today,
         crate::now_ms(),
-        &mut |_| {},
+        &mut |_, _| {},
     )?;
     let elapsed = start.elapsed().as_secs_f64();
     println!(

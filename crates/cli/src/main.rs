@@ -15,7 +15,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use credence_model::{Day, IdOptions, Identifier};
 use credence_policy::PolicySource;
-use credence_registry::registry::{Registry, RegistryError};
+use credence_registry::registry::{IngestPhase, Registry, RegistryError};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Exit codes: what went wrong, for scripts.
@@ -565,19 +565,31 @@ pub fn ingest_file(
     let bar = progress_bar(
         rows,
         &format!(
-            "ingesting {}",
+            "validating {}",
             file.file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default()
         ),
     );
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut phase = IngestPhase::Validating;
     let receipt = registry.ingest(
         &file.display().to_string(),
         &text,
         source,
         today,
         now_ms(),
-        &mut |n| bar.set_position(n as u64),
+        &mut |now, n| {
+            if now != phase {
+                phase = now;
+                bar.set_message(format!("writing {name}"));
+                bar.set_position(0);
+            }
+            bar.set_position(n as u64);
+        },
     );
     bar.finish_and_clear();
     Ok(receipt?)

@@ -106,11 +106,12 @@ impl Compiler<'_> {
                         Some("a standing is computed from the subject's own records only; the one link between subjects is a measure's `extends_to = { to = \"legal-representative\", basis = ... }`".into()),
                     );
                 } else {
-                    let help = unknown_field(&message).map(|_| {
-                        "check the spelling against the policy language reference in README.md"
-                            .to_owned()
-                    });
-                    self.error(file, span, "syntax", message, help);
+                    let help = if unknown_field(&message).is_some() {
+                        "check the spelling against the policy language reference, docs/policy-language.md"
+                    } else {
+                        "see docs/policy-language.md for the fields of each table and their types"
+                    };
+                    self.error(file, span, "syntax", message, Some(help.to_owned()));
                 }
                 None
             }

@@ -57,6 +57,15 @@ pub struct Registry {
     sources: Vec<SourceRecord>,
 }
 
+/// The two phases of an ingest, for progress reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IngestPhase {
+    /// Rows validated so far.
+    Validating,
+    /// Events written so far (then standings are recomputed and the batch committed).
+    Writing,
+}
+
 /// A subject's full disclosure: who it is (masked), its events and its explained standing.
 #[derive(Debug)]
 pub struct Report {
@@ -159,7 +168,7 @@ impl Registry {
         source: &str,
         today: Day,
         now_ms: i64,
-        progress: &mut dyn FnMut(usize),
+        progress: &mut dyn FnMut(IngestPhase, usize),
     ) -> Result<BatchReceipt, RegistryError> {
         let source_record = self
             .sources
@@ -183,7 +192,7 @@ impl Registry {
             text,
             format,
             &self.store,
-            progress,
+            &mut |rows| progress(IngestPhase::Validating, rows),
         )
         .map_err(|failure| match failure {
             IntakeFailure::Store(e) => RegistryError::Store(e),
@@ -202,7 +211,9 @@ impl Registry {
         let mut recompute = |subject: &StoredSubject, events: &[Event]| {
             standing_bytes(policy, subject, events, today)
         };
-        let receipt = self.store.ingest(&batch, &mut recompute, &mut |_| {})?;
+        let receipt = self.store.ingest(&batch, &mut recompute, &mut |events| {
+            progress(IngestPhase::Writing, events)
+        })?;
         tracing::info!(
             source,
             batch = receipt.batch,

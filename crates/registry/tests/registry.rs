@@ -45,7 +45,7 @@ fn ingest(registry: &mut Registry, source: &str, rows: &[String]) -> credence_st
             source,
             day(TODAY),
             0,
-            &mut |_| {},
+            &mut |_, _| {},
         )
         .unwrap()
 }
@@ -178,14 +178,14 @@ fn callers_get_errors_that_name_what_is_wrong() {
     let root = tempfile::tempdir().unwrap();
     let mut registry = registry(root.path());
     let unknown_source = registry
-        .ingest("x.jsonl", "", "oracle", day(TODAY), 0, &mut |_| {})
+        .ingest("x.jsonl", "", "oracle", day(TODAY), 0, &mut |_, _| {})
         .unwrap_err();
     assert!(
         matches!(unknown_source, RegistryError::UnknownSource(ref s) if s == "oracle"),
         "{unknown_source}"
     );
     let format = registry
-        .ingest("x.xml", "", "court", day(TODAY), 0, &mut |_| {})
+        .ingest("x.xml", "", "court", day(TODAY), 0, &mut |_, _| {})
         .unwrap_err();
     assert!(matches!(format, RegistryError::Intake(_)), "{format}");
     let bad_id = registry
