@@ -72,15 +72,38 @@ pub struct Scratch {
     pub(crate) consent: Vec<(i32, bool)>,
     pub(crate) caps: Vec<(u16, u16, i32, i64, i64)>,
     pub(crate) scheme_points: Vec<i64>,
-    pub(crate) scheme_direct: Vec<Option<(u8, u32, i32, u16)>>,
+    /// Per scheme: the direct ground that sets its grade, if any.
+    pub(crate) scheme_direct: Vec<Option<DirectGrade>>,
+    /// (scheme, direct ground, record, until) for every direct ground that holds.
     pub(crate) direct_candidates: Vec<(u16, u16, u32, i32)>,
     pub(crate) characteristic_values: Vec<Accumulator>,
     pub(crate) characteristic_offsets: Vec<usize>,
     pub(crate) entries: Vec<EntryScratch>,
-    /// (scheme, rule, record, points, counted, until) when explaining.
-    pub(crate) contributions: Vec<(u16, u16, u32, i64, i64, i32)>,
+    /// Every rule that counted, when explaining.
+    pub(crate) contributions: Vec<Counted>,
     /// (scorecard, characteristic, record) when explaining.
     pub(crate) characteristic_records: Vec<(u16, u16, u32)>,
+}
+
+/// A rule's points for a record, as counted (after caps).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Counted {
+    pub scheme: u16,
+    pub rule: u16,
+    pub record: u32,
+    pub points: i64,
+    pub counted: i64,
+    /// First day the points no longer count.
+    pub until: i32,
+}
+
+/// The direct ground that sets a scheme's grade.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct DirectGrade {
+    pub grade: u8,
+    pub record: u32,
+    pub until: i32,
+    pub direct: u16,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -357,14 +380,14 @@ fn score_schemes<const EXPLAIN: bool>(
             let counted = capped(scheme, scheme_index, record, rule.points, &mut scratch.caps);
             scratch.scheme_points[usize::from(scheme_index)] += counted;
             if EXPLAIN {
-                scratch.contributions.push((
-                    scheme_index,
-                    rule_index,
-                    record_index as u32,
-                    rule.points,
+                scratch.contributions.push(Counted {
+                    scheme: scheme_index,
+                    rule: rule_index,
+                    record: record_index as u32,
+                    points: rule.points,
                     counted,
                     until,
-                ));
+                });
             }
         }
         for &(scheme_index, direct_index) in &uses.directs {
@@ -417,8 +440,13 @@ fn score_schemes<const EXPLAIN: bool>(
         }
         let slot = &mut scratch.scheme_direct[usize::from(scheme_index)];
         // The lowest-listed grade among the direct grounds wins.
-        if slot.is_none_or(|(grade, ..)| direct.grade > grade) {
-            *slot = Some((direct.grade, record, until, direct_index));
+        if slot.is_none_or(|applied| direct.grade > applied.grade) {
+            *slot = Some(DirectGrade {
+                grade: direct.grade,
+                record,
+                until,
+                direct: direct_index,
+            });
         }
     }
 }
@@ -819,7 +847,7 @@ pub(crate) fn scheme_grade(
         return None;
     }
     match scratch.scheme_direct[scheme] {
-        Some((grade, ..)) => Some(grade),
+        Some(applied) => Some(applied.grade),
         None => policy.schemes[scheme].grade_for(scratch.scheme_points[scheme]),
     }
 }

@@ -43,27 +43,27 @@ pub(crate) fn standing(
             let contributions: Vec<Contribution> = scratch
                 .contributions
                 .iter()
-                .filter(|c| usize::from(c.0) == index)
-                .map(|&(_, rule, record, points, counted, until)| {
-                    referenced.push(origin(record));
+                .filter(|c| usize::from(c.scheme) == index)
+                .map(|c| {
+                    referenced.push(origin(c.record));
                     Contribution {
-                        rule: scheme.rules[usize::from(rule)].id.clone(),
-                        record: origin(record),
-                        points,
-                        counted,
-                        until: Day(until),
+                        rule: scheme.rules[usize::from(c.rule)].id.clone(),
+                        record: origin(c.record),
+                        points: c.points,
+                        counted: c.counted,
+                        until: Day(c.until),
                     }
                 })
                 .collect();
             let direct = scratch.scheme_direct[index]
                 .filter(|_| status == SchemeStatus::Scored)
-                .map(|(grade, record, until, direct)| {
-                    referenced.push(origin(record));
+                .map(|applied| {
+                    referenced.push(origin(applied.record));
                     DirectApplied {
-                        grade: scheme.grades[usize::from(grade)].name.clone(),
-                        record: origin(record),
-                        basis: scheme.direct[usize::from(direct)].basis.clone(),
-                        until: Day(until),
+                        grade: scheme.grades[usize::from(applied.grade)].name.clone(),
+                        record: origin(applied.record),
+                        basis: scheme.direct[usize::from(applied.direct)].basis.clone(),
+                        until: Day(applied.until),
                     }
                 });
             let grade = scheme_grade(policy, index, scratch, history)
@@ -355,9 +355,9 @@ fn scheme_remedies(
     let mut ends: Vec<(i32, u32)> = scratch
         .contributions
         .iter()
-        .filter(|c| usize::from(c.0) == scheme && c.4 < 0)
-        .map(|c| (c.5, c.2))
-        .chain(scratch.scheme_direct[scheme].map(|(_, record, until, _)| (until, record)))
+        .filter(|c| usize::from(c.scheme) == scheme && c.counted < 0)
+        .map(|c| (c.until, c.record))
+        .chain(scratch.scheme_direct[scheme].map(|applied| (applied.until, applied.record)))
         .collect();
     ends.sort_unstable();
     ends.dedup_by_key(|e| e.0);
