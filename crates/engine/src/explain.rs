@@ -69,7 +69,7 @@ pub(crate) fn standing(
             let grade = scheme_grade(policy, index, scratch, history)
                 .map(|g| scheme.grades[usize::from(g)].name.clone());
             let remedies = if status == SchemeStatus::Scored {
-                scheme_remedies(policy, history, index, as_of, known_at, scratch)
+                scheme_remedies(policy, history, index, known_at, scratch)
             } else {
                 Vec::new()
             };
@@ -276,7 +276,7 @@ pub(crate) fn standing(
     referenced.dedup();
     let records = referenced
         .iter()
-        .filter_map(|&i| record_info(policy, events, i, as_of, known_at, scratch, history))
+        .filter_map(|&i| record_info(events, i, as_of, scratch, history))
         .collect();
     Standing {
         as_of,
@@ -290,11 +290,9 @@ pub(crate) fn standing(
 }
 
 fn record_info(
-    policy: &Policy,
     events: &[Event],
     origin: u32,
     as_of: Day,
-    _known_at: Day,
     scratch: &Scratch,
     history: HistoryRef<'_>,
 ) -> Option<RecordInfo> {
@@ -321,7 +319,6 @@ fn record_info(
         RecordStatus::InForce
     };
     debug_assert_eq!(event.action, Action::Record);
-    let _ = policy;
     Some(RecordInfo {
         index: origin,
         source: event.source.clone(),
@@ -338,7 +335,6 @@ fn scheme_remedies(
     policy: &Policy,
     history: HistoryRef<'_>,
     scheme: usize,
-    as_of: Day,
     known_at: Day,
     scratch: &Scratch,
 ) -> Vec<Remedy> {
@@ -379,7 +375,6 @@ fn scheme_remedies(
             break;
         }
     }
-    let _ = as_of;
     remedies
 }
 
