@@ -74,9 +74,9 @@ fn late_repayments(log: &mut Log, n: u32) {
         log.record(
             "lender",
             &format!("late{i}"),
-            "finance.repaid",
+            "finance.late-repayment",
             &format!("2024-0{i}-01"),
-            &[("amount", yuan(1_200)), ("on_time", Value::Bool(false))],
+            &[("amount", yuan(1_200)), ("days_late", Value::Int(12))],
         );
     }
 }

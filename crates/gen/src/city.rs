@@ -488,6 +488,19 @@ impl History {
                 vec![("amount", money(amount)), ("on_time", Value::Bool(on_time))],
             );
             self.maybe_revise(record);
+            if !on_time {
+                // The lateness itself is a breach the lender reports beside the repayment.
+                let days_late = self.rng.range(1, 60);
+                self.record(
+                    Source::Lender,
+                    "finance.late-repayment",
+                    date,
+                    vec![
+                        ("amount", money(amount)),
+                        ("days_late", Value::Int(days_late)),
+                    ],
+                );
+            }
         }
     }
 

@@ -107,6 +107,12 @@ const CATEGORIES: &[(&str, &str, Subjects, &[Attribute])] = &[
         &[("amount", "money", true), ("on_time", "bool", true)],
     ),
     (
+        "finance.late-repayment",
+        "lender",
+        Subjects::Both,
+        &[("amount", "money", true), ("days_late", "int", true)],
+    ),
+    (
         "utilities.arrears",
         "utility",
         Subjects::Both,
@@ -271,7 +277,7 @@ fn output_is_pinned() {
         hash = fnv1a(&bytes, hash);
     }
     let _ = std::fs::remove_dir_all(dir);
-    assert_eq!(hash, 0x65c1_f422_7dee_cc33, "output changed: {hash:#x}");
+    assert_eq!(hash, 0x840b_bff5_967e_1693, "output changed: {hash:#x}");
 }
 
 #[test]
@@ -667,9 +673,8 @@ fn jsonl_lines_have_the_documented_fields_and_are_sorted() {
                 let ok = match name.as_str() {
                     "amount" => value.as_str().is_some_and(|s| s.contains('.')),
                     "on_time" | "aggravated" | "sufficient" | "criminal" => value.is_boolean(),
-                    "hours" | "days" | "months" | "licence_points" | "invoices" | "year" => {
-                        value.is_i64()
-                    }
+                    "hours" | "days" | "days_late" | "months" | "licence_points" | "invoices"
+                    | "year" => value.is_i64(),
                     _ => value.is_string(),
                 };
                 assert!(ok, "{name}: {value} in {line}");

@@ -23,6 +23,13 @@ pub struct PolicySource {
 pub const ITEMS_MAX: usize = 4_000;
 /// The default time a source has to answer a dispute (FCRA §611: 30 days).
 pub const DISPUTE_ANSWER_DEFAULT: Duration = Duration::Days(30);
+/// The shortest and longest time a category may give a source to answer a dispute.
+pub const DISPUTE_ANSWER_MIN: Duration = Duration::Days(1);
+pub const DISPUTE_ANSWER_MAX: Duration = Duration::Years(1);
+/// The longest attribute name.
+pub const ATTRIBUTE_NAME_MAX: usize = 32;
+/// The words of the condition language, which cannot name an attribute.
+const KEYWORDS: [&str; 6] = ["and", "or", "not", "in", "true", "false"];
 
 /// Parses, validates and compiles a set of packs together (they may refer to each other's
 /// categories, lists and schemes).
@@ -114,6 +121,96 @@ impl Compiler<'_> {
                     self.error(file, span, "syntax", message, Some(help.to_owned()));
                 }
                 None
+            }
+        }
+    }
+
+    /// Where the value of `key` is written in the table at `table` (the span of a `[[...]]`
+    /// header, or of an inline table), for the fields the document keeps without a span.
+    fn key_span(&self, file: usize, table: Range<usize>, key: &str) -> Option<Range<usize>> {
+        let text = &self.sources[file].text;
+        let head = text.get(table.clone())?;
+        let region = if head.starts_with('[') {
+            // The keys of a `[[table]]` run from its header to the next header.
+            let mut end = text.len();
+            let mut offset = table.end;
+            for line in text.get(table.end..)?.split_inclusive('\n') {
+                if offset > table.end && line.trim_start().starts_with('[') {
+                    end = offset;
+                    break;
+                }
+                offset += line.len();
+            }
+            table.end..end
+        } else {
+            table
+        };
+        let body = text.get(region.clone())?;
+        let mut from = 0;
+        while let Some(found) = body.get(from..).and_then(|rest| rest.find(key)) {
+            let at = from + found;
+            from = at + key.len();
+            let before = body[..at].trim_end_matches([' ', '\t']);
+            let starts_key = before.is_empty() || before.ends_with(['\n', '{', ',']);
+            let after = body[from..].trim_start_matches([' ', '\t']);
+            let Some(value) = after.strip_prefix('=') else {
+                continue;
+            };
+            if !starts_key {
+                continue;
+            }
+            let value = value.trim_start_matches([' ', '\t']);
+            let start = region.start + body.len() - value.len();
+            return Some(start..start + value_len(value));
+        }
+        None
+    }
+
+    /// Where the string `item` is written in the array at `array`, or the whole array.
+    fn item_span(&self, file: usize, array: Range<usize>, item: &str) -> Range<usize> {
+        let text = &self.sources[file].text;
+        let found = text.get(array.clone()).and_then(|body| {
+            [format!("\"{item}\""), format!("'{item}'")]
+                .iter()
+                .find_map(|quoted| body.find(quoted.as_str()))
+        });
+        found.map_or(array.clone(), |at| {
+            array.start + at..array.start + at + item.len() + 2
+        })
+    }
+
+    /// Refuses a text an author wrote (`what`: "the title of rule `r`") that names a special
+    /// category of data.
+    fn special_text(&mut self, file: usize, span: Range<usize>, what: &str, text: &str) {
+        if let Some((special, term)) = refusal::special_category(text) {
+            self.error(
+                file,
+                span,
+                refusal::SPECIAL_CATEGORY,
+                format!("{what} names {special} (`{term}`)"),
+                Some(refusal::SPECIAL_TEXT_HELP.into()),
+            );
+        }
+    }
+
+    /// [`Self::special_text`] for the title and description of a table: `table` is its span
+    /// (a header or an inline table) and `id` the span to fall back on.
+    fn special_texts(
+        &mut self,
+        file: usize,
+        (table, id): (Range<usize>, Range<usize>),
+        what: &str,
+        texts: &[(&str, Option<&str>)],
+    ) {
+        for (key, text) in texts {
+            let Some(text) = text else {
+                continue;
+            };
+            if refusal::special_category(text).is_some() {
+                let span = self
+                    .key_span(file, table.clone(), key)
+                    .unwrap_or(id.clone());
+                self.special_text(file, span, &format!("the {key} of {what}"), text);
             }
         }
     }
@@ -393,14 +490,30 @@ impl Compiler<'_> {
                 retention
             }
         };
-        let dispute_answer = doc
-            .dispute_answer
-            .as_ref()
-            .and_then(|d| self.duration(file, d))
-            .unwrap_or(DISPUTE_ANSWER_DEFAULT);
+        let dispute_answer = match &doc.dispute_answer {
+            None => DISPUTE_ANSWER_DEFAULT,
+            Some(text) => match self.duration(file, text) {
+                None => DISPUTE_ANSWER_DEFAULT,
+                Some(answer) => {
+                    if DISPUTE_ANSWER_MIN.may_exceed(answer)
+                        || answer.may_exceed(DISPUTE_ANSWER_MAX)
+                    {
+                        self.error(
+                            file,
+                            text.span(),
+                            "duration",
+                            format!("`dispute_answer` `{answer}` is not between {DISPUTE_ANSWER_MIN} and {DISPUTE_ANSWER_MAX}"),
+                            Some(format!("give the source at least {DISPUTE_ANSWER_MIN} and at most {DISPUTE_ANSWER_MAX} to answer a dispute, or leave `dispute_answer` out for {DISPUTE_ANSWER_DEFAULT}")),
+                        );
+                    }
+                    answer
+                }
+            },
+        };
         let mut attributes = Vec::new();
         for (name, attribute) in &doc.attributes {
             let attribute_doc = attribute.get_ref();
+            self.check_attribute_name(file, name);
             let ty = match attribute_doc.kind.get_ref().as_str() {
                 "int" => AttrType::Int,
                 "money" => AttrType::Money,
@@ -465,6 +578,41 @@ impl Compiler<'_> {
             attributes,
             durations: vec![retention],
             pack,
+        }
+    }
+
+    /// An attribute name must be one a condition can name.
+    fn check_attribute_name(&mut self, file: usize, name: &S<String>) {
+        let text = name.get_ref();
+        let valid = text.len() <= ATTRIBUTE_NAME_MAX
+            && text
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+            && text
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !valid {
+            self.error(
+                file,
+                name.span(),
+                "attribute",
+                format!("`{text}` is not a valid attribute name"),
+                Some(format!("attribute names are 1-{ATTRIBUTE_NAME_MAX} characters of a-z, 0-9 and `_`, starting with a letter or `_`, so that a condition can name them (`on_time`, `licence_points`)")),
+            );
+        } else if KEYWORDS.contains(&text.as_str()) {
+            self.error(
+                file,
+                name.span(),
+                "attribute",
+                format!(
+                    "`{text}` is a word of the condition language and cannot name an attribute"
+                ),
+                Some(format!(
+                    "rename it, e.g. `{text}_`; conditions reserve {}",
+                    KEYWORDS.join(", ")
+                )),
+            );
         }
     }
 
@@ -732,13 +880,29 @@ impl Compiler<'_> {
                 Some("use [[scheme]] for persons".into()),
             );
         }
+        let what = if is_rating { "rating" } else { "scheme" };
+        self.special_texts(
+            file,
+            (span.clone(), doc.id.span()),
+            &format!("{what} `{}`", doc.id.get_ref()),
+            &[
+                ("title", Some(&doc.title)),
+                ("description", doc.description.as_deref()),
+            ],
+        );
         let consent_required = self.consent(file, doc.consent.as_ref());
         let index = u16::try_from(policy.schemes.len()).unwrap_or(u16::MAX);
         let mut rules = Vec::new();
         let mut seen = HashSet::new();
-        for rule in &doc.rule {
-            let rule = rule.get_ref();
+        for rule_doc in &doc.rule {
+            let rule = rule_doc.get_ref();
             self.check_id(file, &rule.id, &mut seen, "rule");
+            self.special_texts(
+                file,
+                (rule_doc.span(), rule.id.span()),
+                &format!("rule `{}`", rule.id.get_ref()),
+                &[("title", rule.title.as_deref())],
+            );
             let Some(category_id) = self.category_ref(file, policy, &rule.category) else {
                 continue;
             };
@@ -965,12 +1129,37 @@ impl Compiler<'_> {
                     ),
                     None,
                 );
+            } else if category.kind == CategoryKind::Fulfilment {
+                self.error(
+                    file,
+                    ground.category.span(),
+                    "direct",
+                    format!(
+                        "a fulfilment (`{}`) cannot set a grade directly",
+                        category.id
+                    ),
+                    Some("direct grades are downgrades for breaches and adjudications, or classifications from status records; rewards come through rules".into()),
+                );
             }
-            let validity = ground
-                .validity
-                .as_ref()
-                .and_then(|v| self.duration(file, v))
-                .unwrap_or(category.retention);
+            let validity = match &ground.validity {
+                None => category.retention,
+                Some(text) => {
+                    let validity = self.duration(file, text).unwrap_or(category.retention);
+                    if validity.may_exceed(category.retention) {
+                        self.error(
+                            file,
+                            text.span(),
+                            "validity",
+                            format!(
+                                "validity `{validity}` outlives the category's retention `{}`",
+                                category.retention
+                            ),
+                            Some("a direct grade cannot hold after its record expires: shorten the validity, or leave it out to use the retention".into()),
+                        );
+                    }
+                    validity
+                }
+            };
             let when = self.condition(file, &category, ground.when.as_ref());
             let direct_index = u16::try_from(direct.len()).unwrap_or(u16::MAX);
             policy.uses[usize::from(category_id.0)]
@@ -1068,7 +1257,17 @@ impl Compiler<'_> {
         doc: &S<syntax::ScorecardDoc>,
         policy: &mut Policy,
     ) -> Scorecard {
+        let span = doc.span();
         let doc = doc.get_ref();
+        self.special_texts(
+            file,
+            (span, doc.id.span()),
+            &format!("scorecard `{}`", doc.id.get_ref()),
+            &[
+                ("title", Some(&doc.title)),
+                ("description", doc.description.as_deref()),
+            ],
+        );
         let subjects = self.kinds(file, &doc.subjects);
         let consent_required = self.consent(file, doc.consent.as_ref());
         let [low, high] = *doc.range.get_ref();
@@ -1089,9 +1288,9 @@ impl Compiler<'_> {
             self.check_id(file, &c.id, &mut seen, "characteristic");
             if let Some(lowered) = self.characteristic(
                 file,
-                index,
+                (index, subjects),
                 u16::try_from(characteristics.len()).unwrap_or(u16::MAX),
-                c,
+                characteristic,
                 policy,
             ) {
                 characteristics.push(lowered);
@@ -1145,11 +1344,26 @@ impl Compiler<'_> {
     fn characteristic(
         &mut self,
         file: usize,
-        scorecard: u16,
+        (scorecard, subjects): (u16, Kinds),
         index: u16,
-        doc: &syntax::CharacteristicDoc,
+        table: &S<syntax::CharacteristicDoc>,
         policy: &mut Policy,
     ) -> Option<Characteristic> {
+        let doc = table.get_ref();
+        let what = format!("characteristic `{}`", doc.id.get_ref());
+        self.special_texts(
+            file,
+            (table.span(), doc.id.span()),
+            &what,
+            &[("title", Some(&doc.title))],
+        );
+        let reason_text = &doc.reason.get_ref().text;
+        if refusal::special_category(reason_text).is_some() {
+            let span = self
+                .key_span(file, doc.reason.span(), "text")
+                .unwrap_or(doc.reason.span());
+            self.special_text(file, span, &format!("the reason of {what}"), reason_text);
+        }
         let Some(measurement) = Measurement::parse(doc.measure.get_ref()) else {
             self.error(
                 file,
@@ -1160,6 +1374,24 @@ impl Compiler<'_> {
             );
             return None;
         };
+        if let Some(attribute) = &doc.attribute
+            && measurement != Measurement::Sum
+        {
+            self.error(
+                file,
+                attribute.span(),
+                "scorecard",
+                format!(
+                    "`attribute` `{}` is read only by `sum`, and {what} measures `{}`",
+                    attribute.get_ref(),
+                    doc.measure.get_ref()
+                ),
+                Some("remove `attribute`, or write `measure = \"sum\"`".into()),
+            );
+        }
+        let written_window = doc.window.as_ref().and_then(|w| self.duration(file, w));
+        let counts = matches!(measurement, Measurement::Count | Measurement::Sum);
+        let since_last = measurement == Measurement::DaysSinceLast;
         let mut inputs = Vec::new();
         let mut categories = Vec::new();
         let mut retention = Duration::Days(0);
@@ -1167,6 +1399,8 @@ impl Compiler<'_> {
         let mut rewards_recency = false;
         let mut rewards_breaches = false;
         let mut rewards_breach_recency = false;
+        let mut counts_contributions = false;
+        let mut counts_fulfilments = false;
         for name in doc.categories.get_ref() {
             let Some(id) = policy.category_id(name) else {
                 self.error(
@@ -1179,27 +1413,85 @@ impl Compiler<'_> {
                 continue;
             };
             let category = policy.category(id).clone();
+            let span = self.item_span(file, doc.categories.span(), name);
+            if !overlap(category.subjects, subjects) {
+                self.error(
+                    file,
+                    span.clone(),
+                    "scorecard",
+                    format!(
+                        "`{}` records are about {}, and the scorecard scores {}: {what} never reads them",
+                        category.id,
+                        category.subjects.describe(),
+                        subjects.describe()
+                    ),
+                    Some("read categories about the subjects the scorecard scores".into()),
+                );
+            }
+            if category.kind == CategoryKind::Status {
+                self.error(
+                    file,
+                    span,
+                    "scorecard",
+                    format!(
+                        "{what} reads `{}`, a status category: status records describe the subject and may not be scored",
+                        category.id
+                    ),
+                    Some("measure breaches and adjudications, or the time since the last one".into()),
+                );
+            }
+            if let (Some(window), Some(text)) = (written_window, &doc.window)
+                && window.may_exceed(category.retention)
+            {
+                self.error(
+                    file,
+                    text.span(),
+                    "scorecard",
+                    format!(
+                        "window `{window}` outlives the retention `{}` of `{}`",
+                        category.retention, category.id
+                    ),
+                    Some("a record cannot be measured after it expires: shorten the window, or leave it out to use the retention".into()),
+                );
+            }
             if category.retention.may_exceed(retention) {
                 retention = category.retention;
             }
-            let counts = matches!(measurement, Measurement::Count | Measurement::Sum);
-            let since_last = measurement == Measurement::DaysSinceLast;
             rewards_volume |= category.kind.may_reward() && counts;
             rewards_recency |= category.kind.may_reward() && since_last;
             rewards_breaches |= category.kind.may_penalise() && counts;
             rewards_breach_recency |= category.kind.may_penalise() && since_last;
+            counts_contributions |= category.kind == CategoryKind::Contribution && counts;
+            counts_fulfilments |= category.kind == CategoryKind::Fulfilment && counts;
             let when = self.condition(file, &category, doc.when.as_ref());
             let slot = match (&doc.attribute, measurement) {
                 (Some(attribute), Measurement::Sum) => self
                     .attribute(file, attribute.span(), &category, attribute.get_ref())
-                    .map(|(slot, _)| slot),
+                    .and_then(|(slot, ty)| {
+                        if matches!(ty, AttrType::Int | AttrType::Money) {
+                            return Some(slot);
+                        }
+                        self.error(
+                            file,
+                            attribute.span(),
+                            "scorecard",
+                            format!(
+                                "`sum` cannot add up `{}`: it is of type `{}` in `{}`",
+                                attribute.get_ref(),
+                                type_name(&ty),
+                                category.id
+                            ),
+                            Some("sum an `int` or `money` attribute, or measure `count`".into()),
+                        );
+                        None
+                    }),
                 (None, Measurement::Sum) => {
                     self.error(
                         file,
                         doc.measure.span(),
                         "scorecard",
                         "`sum` needs `attribute`",
-                        None,
+                        Some("name the `int` or `money` attribute to add up: `attribute = \"amount\"`".into()),
                     );
                     None
                 }
@@ -1217,11 +1509,7 @@ impl Compiler<'_> {
             });
             categories.push(id);
         }
-        let window = doc
-            .window
-            .as_ref()
-            .and_then(|w| self.duration(file, w))
-            .unwrap_or(retention);
+        let window = written_window.unwrap_or(retention);
         let mut bins = Vec::new();
         let mut previous: Option<i64> = None;
         let bins_doc = doc.bins.get_ref();
@@ -1304,6 +1592,30 @@ impl Compiler<'_> {
         if rewards_volume && rising {
             self.error(file, doc.bins.span(), refusal::VOLUME_REWARD, format!("characteristic `{}` gives more points for more records", doc.id.get_ref()), Some("points may not grow with the volume of activity: measure breaches, or the time since the last one".into()));
         }
+        if counts_contributions && falling {
+            self.error(
+                file,
+                doc.bins.span(),
+                refusal::PENALTY_ON_CONTRIBUTION,
+                format!(
+                    "characteristic `{}` gives fewer points for more voluntary contributions",
+                    doc.id.get_ref()
+                ),
+                Some("a voluntary contribution may only help: a count or sum of contributions may not change the points; measure breaches instead".into()),
+            );
+        }
+        if counts_fulfilments && falling {
+            self.error(
+                file,
+                doc.bins.span(),
+                "scorecard",
+                format!(
+                    "characteristic `{}` gives fewer points for more fulfilled obligations",
+                    doc.id.get_ref()
+                ),
+                Some("fulfilling an obligation may not cost points: measure breaches and adjudications instead (a late repayment is a breach of its own category)".into()),
+            );
+        }
         let points_max = bins.iter().map(|b| b.points).max().unwrap_or(0);
         let reason = doc.reason.get_ref();
         Some(Characteristic {
@@ -1328,7 +1640,17 @@ impl Compiler<'_> {
         doc: &S<syntax::ListDoc>,
         policy: &mut Policy,
     ) -> List {
+        let span = doc.span();
         let doc = doc.get_ref();
+        self.special_texts(
+            file,
+            (span, doc.id.span()),
+            &format!("list `{}`", doc.id.get_ref()),
+            &[
+                ("title", Some(&doc.title)),
+                ("description", doc.description.as_deref()),
+            ],
+        );
         let index = u16::try_from(policy.lists.len()).unwrap_or(u16::MAX);
         let subjects = self.kinds(file, &doc.subjects);
         let context = self.context(file, &doc.context);
@@ -1417,10 +1739,31 @@ impl Compiler<'_> {
         for ground in &doc.ground {
             let g = ground.get_ref();
             self.check_id(file, &g.id, &mut seen, "ground");
+            self.special_texts(
+                file,
+                (ground.span(), g.id.span()),
+                &format!("ground `{}`", g.id.get_ref()),
+                &[("title", Some(&g.title))],
+            );
             let Some(category_id) = self.category_ref(file, policy, &g.category) else {
                 continue;
             };
             let category = policy.category(category_id).clone();
+            if !overlap(category.subjects, subjects) {
+                self.error(
+                    file,
+                    g.category.span(),
+                    "ground",
+                    format!(
+                        "`{}` records are about {}, and the list holds {}: ground `{}` never applies",
+                        category.id,
+                        category.subjects.describe(),
+                        subjects.describe(),
+                        g.id.get_ref()
+                    ),
+                    Some("ground the list on records about the subjects it can hold".into()),
+                );
+            }
             if category.kind == CategoryKind::Contribution && colour == Colour::Black {
                 self.error(
                     file,
@@ -1500,13 +1843,30 @@ impl Compiler<'_> {
                     None,
                 );
             }
-            if g.extendable && extension.is_none() {
+            let extendable_span = || {
+                self.key_span(file, ground.span(), "extendable")
+                    .unwrap_or(ground.span())
+            };
+            if g.extendable && duration.is_none() && g.duration.get_ref() == "until-performed" {
+                let span = extendable_span();
                 self.error(
                     file,
-                    ground.span(),
+                    span,
+                    "ground",
+                    format!(
+                        "ground `{}` lasts `until-performed`, which no extension lengthens",
+                        g.id.get_ref()
+                    ),
+                    Some("remove `extendable`, or give the ground a fixed `duration`".into()),
+                );
+            } else if g.extendable && extension.is_none() {
+                let span = extendable_span();
+                self.error(
+                    file,
+                    span,
                     "ground",
                     "an extendable ground needs the list's `extension`",
-                    None,
+                    Some("add `extension = { min = \"1y\", max = \"3y\", basis = \"...\" }` to the list, or remove `extendable`".into()),
                 );
             }
             let when = self.condition(file, &category, g.when.as_ref());
@@ -1540,7 +1900,31 @@ impl Compiler<'_> {
         for bar in &doc.bar {
             let b = bar.get_ref();
             self.check_id(file, &b.id, &mut seen, "bar");
+            self.special_texts(
+                file,
+                (bar.span(), b.id.span()),
+                &format!("bar `{}`", b.id.get_ref()),
+                &[("title", Some(&b.title))],
+            );
             let rule = if b.minor.as_ref().is_some_and(|m| *m.get_ref()) {
+                for (field, value) in [
+                    ("category", &b.category),
+                    ("same", &b.same),
+                    ("when", &b.when),
+                ] {
+                    if let Some(value) = value {
+                        self.error(
+                            file,
+                            value.span(),
+                            "bar",
+                            format!(
+                                "bar `{}` has `minor = true` and `{field}`: a bar bars minors or reads records, not both",
+                                b.id.get_ref()
+                            ),
+                            Some("split it into two bars, one with `minor = true` and one with `category`".into()),
+                        );
+                    }
+                }
                 BarRule::Minor
             } else if let Some(category_name) = &b.category {
                 let Some(category_id) = self.category_ref(file, policy, category_name) else {
@@ -1577,13 +1961,31 @@ impl Compiler<'_> {
                     ground_slots,
                 }
             } else {
-                self.error(
-                    file,
-                    bar.span(),
-                    "bar",
-                    "a bar needs `minor = true` or a `category`",
-                    None,
-                );
+                let mut reported = false;
+                for (field, value) in [("same", &b.same), ("when", &b.when)] {
+                    if let Some(value) = value {
+                        reported = true;
+                        self.error(
+                            file,
+                            value.span(),
+                            "bar",
+                            format!(
+                                "`{field}` of bar `{}` reads the records of a `category`, and the bar has none",
+                                b.id.get_ref()
+                            ),
+                            Some(format!("add the `category` whose records bar the entry, or remove `{field}`")),
+                        );
+                    }
+                }
+                if !reported {
+                    self.error(
+                        file,
+                        bar.span(),
+                        "bar",
+                        "a bar needs `minor = true` or a `category`",
+                        Some("write `minor = true` (the subject is a minor) or `category = \"...\"` (a counting record of that category bars the entry)".into()),
+                    );
+                }
                 continue;
             };
             bars.push(Bar {
@@ -1619,6 +2021,15 @@ impl Compiler<'_> {
     ) -> Option<Measure> {
         let span = doc.span();
         let doc = doc.get_ref();
+        self.special_texts(
+            file,
+            (span, doc.id.span()),
+            &format!("measure `{}`", doc.id.get_ref()),
+            &[
+                ("title", Some(&doc.title)),
+                ("description", doc.description.as_deref()),
+            ],
+        );
         let effect = match doc.effect.get_ref().as_str() {
             "reward" => Effect::Reward,
             "restriction" => Effect::Restriction,
@@ -1644,12 +2055,24 @@ impl Compiler<'_> {
             Trigger::ScorecardBands { scorecard, .. }
             | Trigger::ScorecardScore { scorecard, .. } => policy.scorecards[*scorecard].subjects,
         };
+        if effect == Effect::Reward
+            && let Trigger::List(l) = &trigger
+            && policy.lists[*l].colour == Colour::Black
+        {
+            self.error(
+                file,
+                doc.on.span(),
+                "measure",
+                format!("a reward cannot bind to the black list `{}`", policy.lists[*l].id),
+                Some("rewards bind to red lists (fulfilments and contributions) or to a scheme's grades or score; a black list carries restrictions".into()),
+            );
+        }
         if effect == Effect::Restriction {
             match &trigger {
                 Trigger::List(l) => {
                     let list = &policy.lists[*l];
                     if list.colour == Colour::Red {
-                        self.error(file, doc.on.span(), "measure", format!("a restriction cannot bind to the red list `{}`", list.id), None);
+                        self.error(file, doc.on.span(), "measure", format!("a restriction cannot bind to the red list `{}`", list.id), Some("restrictions bind to black lists, whose grounds are breaches and adjudications".into()));
                     }
                     let mut contexts: Vec<Context> = list
                         .grounds
@@ -1730,7 +2153,6 @@ impl Compiler<'_> {
                 None,
             );
         }
-        let _ = span;
         Some(Measure {
             id: doc.id.get_ref().clone(),
             title: doc.title.clone(),
@@ -1910,6 +2332,54 @@ fn type_phrase(ty: &AttrType) -> &'static str {
         AttrType::Enum(_) => "one of its values (\"...\")",
         AttrType::Subject => "another subject",
     }
+}
+
+/// An attribute type as a pack writes it.
+fn type_name(ty: &AttrType) -> &'static str {
+    match ty {
+        AttrType::Int => "int",
+        AttrType::Money => "money",
+        AttrType::Bool => "bool",
+        AttrType::Date => "date",
+        AttrType::Text => "text",
+        AttrType::Enum(_) => "enum",
+        AttrType::Subject => "subject",
+    }
+}
+
+/// Whether two sets of subject kinds share a kind.
+fn overlap(a: Kinds, b: Kinds) -> bool {
+    a.person && b.person || a.organisation && b.organisation
+}
+
+/// The length of the TOML value at the start of `value` (a string, possibly multi-line, or a
+/// bare value up to the next separator).
+fn value_len(value: &str) -> usize {
+    for quote in ["\"\"\"", "'''"] {
+        if let Some(inner) = value.strip_prefix(quote) {
+            return inner
+                .find(quote)
+                .map_or(value.len(), |i| i + 2 * quote.len());
+        }
+    }
+    let line = value.find('\n').unwrap_or(value.len());
+    if let Some(inner) = value.strip_prefix('"') {
+        let mut escaped = false;
+        for (i, c) in inner.char_indices() {
+            match c {
+                '\n' => break,
+                '"' if !escaped => return i + 2,
+                '\\' => escaped = !escaped,
+                _ => escaped = false,
+            }
+        }
+        return line;
+    }
+    if let Some(inner) = value.strip_prefix('\'') {
+        return inner.find(['\'', '\n']).map_or(line, |i| i + 2);
+    }
+    let end = value.find([',', '}', '#', '\n']).unwrap_or(value.len());
+    value[..end].trim_end().len()
 }
 
 /// The field named by a serde "unknown field `x`" message.

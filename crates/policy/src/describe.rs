@@ -114,17 +114,23 @@ fn schemes(out: &mut String, policy: &Policy, pack: usize) {
                 .iter()
                 .map(|c| policy.category(*c).id.as_str())
                 .collect();
+            let per = match cap.per {
+                Period::Year => "year",
+                Period::Month => "month",
+                Period::Ever => "ever",
+            };
+            let limits: Vec<String> = [
+                cap.gain.map(|g| format!("at most +{g}")),
+                cap.loss.map(|l| format!("at most -{l}")),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
             let _ = writeln!(
                 out,
-                "- cap per {:?} on {}: {}{}",
-                cap.per,
+                "- cap per {per} on {}: {}",
                 names.join(", "),
-                cap.gain
-                    .map(|g| format!("at most +{g}"))
-                    .unwrap_or_default(),
-                cap.loss
-                    .map(|l| format!(" at most -{l}"))
-                    .unwrap_or_default()
+                limits.join(", ")
             );
         }
         let grades: Vec<String> = scheme

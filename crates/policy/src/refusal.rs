@@ -176,6 +176,10 @@ pub const REPRESENTATIVE: &str = "legal-representative";
 
 pub const SPECIAL_HELP: &str = "credence never records or scores special categories of data (political opinion, religion or belief, ethnicity or race, health, sex life or orientation, trade-union membership, biometric or genetic data): GDPR art. 9, PBOC Credit Reporting Regulation art. 14. Remove the category or attribute";
 
+/// The help for a special category named in a scheme's, scorecard's, list's or measure's own
+/// texts (titles, descriptions, reasons).
+pub const SPECIAL_TEXT_HELP: &str = "credence never records or scores special categories of data (political opinion, religion or belief, ethnicity or race, health, sex life or orientation, trade-union membership, biometric or genetic data): GDPR art. 9, PBOC Credit Reporting Regulation art. 14. Describe the recorded act itself (a judgment, a penalty decision), never the belief, health or group behind it";
+
 #[cfg(test)]
 mod tests {
     use super::*;

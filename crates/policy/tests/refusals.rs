@@ -362,6 +362,135 @@ fn special_words_match_whole_words_only() {
     ));
 }
 
+/// Every text an author writes outside a category, each a placeholder `{name}`.
+const TEXTS: &str = r#"
+[[scheme]]
+id = "s"
+title = "{scheme-title}"
+description = "{scheme-description}"
+subjects = ["person"]
+base = 100
+
+[[scheme.rule]]
+id = "r"
+title = "{rule-title}"
+category = "t.overdue"
+points = -10
+validity = "1y"
+
+[[rating]]
+id = "tax"
+title = "{rating-title}"
+description = """
+{rating-description}"""
+subjects = ["organisation"]
+base = 100
+
+[[scorecard]]
+id = "c"
+title = "{scorecard-title}"
+description = "{scorecard-description}"
+subjects = ["person"]
+base = 300
+range = [300, 900]
+
+[[scorecard.characteristic]]
+id = "x"
+title = "{characteristic-title}"
+measure = "count"
+categories = ["t.overdue"]
+reason = { code = "R1", text = "{reason}" }
+bins = [{ upto = 0, points = 600 }, { points = 0 }]
+
+[[list]]
+id = "l"
+title = "{list-title}"
+description = '{list-description}'
+colour = "black"
+subjects = ["person"]
+context = "finance"
+basis = "Test basis"
+exit = ["retraction"]
+
+[[list.ground]]
+id = "g"
+title = "{ground-title}"
+category = "t.overdue"
+duration = "1y"
+basis = "Test basis"
+
+[[list.bar]]
+id = "b"
+title = "{bar-title}"
+minor = true
+basis = "Test basis"
+
+[[measure]]
+id = "m"
+title = "{measure-title}"
+description = "{measure-description}"
+effect = "restriction"
+context = "finance"
+on = { list = "l" }
+basis = "Test basis"
+relying_parties = ["bank"]
+"#;
+
+/// Each placeholder of [`TEXTS`], with what the refusal must say the text is.
+const PLACES: [(&str, &str); 15] = [
+    ("scheme-title", "the title of scheme `s`"),
+    ("scheme-description", "the description of scheme `s`"),
+    ("rule-title", "the title of rule `r`"),
+    ("rating-title", "the title of rating `tax`"),
+    ("rating-description", "the description of rating `tax`"),
+    ("scorecard-title", "the title of scorecard `c`"),
+    ("scorecard-description", "the description of scorecard `c`"),
+    ("characteristic-title", "the title of characteristic `x`"),
+    ("reason", "the reason of characteristic `x`"),
+    ("list-title", "the title of list `l`"),
+    ("list-description", "the description of list `l`"),
+    ("ground-title", "the title of ground `g`"),
+    ("bar-title", "the title of bar `b`"),
+    ("measure-title", "the title of measure `m`"),
+    ("measure-description", "the description of measure `m`"),
+];
+
+/// [`TEXTS`] with `special` in the place `place` and a neutral text everywhere else.
+fn texts(place: &str, special: &str) -> String {
+    PLACES.iter().fold(TEXTS.to_owned(), |text, (name, _)| {
+        let value = if *name == place {
+            special
+        } else {
+            "An overdue loan"
+        };
+        text.replace(&format!("{{{name}}}"), value)
+    })
+}
+
+#[test]
+fn a_special_category_in_any_title_description_or_reason_is_refused() {
+    compiles(&texts("", ""));
+    for (place, what) in PLACES {
+        let body = texts(place, "Missed church attendance");
+        let d = refused(&body, refusal::SPECIAL_CATEGORY);
+        assert_eq!(d.len(), 1, "{d}");
+        let diagnostic = d.iter().next().unwrap();
+        assert!(
+            diagnostic
+                .message
+                .contains(&format!("{what} names religion or belief (`church`)")),
+            "{place}: {d}"
+        );
+        // It points at the text itself.
+        let text = format!("{HEADER}{body}");
+        let line = text.lines().nth(diagnostic.line - 1).unwrap();
+        assert!(
+            line.contains("church") || line.ends_with("\"\"\""),
+            "{place}: {d}"
+        );
+    }
+}
+
 // --- A standing is computed from the subject's own records only ------------------------------
 
 fn scheme_with_rule(extra: &str) -> String {
@@ -945,14 +1074,57 @@ fn a_characteristic_growing_with_fulfilment_records_is_refused() {
         &characteristic("count", "t.volunteering", RISING),
         refusal::VOLUME_REWARD,
     );
-    // Any rise counts, not only a monotone one.
+    // Any rise counts, not only a monotone one (the fall is an error of its own: fewer points
+    // for more fulfilled obligations).
+    let error = compile(&sources(&characteristic(
+        "count",
+        "t.repaid",
+        "[{ upto = 0, points = 100 }, { upto = 5, points = 0 }, { points = 50 }]",
+    )))
+    .unwrap_err();
+    assert!(error.has(refusal::VOLUME_REWARD), "{error}");
+    assert!(error.has("scorecard"), "{error}");
     refused(
         &characteristic(
             "count",
             "t.repaid",
-            "[{ upto = 0, points = 100 }, { upto = 5, points = 0 }, { points = 50 }]",
+            "[{ upto = 0, points = 0 }, { upto = 5, points = 0 }, { points = 50 }]",
         ),
         refusal::VOLUME_REWARD,
+    );
+}
+
+#[test]
+fn a_characteristic_costing_points_for_contributions_is_refused() {
+    // The time since the first contribution may earn points; a count may not change them.
+    compiles(&characteristic(
+        "days_since_first",
+        "t.volunteering",
+        RISING,
+    ));
+    compiles(&characteristic(
+        "count",
+        "t.volunteering",
+        "[{ upto = 0, points = 100 }, { points = 100 }]",
+    ));
+    let d = refused(
+        &characteristic("count", "t.volunteering", FALLING),
+        refusal::PENALTY_ON_CONTRIBUTION,
+    );
+    assert!(
+        d.iter().any(|d| d
+            .message
+            .contains("fewer points for more voluntary contributions")),
+        "{d}"
+    );
+    // Any fall counts, not only a monotone one.
+    refused(
+        &characteristic(
+            "count",
+            "t.volunteering",
+            "[{ upto = 0, points = 100 }, { upto = 5, points = 100 }, { points = 50 }]",
+        ),
+        refusal::PENALTY_ON_CONTRIBUTION,
     );
 }
 

@@ -208,10 +208,99 @@ fn document_errors() {
         "id",
         "not a valid category id",
     );
+    let attribute = |name: &str| {
+        category(&format!(
+            "{CATEGORY_OK}\n[category.attributes]\n{name} = {{ type = \"int\" }}"
+        ))
+    };
+    compiles(&attribute("licence_points"));
+    compiles(&attribute("_n2"));
+    fails(
+        &attribute("Points"),
+        "attribute",
+        "`Points` is not a valid attribute name",
+    );
+    fails(
+        &attribute("\"on-time\""),
+        "attribute",
+        "`on-time` is not a valid attribute name",
+    );
+    fails(
+        &attribute("2nd"),
+        "attribute",
+        "`2nd` is not a valid attribute name",
+    );
+    compiles(&attribute(&"n".repeat(32)));
+    fails(
+        &attribute(&"n".repeat(33)),
+        "attribute",
+        "is not a valid attribute name",
+    );
+    fails(
+        &attribute("not"),
+        "attribute",
+        "word of the condition language",
+    );
+    let dispute = |answer: &str| category(&format!("{CATEGORY_OK}\ndispute_answer = \"{answer}\""));
+    compiles(&dispute("1d"));
+    compiles(&dispute("10wd"));
+    compiles(&dispute("1y"));
+    fails(
+        &dispute("0d"),
+        "duration",
+        "`dispute_answer` `0d` is not between 1d and 1y",
+    );
+    fails(&dispute("0wd"), "duration", "not between");
+    fails(&dispute("13mo"), "duration", "not between");
+    fails(&dispute("400d"), "duration", "not between");
     fails(
         &category(CATEGORY_OK).replace("t.x", "t.overdue"),
         "duplicate",
         "defined twice",
+    );
+}
+
+#[test]
+fn a_syntax_error_points_to_the_reference() {
+    let sources = vec![PolicySource {
+        name: "test.toml".into(),
+        text: format!("{HEADER}[[category]]\nid = \"t.x\"\ntitel = \"X\"\n"),
+    }];
+    let error = compile(&sources).unwrap_err();
+    let diagnostic = error.iter().next().unwrap();
+    assert_eq!(diagnostic.code, "syntax");
+    assert!(
+        diagnostic
+            .help
+            .as_deref()
+            .is_some_and(|h| h.contains("docs/policy-language.md")),
+        "{error}"
+    );
+}
+
+#[test]
+fn the_catalogue_writes_cap_periods_in_words() {
+    let body = format!(
+        "{SCHEME}\n[[scheme.cap]]\ncategories = [\"t.repaid\"]\nper = \"year\"\ngain = 5\n\n[[scheme.cap]]\ncategories = [\"t.overdue\"]\nper = \"ever\"\nloss = 50\n"
+    );
+    let sources = vec![
+        PolicySource {
+            name: "base.toml".into(),
+            text: BASE.into(),
+        },
+        PolicySource {
+            name: "test.toml".into(),
+            text: format!("{HEADER}{body}"),
+        },
+    ];
+    let catalogue = credence_policy::describe::describe(&compile(&sources).unwrap());
+    assert!(
+        catalogue.contains("- cap per year on t.repaid: at most +5\n"),
+        "{catalogue}"
+    );
+    assert!(
+        catalogue.contains("- cap per ever on t.overdue: at most -50\n"),
+        "{catalogue}"
     );
 }
 
@@ -297,6 +386,25 @@ fn scheme_errors() {
         "grade",
         "no grade `Z`",
     );
+    let direct = |fields: &str| {
+        format!("{SCHEME}\n[[scheme.direct]]\ngrade = \"B\"\nbasis = \"B\"\n{fields}\n")
+    };
+    compiles(&direct("category = \"t.overdue\"\nvalidity = \"5y\""));
+    fails(
+        &direct("category = \"t.repaid\""),
+        "direct",
+        "a fulfilment (`t.repaid`) cannot set a grade directly",
+    );
+    fails(
+        &direct("category = \"t.overdue\"\nvalidity = \"6y\""),
+        "validity",
+        "validity `6y` outlives the category's retention `5y`",
+    );
+    fails(
+        &direct("category = \"t.overdue\"\nvalidity = \"1900d\""),
+        "validity",
+        "outlives",
+    );
     fails(
         &SCHEME.replace("base = 100", "base = 100\nconsent = \"maybe\""),
         "consent",
@@ -351,6 +459,100 @@ fn scorecard_errors() {
         &card("measure = \"count\"\nbins = []", band),
         "scorecard",
         "needs bins",
+    );
+    // `sum` adds up numbers and amounts of money only.
+    compiles(&card(
+        &format!("measure = \"sum\"\nattribute = \"amount\"\n{ok_bins}"),
+        band,
+    ));
+    fails(
+        &card(
+            &format!("measure = \"sum\"\nattribute = \"severity\"\n{ok_bins}"),
+            band,
+        ),
+        "scorecard",
+        "`sum` cannot add up `severity`: it is of type `enum` in `t.overdue`",
+    );
+    fails(
+        &card(
+            &format!("measure = \"sum\"\nattribute = \"case\"\n{ok_bins}"),
+            band,
+        ),
+        "scorecard",
+        "cannot add up `case`: it is of type `text`",
+    );
+    // `attribute` is read only by `sum`.
+    fails(
+        &card(
+            &format!("measure = \"count\"\nattribute = \"amount\"\n{ok_bins}"),
+            band,
+        ),
+        "scorecard",
+        "`attribute` `amount` is read only by `sum`",
+    );
+    // A window no longer than the retention of each category.
+    compiles(&card(
+        &format!("measure = \"count\"\nwindow = \"5y\"\n{ok_bins}"),
+        band,
+    ));
+    fails(
+        &card(
+            &format!("measure = \"count\"\nwindow = \"6y\"\n{ok_bins}"),
+            band,
+        ),
+        "scorecard",
+        "window `6y` outlives the retention `5y` of `t.overdue`",
+    );
+    fails(
+        &card(
+            &format!("measure = \"days_since_last\"\nwindow = \"2y\"\n{ok_bins}"),
+            band,
+        )
+        .replace("[\"t.overdue\"]", "[\"t.overdue\", \"t.org-only\"]")
+        .replace("[\"person\"]", "[\"organisation\"]"),
+        "scorecard",
+        "window `2y` outlives the retention `1y` of `t.org-only`",
+    );
+    // Fulfilled obligations may not cost points; status records may not be scored at all.
+    let rising = "bins = [{ upto = 0, points = 0 }, { points = 100 }]";
+    let on = |category: &str, characteristic: &str| {
+        card(characteristic, band).replace("[\"t.overdue\"]", &format!("[\"{category}\"]"))
+    };
+    compiles(&on(
+        "t.repaid",
+        &format!("measure = \"days_since_first\"\n{rising}"),
+    ));
+    compiles(&on(
+        "t.repaid",
+        "measure = \"count\"\nbins = [{ upto = 0, points = 50 }, { points = 50 }]",
+    ));
+    fails(
+        &on("t.repaid", &format!("measure = \"count\"\n{ok_bins}")),
+        "scorecard",
+        "characteristic `x` gives fewer points for more fulfilled obligations",
+    );
+    fails(
+        &on(
+            "t.org-only",
+            &format!("measure = \"days_since_last\"\n{rising}"),
+        )
+        .replace("[\"person\"]", "[\"organisation\"]"),
+        "scorecard",
+        "status records describe the subject and may not be scored",
+    );
+    // A characteristic reads records about the subjects the scorecard scores.
+    compiles(
+        &card(&format!("measure = \"count\"\n{ok_bins}"), band)
+            .replace("[\"person\"]", "[\"organisation\"]"),
+    );
+    fails(
+        &on(
+            "t.repaid",
+            &format!("measure = \"days_since_first\"\n{rising}"),
+        )
+        .replace("[\"person\"]", "[\"organisation\"]"),
+        "scorecard",
+        "`t.repaid` records are about persons, and the scorecard scores organisations",
     );
     fails(
         &card(
@@ -413,6 +615,37 @@ fn list_errors() {
         "ground",
         "outlives",
     );
+    // `extendable` lengthens a fixed duration; `until-performed` has none.
+    let extendable = |duration: &str| {
+        LIST.replace(
+            "exit = [\"retraction\"]",
+            "exit = [\"retraction\", \"performance\"]\nextension = { min = \"1y\", max = \"3y\", basis = \"B\" }",
+        )
+        .replace(
+            "duration = \"2y\"",
+            &format!("duration = \"{duration}\"\nextendable = true"),
+        )
+    };
+    compiles(&extendable("2y"));
+    fails(
+        &extendable("until-performed"),
+        "ground",
+        "ground `g` lasts `until-performed`, which no extension lengthens",
+    );
+    // A ground reads records about the subjects the list holds.
+    let organisations = LIST.replace("subjects = [\"person\"]", "subjects = [\"organisation\"]");
+    compiles(&organisations);
+    fails(
+        &format!(
+            "{}{}",
+            category(CATEGORY_OK),
+            organisations
+                .replace("category = \"t.overdue\"", "category = \"t.x\"")
+                .replace("duration = \"2y\"", "duration = \"1y\"")
+        ),
+        "ground",
+        "`t.x` records are about persons, and the list holds organisations: ground `g` never applies",
+    );
     fails(
         &LIST.replace("category = \"t.overdue\"", "category = \"t.repaid\""),
         "ground",
@@ -434,10 +667,39 @@ fn list_errors() {
         "list",
         "longer than its maximum",
     );
+    let bar = |fields: &str| {
+        format!("{LIST}\n[[list.bar]]\nid = \"b\"\ntitle = \"B\"\nbasis = \"B\"\n{fields}\n")
+    };
+    fails(&bar(""), "bar", "needs `minor = true` or a `category`");
     fails(
-        &format!("{LIST}\n[[list.bar]]\nid = \"b\"\ntitle = \"B\"\nbasis = \"B\"\n"),
+        &bar("minor = false"),
         "bar",
         "needs `minor = true` or a `category`",
+    );
+    // Settings that a bar would ignore.
+    compiles(&bar("minor = true"));
+    compiles(&bar(
+        "category = \"t.overdue\"\nsame = \"case\"\nwhen = \"amount > 0\"",
+    ));
+    fails(
+        &bar("minor = true\ncategory = \"t.overdue\""),
+        "bar",
+        "bar `b` has `minor = true` and `category`",
+    );
+    fails(
+        &bar("minor = true\nwhen = \"amount > 0\""),
+        "bar",
+        "has `minor = true` and `when`",
+    );
+    fails(
+        &bar("same = \"case\""),
+        "bar",
+        "`same` of bar `b` reads the records of a `category`, and the bar has none",
+    );
+    fails(
+        &bar("when = \"amount > 0\""),
+        "bar",
+        "`when` of bar `b` reads the records of a `category`",
     );
     fails(
         &format!(
@@ -527,5 +789,15 @@ fn measure_errors() {
             .replace("t.overdue", "t.repaid"),
         "measure",
         "red list",
+    );
+    compiles(
+        &measure("reward", "{ list = \"l\" }", "")
+            .replace("colour = \"black\"", "colour = \"red\"")
+            .replace("t.overdue", "t.repaid"),
+    );
+    fails(
+        &measure("reward", "{ list = \"l\" }", ""),
+        "measure",
+        "a reward cannot bind to the black list `l`",
     );
 }
