@@ -33,8 +33,6 @@ pub enum RegistryError {
     UnknownSource(String),
     #[error("`{0}`: {1}")]
     Identifier(String, credence_model::IdError),
-    #[error("no records about `{0}` in this registry")]
-    UnknownSubject(String),
     #[error("no measure `{0}` in the policy in force")]
     UnknownMeasure(String),
     #[error(
@@ -225,8 +223,9 @@ impl Registry {
         Ok(receipt)
     }
 
-    /// Finds a subject by identifier (never by name).
-    pub fn subject(&self, identifier: &str) -> Result<StoredSubject, RegistryError> {
+    /// The identifier and the pseudonym the registry keeps for it. Subjects are found by
+    /// identifier, never by name.
+    fn identify(&self, identifier: &str) -> Result<(Identifier, String), RegistryError> {
         let id = Identifier::parse(
             identifier,
             IdOptions {
@@ -235,35 +234,19 @@ impl Registry {
         )
         .map_err(|e| RegistryError::Identifier(identifier.to_owned(), e))?;
         let pseudonym = intake::pseudonym(&self.store.pseudonym_key()?, &id);
-        self.store
-            .subject(&pseudonym)?
-            .ok_or_else(|| RegistryError::UnknownSubject(id.masked()))
+        Ok((id, pseudonym))
     }
 
     /// The pseudonym the registry keeps for an identifier.
     pub fn pseudonym_of(&self, identifier: &str) -> Result<String, RegistryError> {
-        let id = Identifier::parse(
-            identifier,
-            IdOptions {
-                allow_legacy_uscc: true,
-            },
-        )
-        .map_err(|e| RegistryError::Identifier(identifier.to_owned(), e))?;
-        Ok(intake::pseudonym(&self.store.pseudonym_key()?, &id))
+        Ok(self.identify(identifier)?.1)
     }
 
     /// The subject with its events; a valid identifier the registry holds no records about is
     /// a subject with an empty file (it may still be named as an organisation's legal
     /// representative, and rewards open to everyone still apply to it).
     fn resolve(&self, identifier: &str) -> Result<(StoredSubject, Vec<Event>), RegistryError> {
-        let id = Identifier::parse(
-            identifier,
-            IdOptions {
-                allow_legacy_uscc: true,
-            },
-        )
-        .map_err(|e| RegistryError::Identifier(identifier.to_owned(), e))?;
-        let pseudonym = intake::pseudonym(&self.store.pseudonym_key()?, &id);
+        let (id, pseudonym) = self.identify(identifier)?;
         match self.store.subject(&pseudonym)? {
             Some(subject) => {
                 let events = self.store.events(subject.id)?;

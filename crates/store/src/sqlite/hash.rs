@@ -71,6 +71,11 @@ fn field(hasher: &mut Sha256, bytes: &[u8]) {
 pub fn content_hash(pseudonym: &str, event: &Event) -> Hash {
     let mut attributes = Vec::with_capacity(64);
     json::write_attributes(&mut attributes, &event.attributes);
+    content_with(pseudonym, event, &attributes)
+}
+
+/// [`content_hash`] when the attribute JSON is already written.
+pub(crate) fn content_with(pseudonym: &str, event: &Event, attributes: &[u8]) -> Hash {
     Content {
         source: &event.source,
         reference: &event.reference,
@@ -78,7 +83,7 @@ pub fn content_hash(pseudonym: &str, event: &Event) -> Hash {
         category: &event.category,
         target: event.target.as_deref(),
         valid: event.valid.0,
-        attributes: &attributes,
+        attributes,
         pseudonym,
     }
     .hash()

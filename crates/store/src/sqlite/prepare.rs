@@ -5,7 +5,7 @@
 
 use std::sync::mpsc::{Receiver, SyncSender};
 
-use super::hash::{Content, Hash};
+use super::hash::Hash;
 use super::json;
 use crate::NewEvent;
 
@@ -52,18 +52,7 @@ impl Prepared {
 }
 
 fn content_of(new: &NewEvent, attributes: &[u8]) -> Hash {
-    let event = &new.event;
-    Content {
-        source: &event.source,
-        reference: &event.reference,
-        action: event.action.as_str(),
-        category: &event.category,
-        target: event.target.as_deref(),
-        valid: event.valid.0,
-        attributes,
-        pseudonym: &new.subject.pseudonym,
-    }
-    .hash()
+    super::hash::content_with(&new.subject.pseudonym, &new.event, attributes)
 }
 
 /// Prepares every chunk of `events` in order and sends it to `out`, reusing the chunks that
