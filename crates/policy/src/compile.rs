@@ -2416,3 +2416,25 @@ fn edit_distance(a: &str, b: &str) -> usize {
     }
     row[b.len()]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closest_finds_typos_only() {
+        assert_eq!(edit_distance("court.guarante", "court.guarantee"), 1);
+        assert_eq!(edit_distance("abc", "abc"), 0);
+        let names = ["tax.evasion", "court.guarantee"];
+        assert_eq!(
+            closest("court.guarante", names.into_iter()),
+            Some("court.guarantee")
+        );
+        assert_eq!(closest("zzz", names.into_iter()), None);
+        assert_eq!(
+            closest("tax.evasion", names.into_iter()),
+            None,
+            "a name is not its own typo"
+        );
+    }
+}

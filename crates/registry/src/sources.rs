@@ -282,22 +282,3 @@ fn reportable_names(policy: &Policy) -> impl Iterator<Item = &str> {
 }
 
 pub(crate) use credence_policy::compile::closest;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn edit_distance_counts_single_edits() {
-        assert_eq!(edit_distance("court.guarante", "court.guarantee"), 1);
-        assert_eq!(edit_distance("abc", "abc"), 0);
-        assert_eq!(
-            closest(
-                "court.guarante",
-                ["tax.evasion", "court.guarantee"].into_iter()
-            ),
-            Some("court.guarantee")
-        );
-        assert_eq!(closest("zzz", ["tax.evasion"].into_iter()), None);
-    }
-}
