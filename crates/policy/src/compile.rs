@@ -318,9 +318,26 @@ impl Compiler<'_> {
         };
         let mut seen_packs = HashSet::new();
         let mut seen = HashSet::new();
+        let mut holidays = Vec::new();
         for (file, document) in documents {
             let header = document.policy.get_ref();
             self.check_id(*file, &header.id, &mut seen_packs, "policy");
+            for day in header
+                .holidays
+                .iter()
+                .flat_map(|h| h.get_ref().iter().map(move |d| (d, h.span())))
+            {
+                match credence_model::Day::parse(day.0) {
+                    Ok(parsed) => holidays.push(parsed),
+                    Err(error) => self.error(
+                        *file,
+                        day.1,
+                        "holiday",
+                        error.to_string(),
+                        Some("list public holidays as dates: `holidays = [\"2026-10-01\"]`".into()),
+                    ),
+                }
+            }
             policy.packs.push(Pack {
                 id: header.id.get_ref().clone(),
                 title: header.title.clone(),
@@ -331,6 +348,7 @@ impl Compiler<'_> {
                 file: self.sources[*file].name.clone(),
             });
         }
+        policy.calendar = Calendar::new(holidays);
         for (pack, (file, document)) in documents.iter().enumerate() {
             for category in &document.category {
                 if policy.categories.len() >= ITEMS_MAX {

@@ -43,6 +43,10 @@ pub struct PackHeader {
     pub basis: String,
     #[serde(default)]
     pub summary: Option<String>,
+    /// Public holidays (`YYYY-MM-DD`) that working-day durations (`10wd`) skip, besides
+    /// Saturdays and Sundays. The holidays of every pack of a set apply together.
+    #[serde(default)]
+    pub holidays: Option<S<Vec<String>>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -150,6 +150,48 @@ fn the_fixtures_compile() {
 }
 
 #[test]
+fn holidays_are_dates_and_working_days_skip_them() {
+    let header = HEADER.replace(
+        "basis = \"T\"\n",
+        "basis = \"T\"\nholidays = [\"2026-10-01\", \"2026-10-02\"]\n",
+    );
+    let sources = vec![
+        PolicySource {
+            name: "base.toml".into(),
+            text: BASE.into(),
+        },
+        PolicySource {
+            name: "test.toml".into(),
+            text: header.clone(),
+        },
+    ];
+    let policy = compile(&sources).unwrap();
+    let wednesday = credence_model::Day::parse("2026-09-30").unwrap();
+    // 1 and 2 October are holidays, 3 and 4 a weekend: one working day later is 5 October.
+    assert_eq!(
+        credence_model::Duration::WorkingDays(1)
+            .after(wednesday, &policy.calendar)
+            .to_string(),
+        "2026-10-05"
+    );
+    let bad = vec![
+        PolicySource {
+            name: "base.toml".into(),
+            text: BASE.into(),
+        },
+        PolicySource {
+            name: "test.toml".into(),
+            text: header.replace("2026-10-02", "2026-10-32"),
+        },
+    ];
+    let error = compile(&bad).unwrap_err();
+    assert!(
+        error.has("holiday") && error.iter().any(|d| d.message.contains("2026-10-32")),
+        "{error}"
+    );
+}
+
+#[test]
 fn document_errors() {
     fails(
         "[[category]]\nid = \"t.x\"\ntitel = \"X\"\n",
