@@ -113,7 +113,8 @@ enum Command {
         /// Use only what the registry knew on this day (default: today).
         #[arg(long)]
         known_at: Option<Day>,
-        /// Print the standing as JSON.
+        /// Print the disclosure as JSON: the standing with its explanation, the file, and who
+        /// looked.
         #[arg(long)]
         json: bool,
     },
@@ -321,7 +322,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 now_ms(),
             )?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&report.standing)?);
+                println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 print!(
                     "{}",

@@ -65,7 +65,7 @@ pub enum IngestPhase {
 }
 
 /// A subject's full disclosure: who it is (masked), its events and its explained standing.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize)]
 pub struct Report {
     pub subject: StoredSubject,
     pub events: Vec<Event>,
