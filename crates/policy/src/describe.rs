@@ -233,11 +233,11 @@ fn lists(out: &mut String, policy: &Policy, pack: usize) {
         for g in &list.grounds {
             let duration = g.duration.map_or(
                 "until the obligation is performed (at most the record's retention)".to_owned(),
-                |d| d.to_string(),
+                |d| format!("for {d}"),
             );
             let _ = writeln!(
                 out,
-                "- ground {}: {} — `{}`{} — listed for {}{}{} ({})",
+                "- ground {}: {} — `{}`{} — listed {}{}{} ({})",
                 g.id,
                 g.title,
                 policy.category(g.category).id,

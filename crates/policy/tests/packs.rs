@@ -905,3 +905,37 @@ fn procurement_exclusion_needs_a_serious_penalty() {
     assert_eq!(when, ["severity == \"serious\""]);
     assert_eq!(list.grounds[0].duration, Some(Duration::Years(3)));
 }
+
+// --- the public catalogue --------------------------------------------------------------------
+
+#[test]
+fn the_catalogue_publishes_what_is_evaluated() {
+    let policy = policy();
+    let catalogue = credence_policy::describe::describe(&policy);
+    for published in [
+        "grades: AAA from 1050; AA from 1030; A from 960; B from 850; C from 600; D from 0",
+        "- ground 1: Able to perform but refuses to perform",
+        "listed until the obligation is performed",
+        "listed for 2y, extendable",
+        "- extension: 1y to 3y",
+        "- never listed: The debtor is a minor",
+        "grades: A from 90; B from 70; M only by a direct ground; C from 40; D from 0",
+        "bands: excellent from 700; very-good from 650; good from 600; medium from 550; poor from 350",
+        "Published: organisations only (persons never are)",
+        "| `xiamen-egret` at least 530 |",
+    ] {
+        assert!(
+            catalogue.contains(published),
+            "the catalogue lacks `{published}`"
+        );
+    }
+    // Every measure is published with its legal basis.
+    for measure in &policy.measures {
+        assert!(
+            catalogue.contains(&format!("(`{}`)", measure.id)),
+            "{}",
+            measure.id
+        );
+        assert!(catalogue.contains(&measure.basis), "{}", measure.id);
+    }
+}
