@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
 # Shows that every refusal is guarded by its tests: for each `refused-*` code, the policy
 # compiler is made to emit another code where it emitted this one, and the refusal tests are
-# run. Every line must report at least one failing test. The source is restored after each run.
+# run. Every line must report at least one failing test. The sources are restored after each run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-compile=crates/policy/src/compile.rs
-backup=$(mktemp)
-cp "$compile" "$backup"
-trap 'cp "$backup" "$compile"; rm -f "$backup"' EXIT
+files=(crates/policy/src/compile.rs crates/policy/src/compile/*.rs)
+backup=$(mktemp -d)
+cp "${files[@]}" "$backup"/
+restore() { for f in "${files[@]}"; do cp "$backup/$(basename "$f")" "$f"; done; }
+trap 'restore; rm -rf "$backup"' EXIT
 status=0
 for code in $(grep -oP 'pub const \K[A-Z_]+(?=: &str = "refused-)' crates/policy/src/refusal.rs); do
-  sed -i "s/refusal::$code\b/\"mutated\"/g" "$compile"
+  sed -i "s/refusal::$code\b/\"mutated\"/g" "${files[@]}"
   failed=$(cargo test -q -p credence-policy --test refusals 2>&1 | grep -oP '\d+(?= failed)' | head -1 || true)
   failed=${failed:-0}
   echo "$code: $failed refusal tests fail without the check"
   [ "$failed" -gt 0 ] || status=1
-  cp "$backup" "$compile"
+  restore
 done
 exit $status

@@ -1,0 +1,230 @@
+//! Categories: what a record is, its attributes and the refusals on its texts.
+
+use super::*;
+
+impl Compiler<'_> {
+    pub(super) fn category(
+        &mut self,
+        file: usize,
+        pack: usize,
+        doc: &syntax::CategoryDoc,
+    ) -> Category {
+        let mut texts: Vec<(&str, Range<usize>)> = vec![
+            (doc.id.get_ref(), doc.id.span()),
+            (doc.title.get_ref(), doc.title.span()),
+        ];
+        if let Some(description) = &doc.description {
+            texts.push((description.get_ref(), description.span()));
+        }
+        for (name, attribute) in &doc.attributes {
+            texts.push((name.get_ref(), name.span()));
+            if let Some(title) = &attribute.get_ref().title {
+                texts.push((title, attribute.span()));
+            }
+            if let Some(values) = &attribute.get_ref().values {
+                for value in values.get_ref() {
+                    texts.push((value, values.span()));
+                }
+            }
+        }
+        for (text, span) in texts {
+            if let Some((special, term)) = refusal::special_category(text) {
+                self.error(
+                    file,
+                    span,
+                    refusal::SPECIAL_CATEGORY,
+                    format!(
+                        "category `{}` records {special} (`{term}` in `{text}`)",
+                        doc.id.get_ref()
+                    ),
+                    Some(refusal::SPECIAL_HELP.into()),
+                );
+            }
+        }
+        let context = self.context(file, &doc.context);
+        let subjects = self.kinds(file, &doc.subjects);
+        let kind = CategoryKind::parse(doc.kind.get_ref()).unwrap_or_else(|| {
+            self.error(
+                file,
+                doc.kind.span(),
+                "category-kind",
+                format!("`{}` is not a category kind", doc.kind.get_ref()),
+                Some(format!("use one of {}", CategoryKind::NAMES)),
+            );
+            CategoryKind::Status
+        });
+        let retention = match &doc.retention {
+            None => {
+                self.error(
+                    file,
+                    doc.id.span(),
+                    refusal::RETENTION,
+                    format!("category `{}` has no retention period", doc.id.get_ref()),
+                    Some(format!(
+                        "every record expires: add `retention = \"5y\"` (at most {})",
+                        refusal::RETENTION_MAX
+                    )),
+                );
+                refusal::RETENTION_MAX
+            }
+            Some(text) => {
+                let retention = self.duration(file, text).unwrap_or(refusal::RETENTION_MAX);
+                if retention.may_exceed(refusal::RETENTION_MAX) {
+                    self.error(file, text.span(), refusal::RETENTION, format!("retention `{retention}` is longer than {}", refusal::RETENTION_MAX), Some("no record may count for more than 10 years (no permanent sanctions): shorten the retention".into()));
+                }
+                retention
+            }
+        };
+        let dispute_answer = match &doc.dispute_answer {
+            None => DISPUTE_ANSWER_DEFAULT,
+            Some(text) => match self.duration(file, text) {
+                None => DISPUTE_ANSWER_DEFAULT,
+                Some(answer) => {
+                    if DISPUTE_ANSWER_MIN.may_exceed(answer)
+                        || answer.may_exceed(DISPUTE_ANSWER_MAX)
+                    {
+                        self.error(
+                            file,
+                            text.span(),
+                            "duration",
+                            format!("`dispute_answer` `{answer}` is not between {DISPUTE_ANSWER_MIN} and {DISPUTE_ANSWER_MAX}"),
+                            Some(format!("give the source at least {DISPUTE_ANSWER_MIN} and at most {DISPUTE_ANSWER_MAX} to answer a dispute, or leave `dispute_answer` out for {DISPUTE_ANSWER_DEFAULT}")),
+                        );
+                    }
+                    answer
+                }
+            },
+        };
+        let mut attributes = Vec::new();
+        for (name, attribute) in &doc.attributes {
+            let attribute_doc = attribute.get_ref();
+            self.check_attribute_name(file, name);
+            let ty = match attribute_doc.kind.get_ref().as_str() {
+                "int" => AttrType::Int,
+                "money" => AttrType::Money,
+                "bool" => AttrType::Bool,
+                "date" => AttrType::Date,
+                "text" => AttrType::Text,
+                "subject" => AttrType::Subject,
+                "enum" => match &attribute_doc.values {
+                    Some(values) if !values.get_ref().is_empty() => {
+                        AttrType::Enum(values.get_ref().clone())
+                    }
+                    _ => {
+                        self.error(
+                            file,
+                            attribute.span(),
+                            "attribute",
+                            format!("enum attribute `{}` lists no values", name.get_ref()),
+                            Some("add `values = [\"a\", \"b\"]`".into()),
+                        );
+                        AttrType::Enum(Vec::new())
+                    }
+                },
+                other => {
+                    self.error(
+                        file,
+                        attribute_doc.kind.span(),
+                        "attribute",
+                        format!("`{other}` is not an attribute type"),
+                        Some(format!("use one of {}", AttrType::NAMES)),
+                    );
+                    AttrType::Text
+                }
+            };
+            if !matches!(ty, AttrType::Enum(_)) && attribute_doc.values.is_some() {
+                self.error(
+                    file,
+                    attribute.span(),
+                    "attribute",
+                    format!(
+                        "`values` is only for enum attributes (`{}`)",
+                        name.get_ref()
+                    ),
+                    None,
+                );
+            }
+            attributes.push(Attribute {
+                name: name.get_ref().clone(),
+                title: attribute_doc.title.clone(),
+                ty,
+                required: attribute_doc.required,
+            });
+        }
+        Category {
+            id: doc.id.get_ref().clone(),
+            title: doc.title.get_ref().clone(),
+            description: doc.description.as_ref().map(|d| d.get_ref().clone()),
+            context,
+            subjects,
+            kind,
+            retention,
+            dispute_answer,
+            attributes,
+            durations: vec![retention],
+            pack,
+        }
+    }
+
+    /// An attribute name must be one a condition can name.
+    pub(super) fn check_attribute_name(&mut self, file: usize, name: &S<String>) {
+        let text = name.get_ref();
+        let valid = text.len() <= ATTRIBUTE_NAME_MAX
+            && text
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+            && text
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !valid {
+            self.error(
+                file,
+                name.span(),
+                "attribute",
+                format!("`{text}` is not a valid attribute name"),
+                Some(format!("attribute names are 1-{ATTRIBUTE_NAME_MAX} characters of a-z, 0-9 and `_`, starting with a letter or `_`, so that a condition can name them (`on_time`, `licence_points`)")),
+            );
+        } else if KEYWORDS.contains(&text.as_str()) {
+            self.error(
+                file,
+                name.span(),
+                "attribute",
+                format!(
+                    "`{text}` is a word of the condition language and cannot name an attribute"
+                ),
+                Some(format!(
+                    "rename it, e.g. `{text}_`; conditions reserve {}",
+                    KEYWORDS.join(", ")
+                )),
+            );
+        }
+    }
+
+    pub(super) fn category_ref(
+        &mut self,
+        file: usize,
+        policy: &Policy,
+        id: &S<String>,
+    ) -> Option<CategoryId> {
+        let found = policy.category_id(id.get_ref());
+        if found.is_none() {
+            let help = closest(
+                id.get_ref(),
+                policy.categories.iter().map(|c| c.id.as_str()),
+            )
+            .map(|c| format!("did you mean `{c}`?"))
+            .or_else(|| {
+                Some("declare it with [[category]] in this pack or another pack of the set".into())
+            });
+            self.error(
+                file,
+                id.span(),
+                "unknown-category",
+                format!("no category `{}`", id.get_ref()),
+                help,
+            );
+        }
+        found
+    }
+}
