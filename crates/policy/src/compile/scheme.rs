@@ -38,96 +38,9 @@ impl Compiler<'_> {
         let mut rules = Vec::new();
         let mut seen = HashSet::new();
         for rule_doc in &doc.rule {
-            let rule = rule_doc.get_ref();
-            self.check_id(file, &rule.id, &mut seen, "rule");
-            self.special_texts(
-                file,
-                (rule_doc.span(), rule.id.span()),
-                &format!("rule `{}`", rule.id.get_ref()),
-                &[("title", rule.title.as_deref())],
-            );
-            let Some(category_id) = self.category_ref(file, policy, &rule.category) else {
-                continue;
-            };
-            let category = policy.category(category_id).clone();
-            let points = *rule.points.get_ref();
-            if points > 0 && !category.kind.may_reward() {
-                self.error(
-                    file,
-                    rule.points.span(),
-                    refusal::REWARD_SOURCE,
-                    format!(
-                        "rule `{}` rewards `{}`, a {} category",
-                        rule.id.get_ref(),
-                        category.id,
-                        category.kind.as_str()
-                    ),
-                    Some(
-                        "rewards come from fulfilled obligations and recorded contributions only"
-                            .into(),
-                    ),
-                );
+            if let Some(rule) = self.rule(file, index, rules.len(), rule_doc, &mut seen, policy) {
+                rules.push(rule);
             }
-            if points < 0 && category.kind == CategoryKind::Contribution {
-                self.error(
-                    file,
-                    rule.points.span(),
-                    refusal::PENALTY_ON_CONTRIBUTION,
-                    format!(
-                        "rule `{}` penalises `{}`, a voluntary contribution",
-                        rule.id.get_ref(),
-                        category.id
-                    ),
-                    Some("a voluntary contribution can only earn points, never lose them".into()),
-                );
-            }
-            if points < 0
-                && !category.kind.may_penalise()
-                && category.kind != CategoryKind::Contribution
-            {
-                self.error(
-                    file,
-                    rule.points.span(),
-                    "penalty-kind",
-                    format!(
-                        "rule `{}` penalises `{}`, a {} category",
-                        rule.id.get_ref(),
-                        category.id,
-                        category.kind.as_str()
-                    ),
-                    Some("only breaches and adjudications may lose points".into()),
-                );
-            }
-            let validity = self
-                .duration(file, &rule.validity)
-                .unwrap_or(category.retention);
-            if validity.may_exceed(category.retention) {
-                self.error(
-                    file,
-                    rule.validity.span(),
-                    "validity",
-                    format!(
-                        "validity `{validity}` outlives the category's retention `{}`",
-                        category.retention
-                    ),
-                    Some("points cannot count after their record expires".into()),
-                );
-            }
-            let when = self.condition(file, &category, rule.when.as_ref());
-            let rule_index = u16::try_from(rules.len()).unwrap_or(u16::MAX);
-            policy.uses[usize::from(category_id.0)]
-                .rules
-                .push((index, rule_index));
-            rules.push(Rule {
-                id: rule.id.get_ref().clone(),
-                title: rule.title.clone(),
-                category: category_id,
-                when,
-                when_text: rule.when.as_ref().map(|w| w.get_ref().clone()),
-                points,
-                validity,
-                validity_slot: 0,
-            });
         }
         let mut caps = Vec::new();
         for cap in &doc.cap {
@@ -243,81 +156,9 @@ impl Compiler<'_> {
         }
         let mut direct = Vec::new();
         for ground in &doc.direct {
-            let ground = ground.get_ref();
-            let Some(category_id) = self.category_ref(file, policy, &ground.category) else {
-                continue;
-            };
-            let category = policy.category(category_id).clone();
-            let Some(grade) = grades
-                .iter()
-                .position(|g| &g.name == ground.grade.get_ref())
-            else {
-                self.error(
-                    file,
-                    ground.grade.span(),
-                    "grade",
-                    format!("no grade `{}` in this rating", ground.grade.get_ref()),
-                    None,
-                );
-                continue;
-            };
-            if category.kind == CategoryKind::Contribution {
-                self.error(
-                    file,
-                    ground.category.span(),
-                    refusal::PENALTY_ON_CONTRIBUTION,
-                    format!(
-                        "a voluntary contribution (`{}`) cannot set a grade directly",
-                        category.id
-                    ),
-                    None,
-                );
-            } else if category.kind == CategoryKind::Fulfilment {
-                self.error(
-                    file,
-                    ground.category.span(),
-                    "direct",
-                    format!(
-                        "a fulfilment (`{}`) cannot set a grade directly",
-                        category.id
-                    ),
-                    Some("direct grades are downgrades for breaches and adjudications, or classifications from status records; rewards come through rules".into()),
-                );
+            if let Some(ground) = self.direct(file, index, direct.len(), ground, &grades, policy) {
+                direct.push(ground);
             }
-            let validity = match &ground.validity {
-                None => category.retention,
-                Some(text) => {
-                    let validity = self.duration(file, text).unwrap_or(category.retention);
-                    if validity.may_exceed(category.retention) {
-                        self.error(
-                            file,
-                            text.span(),
-                            "validity",
-                            format!(
-                                "validity `{validity}` outlives the category's retention `{}`",
-                                category.retention
-                            ),
-                            Some("a direct grade cannot hold after its record expires: shorten the validity, or leave it out to use the retention".into()),
-                        );
-                    }
-                    validity
-                }
-            };
-            let when = self.condition(file, &category, ground.when.as_ref());
-            let direct_index = u16::try_from(direct.len()).unwrap_or(u16::MAX);
-            policy.uses[usize::from(category_id.0)]
-                .directs
-                .push((index, direct_index));
-            direct.push(Direct {
-                grade: u8::try_from(grade).unwrap_or(u8::MAX),
-                category: category_id,
-                when,
-                when_text: ground.when.as_ref().map(|w| w.get_ref().clone()),
-                basis: ground.basis.get_ref().clone(),
-                score_at_least: ground.score_at_least.as_ref().map(|s| *s.get_ref()),
-                validity,
-                validity_slot: 0,
-            });
         }
         Scheme {
             id: doc.id.get_ref().clone(),
@@ -396,5 +237,190 @@ impl Compiler<'_> {
             });
         }
         grades
+    }
+
+    /// One `[[scheme.rule]]`, registered in the uses of its category.
+    fn rule(
+        &mut self,
+        file: usize,
+        index: u16,
+        rule_index: usize,
+        rule_doc: &S<syntax::RuleDoc>,
+        seen: &mut HashSet<String>,
+        policy: &mut Policy,
+    ) -> Option<Rule> {
+        let rule = rule_doc.get_ref();
+        self.check_id(file, &rule.id, seen, "rule");
+        self.special_texts(
+            file,
+            (rule_doc.span(), rule.id.span()),
+            &format!("rule `{}`", rule.id.get_ref()),
+            &[("title", rule.title.as_deref())],
+        );
+        let category_id = self.category_ref(file, policy, &rule.category)?;
+        let category = policy.category(category_id).clone();
+        let points = *rule.points.get_ref();
+        if points > 0 && !category.kind.may_reward() {
+            self.error(
+                file,
+                rule.points.span(),
+                refusal::REWARD_SOURCE,
+                format!(
+                    "rule `{}` rewards `{}`, a {} category",
+                    rule.id.get_ref(),
+                    category.id,
+                    category.kind.as_str()
+                ),
+                Some(
+                    "rewards come from fulfilled obligations and recorded contributions only"
+                        .into(),
+                ),
+            );
+        }
+        if points < 0 && category.kind == CategoryKind::Contribution {
+            self.error(
+                file,
+                rule.points.span(),
+                refusal::PENALTY_ON_CONTRIBUTION,
+                format!(
+                    "rule `{}` penalises `{}`, a voluntary contribution",
+                    rule.id.get_ref(),
+                    category.id
+                ),
+                Some("a voluntary contribution can only earn points, never lose them".into()),
+            );
+        }
+        if points < 0
+            && !category.kind.may_penalise()
+            && category.kind != CategoryKind::Contribution
+        {
+            self.error(
+                file,
+                rule.points.span(),
+                "penalty-kind",
+                format!(
+                    "rule `{}` penalises `{}`, a {} category",
+                    rule.id.get_ref(),
+                    category.id,
+                    category.kind.as_str()
+                ),
+                Some("only breaches and adjudications may lose points".into()),
+            );
+        }
+        let validity = self
+            .duration(file, &rule.validity)
+            .unwrap_or(category.retention);
+        if validity.may_exceed(category.retention) {
+            self.error(
+                file,
+                rule.validity.span(),
+                "validity",
+                format!(
+                    "validity `{validity}` outlives the category's retention `{}`",
+                    category.retention
+                ),
+                Some("points cannot count after their record expires".into()),
+            );
+        }
+        let when = self.condition(file, &category, rule.when.as_ref());
+        let rule_index = u16::try_from(rule_index).unwrap_or(u16::MAX);
+        policy.uses[usize::from(category_id.0)]
+            .rules
+            .push((index, rule_index));
+        Some(Rule {
+            id: rule.id.get_ref().clone(),
+            title: rule.title.clone(),
+            category: category_id,
+            when,
+            when_text: rule.when.as_ref().map(|w| w.get_ref().clone()),
+            points,
+            validity,
+            validity_slot: 0,
+        })
+    }
+
+    /// One direct ground, registered in the uses of its category.
+    fn direct(
+        &mut self,
+        file: usize,
+        index: u16,
+        direct_index: usize,
+        ground: &S<syntax::DirectDoc>,
+        grades: &[Grade],
+        policy: &mut Policy,
+    ) -> Option<Direct> {
+        let ground = ground.get_ref();
+        let category_id = self.category_ref(file, policy, &ground.category)?;
+        let category = policy.category(category_id).clone();
+        let Some(grade) = grades
+            .iter()
+            .position(|g| &g.name == ground.grade.get_ref())
+        else {
+            self.error(
+                file,
+                ground.grade.span(),
+                "grade",
+                format!("no grade `{}` in this rating", ground.grade.get_ref()),
+                None,
+            );
+            return None;
+        };
+        if category.kind == CategoryKind::Contribution {
+            self.error(
+                file,
+                ground.category.span(),
+                refusal::PENALTY_ON_CONTRIBUTION,
+                format!(
+                    "a voluntary contribution (`{}`) cannot set a grade directly",
+                    category.id
+                ),
+                None,
+            );
+        } else if category.kind == CategoryKind::Fulfilment {
+            self.error(
+                file,
+                ground.category.span(),
+                "direct",
+                format!(
+                    "a fulfilment (`{}`) cannot set a grade directly",
+                    category.id
+                ),
+                Some("direct grades are downgrades for breaches and adjudications, or classifications from status records; rewards come through rules".into()),
+            );
+        }
+        let validity = match &ground.validity {
+            None => category.retention,
+            Some(text) => {
+                let validity = self.duration(file, text).unwrap_or(category.retention);
+                if validity.may_exceed(category.retention) {
+                    self.error(
+                        file,
+                        text.span(),
+                        "validity",
+                        format!(
+                            "validity `{validity}` outlives the category's retention `{}`",
+                            category.retention
+                        ),
+                        Some("a direct grade cannot hold after its record expires: shorten the validity, or leave it out to use the retention".into()),
+                    );
+                }
+                validity
+            }
+        };
+        let when = self.condition(file, &category, ground.when.as_ref());
+        let direct_index = u16::try_from(direct_index).unwrap_or(u16::MAX);
+        policy.uses[usize::from(category_id.0)]
+            .directs
+            .push((index, direct_index));
+        Some(Direct {
+            grade: u8::try_from(grade).unwrap_or(u8::MAX),
+            category: category_id,
+            when,
+            when_text: ground.when.as_ref().map(|w| w.get_ref().clone()),
+            basis: ground.basis.get_ref().clone(),
+            score_at_least: ground.score_at_least.as_ref().map(|s| *s.get_ref()),
+            validity,
+            validity_slot: 0,
+        })
     }
 }
