@@ -106,156 +106,20 @@ impl Compiler<'_> {
         });
         let mut grounds = Vec::new();
         let mut seen = HashSet::new();
+        let so_far = ListSoFar {
+            index,
+            id: doc.id.get_ref(),
+            subjects,
+            colour,
+            exits,
+            extension: extension.is_some(),
+        };
         for ground in &doc.ground {
-            let g = ground.get_ref();
-            self.check_id(file, &g.id, &mut seen, "ground");
-            self.special_texts(
-                file,
-                (ground.span(), g.id.span()),
-                &format!("ground `{}`", g.id.get_ref()),
-                &[("title", Some(&g.title))],
-            );
-            let Some(category_id) = self.category_ref(file, policy, &g.category) else {
-                continue;
-            };
-            let category = policy.category(category_id).clone();
-            if !overlap(category.subjects, subjects) {
-                self.error(
-                    file,
-                    g.category.span(),
-                    "ground",
-                    format!(
-                        "`{}` records are about {}, and the list holds {}: ground `{}` never applies",
-                        category.id,
-                        category.subjects.describe(),
-                        subjects.describe(),
-                        g.id.get_ref()
-                    ),
-                    Some("ground the list on records about the subjects it can hold".into()),
-                );
-            }
-            if category.kind == CategoryKind::Contribution && colour == Colour::Black {
-                self.error(
-                    file,
-                    g.category.span(),
-                    refusal::PENALTY_ON_CONTRIBUTION,
-                    format!(
-                        "a voluntary contribution (`{}`) cannot be a ground of a black list",
-                        category.id
-                    ),
-                    None,
-                );
-            } else if colour == Colour::Red && !category.kind.may_reward() {
-                self.error(
-                    file,
-                    g.category.span(),
-                    refusal::REWARD_SOURCE,
-                    format!(
-                        "`{}` is a {} category and cannot put a subject on the red list `{}`",
-                        category.id,
-                        category.kind.as_str(),
-                        doc.id.get_ref()
-                    ),
-                    Some(
-                        "rewards come from fulfilled obligations and recorded contributions only"
-                            .into(),
-                    ),
-                );
-            } else if colour == Colour::Black && !category.kind.may_penalise() {
-                self.error(
-                    file,
-                    g.category.span(),
-                    "ground",
-                    format!(
-                        "`{}` is a {} category; black-list grounds are breaches or adjudications",
-                        category.id,
-                        category.kind.as_str()
-                    ),
-                    None,
-                );
-            }
-            let duration = match g.duration.get_ref().as_str() {
-                "until-performed" => {
-                    if !exits.performance {
-                        self.error(
-                            file,
-                            g.duration.span(),
-                            "ground",
-                            "`until-performed` needs \"performance\" in the list's `exit`",
-                            None,
-                        );
-                    }
-                    None
-                }
-                _ => self.duration(file, &g.duration),
-            };
-            if let Some(d) = duration
-                && d.may_exceed(category.retention)
+            if let Some(ground) =
+                self.ground(file, &so_far, grounds.len(), ground, &mut seen, policy)
             {
-                self.error(
-                    file,
-                    g.duration.span(),
-                    "ground",
-                    format!(
-                        "duration `{d}` outlives the category's retention `{}`",
-                        category.retention
-                    ),
-                    None,
-                );
+                grounds.push(ground);
             }
-            let repair_after = g.repair_after.as_ref().and_then(|r| self.duration(file, r));
-            if repair_after.is_some() && !exits.repair {
-                self.error(
-                    file,
-                    g.repair_after.as_ref().map_or(ground.span(), |r| r.span()),
-                    "ground",
-                    "`repair_after` needs \"repair\" in the list's `exit`",
-                    None,
-                );
-            }
-            let extendable_span = || {
-                self.key_span(file, ground.span(), "extendable")
-                    .unwrap_or(ground.span())
-            };
-            if g.extendable && duration.is_none() && g.duration.get_ref() == "until-performed" {
-                let span = extendable_span();
-                self.error(
-                    file,
-                    span,
-                    "ground",
-                    format!(
-                        "ground `{}` lasts `until-performed`, which no extension lengthens",
-                        g.id.get_ref()
-                    ),
-                    Some("remove `extendable`, or give the ground a fixed `duration`".into()),
-                );
-            } else if g.extendable && extension.is_none() {
-                let span = extendable_span();
-                self.error(
-                    file,
-                    span,
-                    "ground",
-                    "an extendable ground needs the list's `extension`",
-                    Some("add `extension = { min = \"1y\", max = \"3y\", basis = \"...\" }` to the list, or remove `extendable`".into()),
-                );
-            }
-            let when = self.condition(file, &category, g.when.as_ref());
-            let ground_index = u16::try_from(grounds.len()).unwrap_or(u16::MAX);
-            policy.uses[usize::from(category_id.0)]
-                .grounds
-                .push((index, ground_index));
-            grounds.push(Ground {
-                id: g.id.get_ref().clone(),
-                title: g.title.clone(),
-                category: category_id,
-                when,
-                when_text: g.when.as_ref().map(|w| w.get_ref().clone()),
-                duration,
-                duration_slot: 0,
-                repair_after,
-                extendable: g.extendable,
-                basis: g.basis.get_ref().clone(),
-            });
         }
         if grounds.is_empty() {
             self.error(
@@ -381,4 +245,174 @@ impl Compiler<'_> {
             pack,
         }
     }
+
+    /// One `[[list.ground]]`, checked against its list and registered in the uses of its
+    /// category.
+    fn ground(
+        &mut self,
+        file: usize,
+        list: &ListSoFar<'_>,
+        ground_index: usize,
+        ground: &S<syntax::GroundDoc>,
+        seen: &mut HashSet<String>,
+        policy: &mut Policy,
+    ) -> Option<Ground> {
+        let g = ground.get_ref();
+        self.check_id(file, &g.id, seen, "ground");
+        self.special_texts(
+            file,
+            (ground.span(), g.id.span()),
+            &format!("ground `{}`", g.id.get_ref()),
+            &[("title", Some(&g.title))],
+        );
+        let category_id = self.category_ref(file, policy, &g.category)?;
+        let category = policy.category(category_id).clone();
+        if !overlap(category.subjects, list.subjects) {
+            self.error(
+                file,
+                g.category.span(),
+                "ground",
+                format!(
+                    "`{}` records are about {}, and the list holds {}: ground `{}` never applies",
+                    category.id,
+                    category.subjects.describe(),
+                    list.subjects.describe(),
+                    g.id.get_ref()
+                ),
+                Some("ground the list on records about the subjects it can hold".into()),
+            );
+        }
+        if category.kind == CategoryKind::Contribution && list.colour == Colour::Black {
+            self.error(
+                file,
+                g.category.span(),
+                refusal::PENALTY_ON_CONTRIBUTION,
+                format!(
+                    "a voluntary contribution (`{}`) cannot be a ground of a black list",
+                    category.id
+                ),
+                None,
+            );
+        } else if list.colour == Colour::Red && !category.kind.may_reward() {
+            self.error(
+                file,
+                g.category.span(),
+                refusal::REWARD_SOURCE,
+                format!(
+                    "`{}` is a {} category and cannot put a subject on the red list `{}`",
+                    category.id,
+                    category.kind.as_str(),
+                    list.id
+                ),
+                Some(
+                    "rewards come from fulfilled obligations and recorded contributions only"
+                        .into(),
+                ),
+            );
+        } else if list.colour == Colour::Black && !category.kind.may_penalise() {
+            self.error(
+                file,
+                g.category.span(),
+                "ground",
+                format!(
+                    "`{}` is a {} category; black-list grounds are breaches or adjudications",
+                    category.id,
+                    category.kind.as_str()
+                ),
+                None,
+            );
+        }
+        let duration = match g.duration.get_ref().as_str() {
+            "until-performed" => {
+                if !list.exits.performance {
+                    self.error(
+                        file,
+                        g.duration.span(),
+                        "ground",
+                        "`until-performed` needs \"performance\" in the list's `exit`",
+                        None,
+                    );
+                }
+                None
+            }
+            _ => self.duration(file, &g.duration),
+        };
+        if let Some(d) = duration
+            && d.may_exceed(category.retention)
+        {
+            self.error(
+                file,
+                g.duration.span(),
+                "ground",
+                format!(
+                    "duration `{d}` outlives the category's retention `{}`",
+                    category.retention
+                ),
+                None,
+            );
+        }
+        let repair_after = g.repair_after.as_ref().and_then(|r| self.duration(file, r));
+        if repair_after.is_some() && !list.exits.repair {
+            self.error(
+                file,
+                g.repair_after.as_ref().map_or(ground.span(), |r| r.span()),
+                "ground",
+                "`repair_after` needs \"repair\" in the list's `exit`",
+                None,
+            );
+        }
+        let extendable_span = || {
+            self.key_span(file, ground.span(), "extendable")
+                .unwrap_or(ground.span())
+        };
+        if g.extendable && duration.is_none() && g.duration.get_ref() == "until-performed" {
+            let span = extendable_span();
+            self.error(
+                file,
+                span,
+                "ground",
+                format!(
+                    "ground `{}` lasts `until-performed`, which no extension lengthens",
+                    g.id.get_ref()
+                ),
+                Some("remove `extendable`, or give the ground a fixed `duration`".into()),
+            );
+        } else if g.extendable && !list.extension {
+            let span = extendable_span();
+            self.error(
+                file,
+                span,
+                "ground",
+                "an extendable ground needs the list's `extension`",
+                Some("add `extension = { min = \"1y\", max = \"3y\", basis = \"...\" }` to the list, or remove `extendable`".into()),
+            );
+        }
+        let when = self.condition(file, &category, g.when.as_ref());
+        let ground_index = u16::try_from(ground_index).unwrap_or(u16::MAX);
+        policy.uses[usize::from(category_id.0)]
+            .grounds
+            .push((list.index, ground_index));
+        Some(Ground {
+            id: g.id.get_ref().clone(),
+            title: g.title.clone(),
+            category: category_id,
+            when,
+            when_text: g.when.as_ref().map(|w| w.get_ref().clone()),
+            duration,
+            duration_slot: 0,
+            repair_after,
+            extendable: g.extendable,
+            basis: g.basis.get_ref().clone(),
+        })
+    }
+}
+
+/// What a ground is checked against: its list, as far as it is compiled.
+struct ListSoFar<'a> {
+    index: u16,
+    id: &'a str,
+    subjects: Kinds,
+    colour: Colour,
+    exits: Exits,
+    extension: bool,
 }
