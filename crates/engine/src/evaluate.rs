@@ -14,6 +14,7 @@ use credence_model::{Action, Day, Duration};
 use credence_policy::expr::Condition;
 use credence_policy::{BarRule, CategoryId, Period, Policy, Scheme, Trigger};
 
+use crate::end_days::EndDays;
 use crate::history::HistoryRef;
 
 const NEVER: i32 = i32::MAX;
@@ -137,26 +138,10 @@ fn end(ends: &[i32], record: &RecordState, slot: u8) -> i32 {
 }
 
 impl RecordState {
-    /// The day `duration` after the record's date. The date is split into year, month and
-    /// day once per record, so calendar durations cost a few integer operations each.
+    /// The day `duration` after the record's date.
     #[inline]
     pub(crate) fn after(&self, duration: Duration, policy: &Policy) -> i32 {
-        match duration {
-            Duration::Days(n) => self
-                .valid
-                .saturating_add(i32::try_from(n).unwrap_or(i32::MAX)),
-            Duration::Months(n) => {
-                Day::from_ymd_plus_months(self.ymd, i32::try_from(n).unwrap_or(i32::MAX / 12)).0
-            }
-            Duration::Years(n) => {
-                Day::from_ymd_plus_months(
-                    self.ymd,
-                    i32::try_from(n).unwrap_or(0).saturating_mul(12),
-                )
-                .0
-            }
-            Duration::WorkingDays(_) => after(duration, self.valid, policy),
-        }
+        crate::end_days::end_of(duration, Day(self.valid), self.ymd, policy)
     }
 }
 
@@ -166,8 +151,9 @@ pub(crate) fn run<const EXPLAIN: bool>(
     as_of: Day,
     known_at: Day,
     scratch: &mut Scratch,
+    end_days: Option<&EndDays>,
 ) {
-    fold(policy, history, as_of.0, known_at.0, scratch);
+    fold(policy, history, as_of.0, known_at.0, scratch, end_days);
     score_schemes::<EXPLAIN>(policy, history, as_of.0, scratch);
     score_cards::<EXPLAIN>(policy, history, as_of.0, scratch);
     list_entries(policy, history, as_of.0, scratch);
@@ -180,6 +166,7 @@ fn fold(
     as_of: i32,
     known_at: i32,
     scratch: &mut Scratch,
+    end_days: Option<&EndDays>,
 ) {
     scratch.records.clear();
     scratch.record_of_event.clear();
@@ -301,10 +288,18 @@ fn fold(
         if state.valid > as_of {
             state.retracted = true;
         }
-        state.ymd = Day(state.valid).ymd();
         state.ends = scratch.ends.len() as u32;
-        for duration in &category.durations {
-            scratch.ends.push(state.after(*duration, policy));
+        match end_days.and_then(|table| table.row(state.valid, state.category)) {
+            Some((ends, ymd)) => {
+                state.ymd = ymd;
+                scratch.ends.extend_from_slice(ends);
+            }
+            None => {
+                state.ymd = Day(state.valid).ymd();
+                for duration in &category.durations {
+                    scratch.ends.push(state.after(*duration, policy));
+                }
+            }
         }
         // INVARIANT: the category's first duration is its retention.
         state.expires = scratch.ends[state.ends as usize];

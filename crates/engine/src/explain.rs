@@ -360,7 +360,7 @@ fn scheme_remedies(
     let mut later = Scratch::default();
     let mut remedies = Vec::new();
     for &(day, record) in ends.iter().take(EXPIRIES_EXAMINED_MAX) {
-        evaluate::run::<false>(policy, history, Day(day), known_at, &mut later);
+        evaluate::run::<false>(policy, history, Day(day), known_at, &mut later, None);
         let grade = scheme_grade(policy, scheme, &later, history);
         let origin = history.events[scratch.records[record as usize].event as usize].origin;
         if grade != current || remedies.is_empty() {

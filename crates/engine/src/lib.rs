@@ -15,6 +15,7 @@
 //!   subject's history, and nothing is kept between calls;
 //! - deterministic: the same inputs give the same standing, byte for byte when serialised.
 
+pub mod end_days;
 pub mod evaluate;
 mod explain;
 pub mod history;
@@ -24,6 +25,7 @@ pub mod standing;
 use credence_model::{Day, Event, SubjectFacts};
 use credence_policy::Policy;
 
+pub use end_days::EndDays;
 pub use evaluate::Scratch;
 pub use history::{CompactEvent, History, HistoryRef, Population};
 pub use population::{CompactLayout, PopulationResult, evaluate_population};
@@ -49,9 +51,18 @@ pub fn evaluate(
 #[derive(Debug, Default)]
 pub struct Evaluator {
     scratch: Scratch,
+    end_days: Option<std::sync::Arc<EndDays>>,
 }
 
 impl Evaluator {
+    /// An evaluator that looks end days up in `end_days` for records dated within its range.
+    pub fn with_end_days(end_days: std::sync::Arc<EndDays>) -> Evaluator {
+        Evaluator {
+            scratch: Scratch::default(),
+            end_days: Some(end_days),
+        }
+    }
+
     /// The explained standing of a subject whose compact history is `history`.
     pub fn explain(
         &mut self,
@@ -72,7 +83,14 @@ impl Evaluator {
                 records: Vec::new(),
             };
         };
-        evaluate::run::<true>(policy, view, as_of, known_at, &mut self.scratch);
+        evaluate::run::<true>(
+            policy,
+            view,
+            as_of,
+            known_at,
+            &mut self.scratch,
+            self.end_days.as_deref(),
+        );
         explain::standing(policy, view, events, as_of, known_at, &self.scratch)
     }
 
@@ -87,7 +105,14 @@ impl Evaluator {
         layout: &CompactLayout,
         out: &mut [i32],
     ) {
-        evaluate::run::<false>(policy, history, as_of, known_at, &mut self.scratch);
+        evaluate::run::<false>(
+            policy,
+            history,
+            as_of,
+            known_at,
+            &mut self.scratch,
+            self.end_days.as_deref(),
+        );
         population::write_compact(policy, history, as_of, &self.scratch, layout, out);
     }
 }

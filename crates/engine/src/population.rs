@@ -10,6 +10,7 @@ use credence_policy::Policy;
 use rayon::prelude::*;
 
 use crate::Evaluator;
+use crate::end_days::EndDays;
 use crate::evaluate::{self, Scratch};
 use crate::history::{HistoryRef, Population};
 
@@ -136,23 +137,47 @@ pub fn evaluate_population(
     let layout = CompactLayout::new(policy);
     let width = layout.width().max(1);
     let mut rows = vec![0i32; population.len() * width];
+    let end_days = std::sync::Arc::new(end_days_for(policy, population));
     rows.par_chunks_mut(CHUNK_SUBJECTS * width)
         .enumerate()
-        .for_each_init(Evaluator::default, |evaluator, (chunk, out)| {
-            let first = chunk * CHUNK_SUBJECTS;
-            let subjects = out.len() / width;
-            for i in 0..subjects {
-                let history = population.subject(first + i);
-                evaluator.compact(
-                    policy,
-                    history,
-                    as_of,
-                    known_at,
-                    &layout,
-                    &mut out[i * width..(i + 1) * width],
-                );
-            }
-            progress(subjects);
-        });
+        .for_each_init(
+            || Evaluator::with_end_days(end_days.clone()),
+            |evaluator, (chunk, out)| {
+                let first = chunk * CHUNK_SUBJECTS;
+                let subjects = out.len() / width;
+                for i in 0..subjects {
+                    let history = population.subject(first + i);
+                    evaluator.compact(
+                        policy,
+                        history,
+                        as_of,
+                        known_at,
+                        &layout,
+                        &mut out[i * width..(i + 1) * width],
+                    );
+                }
+                progress(subjects);
+            },
+        );
     PopulationResult { layout, rows }
+}
+
+/// A table of end days for the dates the population's records fall on.
+fn end_days_for(policy: &Policy, population: &Population) -> EndDays {
+    let (first, last) = population
+        .events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.action,
+                credence_model::Action::Record | credence_model::Action::Correct
+            )
+        })
+        .fold((i32::MAX, i32::MIN), |(first, last), e| {
+            (first.min(e.valid), last.max(e.valid))
+        });
+    if first > last {
+        return EndDays::new(policy, Day(0), Day(-1));
+    }
+    EndDays::new(policy, Day(first), Day(last))
 }

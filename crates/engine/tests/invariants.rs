@@ -252,3 +252,49 @@ fn what_was_not_yet_known_does_not_count() {
         assert_eq!(figures(&later), figures(&only_known));
     }
 }
+
+#[test]
+fn population_evaluation_with_its_end_day_table_agrees_with_subject_by_subject_arithmetic() {
+    let policy = shipped();
+    let as_of = day("2026-11-01");
+    let mut population = credence_engine::Population::new();
+    let city = city(&policy);
+    for (facts, events) in &city {
+        population.push(&policy, *facts, events);
+    }
+    let result = credence_engine::evaluate_population(&policy, &population, as_of, as_of, &|_| {});
+    let layout = CompactLayout::new(&policy);
+    let mut evaluator = Evaluator::default();
+    let mut row = vec![0; layout.width()];
+    for (index, (facts, events)) in city.iter().enumerate() {
+        let history = History::build(&policy, *facts, events);
+        evaluator.compact(
+            &policy,
+            history.view().unwrap(),
+            as_of,
+            as_of,
+            &layout,
+            &mut row,
+        );
+        assert_eq!(result.row(index), row.as_slice(), "subject {index}");
+    }
+    // And a table covering only part of the dates gives the same rows.
+    let table = std::sync::Arc::new(credence_engine::EndDays::new(
+        &policy,
+        day("2025-01-01"),
+        day("2025-06-30"),
+    ));
+    let mut partial = Evaluator::with_end_days(table);
+    for (index, (facts, events)) in city.iter().enumerate() {
+        let history = History::build(&policy, *facts, events);
+        partial.compact(
+            &policy,
+            history.view().unwrap(),
+            as_of,
+            as_of,
+            &layout,
+            &mut row,
+        );
+        assert_eq!(result.row(index), row.as_slice(), "subject {index}");
+    }
+}
