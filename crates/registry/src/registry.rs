@@ -70,8 +70,26 @@ pub struct Report {
     pub subject: StoredSubject,
     pub events: Vec<Event>,
     pub standing: Standing,
+    /// Measures in force on organisations the subject legally represents, which bind the
+    /// subject by their declared extension.
+    pub representing: Vec<Representation>,
     /// Who looked at the subject's standing, and what they were told (this report included).
     pub accesses: Vec<credence_store::Access>,
+}
+
+/// Measures that bind a subject as an organisation's legal representative.
+#[derive(Debug, serde::Serialize)]
+pub struct Representation {
+    /// The organisation, masked.
+    pub organisation: String,
+    pub measures: Vec<credence_engine::MeasureInForce>,
+}
+
+/// An organisation the subject represents, evaluated.
+struct Represented {
+    organisation: StoredSubject,
+    events: Vec<Event>,
+    standing: Standing,
 }
 
 /// The answer to a relying party's question "does this measure apply to this subject?".
@@ -276,6 +294,26 @@ impl Registry {
     ) -> Result<Report, RegistryError> {
         let (subject, events) = self.resolve(identifier)?;
         let standing = evaluate(&self.policy, facts(&subject), &events, as_of, known_at);
+        let representing = self
+            .represented(&subject, as_of)?
+            .into_iter()
+            .filter_map(|r| {
+                let measures: Vec<credence_engine::MeasureInForce> = r
+                    .standing
+                    .measures
+                    .into_iter()
+                    .filter(|m| {
+                        self.policy.measure_index(&m.measure).is_some_and(|i| {
+                            self.policy.measures[i].extends_to_representative.is_some()
+                        })
+                    })
+                    .collect();
+                (!measures.is_empty()).then_some(Representation {
+                    organisation: r.organisation.masked,
+                    measures,
+                })
+            })
+            .collect();
         self.store.log_access(&credence_store::Access {
             subject: subject.pseudonym.clone(),
             party: SUBJECT_PARTY.to_owned(),
@@ -288,6 +326,7 @@ impl Registry {
             subject,
             events,
             standing,
+            representing,
             accesses,
         })
     }
@@ -341,6 +380,28 @@ impl Registry {
         outcome
     }
 
+    /// The organisations the subject is the current legal representative of (as of `as_of`),
+    /// each with its events and standing. Used only for measures that declare the extension.
+    fn represented(
+        &self,
+        subject: &StoredSubject,
+        as_of: Day,
+    ) -> Result<Vec<Represented>, RegistryError> {
+        let mut out = Vec::new();
+        for organisation in self.store.linked_to(&subject.pseudonym)? {
+            let events = self.store.events(organisation.id)?;
+            if represents(&self.policy, &events, &subject.pseudonym, as_of) {
+                let standing = evaluate(&self.policy, facts(&organisation), &events, as_of, as_of);
+                out.push(Represented {
+                    organisation,
+                    events,
+                    standing,
+                });
+            }
+        }
+        Ok(out)
+    }
+
     /// The answer to a check, before it is logged.
     fn answer(
         &self,
@@ -354,12 +415,12 @@ impl Registry {
         let mut answer =
             crate::render::check_answer(&self.policy, measure, &subject, &events, &standing);
         if !answer.applies && measure.extends_to_representative.is_some() {
-            for organisation in self.store.linked_to(&subject.pseudonym)? {
-                let events = self.store.events(organisation.id)?;
-                if !represents(&self.policy, &events, &subject.pseudonym, as_of) {
-                    continue;
-                }
-                let standing = evaluate(&self.policy, facts(&organisation), &events, as_of, as_of);
+            for Represented {
+                organisation,
+                events,
+                standing,
+            } in self.represented(&subject, as_of)?
+            {
                 let via = crate::render::check_answer(
                     &self.policy,
                     measure,

@@ -328,6 +328,29 @@ pub fn report_text(report: &crate::registry::Report, policy: &Policy) -> String 
                 .unwrap_or_default()
         );
     }
+    for representation in &report.representing {
+        let _ = writeln!(
+            out,
+            "\nAs legal representative of organisation {}",
+            representation.organisation
+        );
+        for m in &representation.measures {
+            let title = policy
+                .measure_index(&m.measure)
+                .map_or("", |i| policy.measures[i].title.as_str());
+            let basis = policy
+                .measure_index(&m.measure)
+                .and_then(|i| policy.measures[i].extends_to_representative.clone())
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  {} {:?}: {title}{} — binds the representative: {basis}",
+                m.measure,
+                m.effect,
+                m.until.map(|u| format!(" until {u}")).unwrap_or_default()
+            );
+        }
+    }
     let _ = writeln!(out, "\nWho looked ({} accesses)", report.accesses.len());
     for access in &report.accesses {
         let day =

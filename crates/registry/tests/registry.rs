@@ -101,6 +101,39 @@ fn an_organisations_listing_binds_its_legal_representative_and_only_them() {
         "{bound:?}"
     );
     assert_eq!(bound.until, organisation.until);
+    // The chair's own disclosure says which measures bind them, and through which organisation.
+    let report = registry.report(&chair, day(TODAY), day(TODAY), 0).unwrap();
+    assert!(
+        report
+            .standing
+            .measures
+            .iter()
+            .all(|m| m.effect == credence_policy::Effect::Reward),
+        "no restriction of the chair's own"
+    );
+    assert_eq!(report.representing.len(), 1);
+    assert_eq!(report.representing[0].organisation, organisation.subject);
+    assert!(
+        report.representing[0]
+            .measures
+            .iter()
+            .any(|m| m.measure == "no-flights")
+    );
+    assert!(
+        report.representing[0]
+            .measures
+            .iter()
+            .all(|m| registry.policy().measures
+                [registry.policy().measure_index(&m.measure).unwrap()]
+            .extends_to_representative
+            .is_some()),
+        "only measures that declare the extension"
+    );
+    let text = credence_registry::render::report_text(&report, registry.policy());
+    assert!(
+        text.contains("As legal representative of organisation"),
+        "{text}"
+    );
     // A measure without the declared extension does not reach the representative: the tax D
     // restrictions bind organisations only.
     let clerk_answer = registry
