@@ -246,7 +246,9 @@ fn code_for(error: &anyhow::Error) -> u8 {
             | RegistryError::Sources(_)
             | RegistryError::Identifier(..),
         ) => exit::INVALID_INPUT,
-        Some(RegistryError::UnknownMeasure(_) | RegistryError::UnknownSource(_)) => exit::NOT_FOUND,
+        Some(RegistryError::UnknownMeasure(_) | RegistryError::UnknownSource { .. }) => {
+            exit::NOT_FOUND
+        }
         Some(RegistryError::NotPermitted { .. }) => exit::NOT_PERMITTED,
         _ if error
             .downcast_ref::<credence_policy::Diagnostics>()

@@ -29,11 +29,11 @@ pub enum RegistryError {
     Sources(String),
     #[error("{0}")]
     Intake(String),
-    #[error("no source `{0}` is registered: see `credence sources`")]
-    UnknownSource(String),
+    #[error("no source `{name}` is registered: the registered sources are {registered}")]
+    UnknownSource { name: String, registered: String },
     #[error("`{0}`: {1}")]
     Identifier(String, credence_model::IdError),
-    #[error("no measure `{0}` in the policy in force")]
+    #[error("no measure `{0}` in the policy in force: `credence policy describe` lists them")]
     UnknownMeasure(String),
     #[error(
         "`{party}` does not apply `{measure}` and may not ask about it: the measure is applied by {parties}"
@@ -190,7 +190,15 @@ impl Registry {
             .sources
             .iter()
             .find(|s| s.id == source)
-            .ok_or_else(|| RegistryError::UnknownSource(source.to_owned()))?
+            .ok_or_else(|| RegistryError::UnknownSource {
+                name: source.to_owned(),
+                registered: self
+                    .sources
+                    .iter()
+                    .map(|s| s.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })?
             .clone();
         let key = self.store.pseudonym_key()?;
         let context = IntakeContext {

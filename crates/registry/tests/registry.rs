@@ -214,7 +214,13 @@ fn callers_get_errors_that_name_what_is_wrong() {
         .ingest("x.jsonl", "", "oracle", day(TODAY), 0, &mut |_, _| {})
         .unwrap_err();
     assert!(
-        matches!(unknown_source, RegistryError::UnknownSource(ref s) if s == "oracle"),
+        matches!(unknown_source, RegistryError::UnknownSource { ref name, .. } if name == "oracle"),
+        "{unknown_source}"
+    );
+    assert!(
+        unknown_source
+            .to_string()
+            .contains("the registered sources are court, "),
         "{unknown_source}"
     );
     let format = registry
