@@ -311,8 +311,10 @@ pub fn report_text(report: &crate::registry::Report, policy: &Policy) -> String 
             );
         }
     }
-    let _ = writeln!(out, "\nFile ({} events)", events.len());
-    for event in events {
+    let _ = writeln!(out, "\nFile ({}, by date)", plural(events.len(), "event"));
+    let mut by_date: Vec<&Event> = events.iter().collect();
+    by_date.sort_by_key(|e| (e.valid, e.seq));
+    for event in by_date {
         let _ = writeln!(
             out,
             "  {} {} {} {} `{}`{}",
@@ -351,7 +353,11 @@ pub fn report_text(report: &crate::registry::Report, policy: &Policy) -> String 
             );
         }
     }
-    let _ = writeln!(out, "\nWho looked ({} accesses)", report.accesses.len());
+    let _ = writeln!(
+        out,
+        "\nWho looked ({})",
+        plural(report.accesses.len(), "access")
+    );
     for access in &report.accesses {
         let day =
             credence_model::Day(i32::try_from(access.at_ms.div_euclid(86_400_000)).unwrap_or(0));
@@ -362,4 +368,13 @@ pub fn report_text(report: &crate::registry::Report, policy: &Policy) -> String 
         );
     }
     out
+}
+
+/// `1 event`, `2 events`; `1 access`, `2 accesses`.
+fn plural(n: usize, noun: &str) -> String {
+    match (n, noun.ends_with('s')) {
+        (1, _) => format!("1 {noun}"),
+        (_, true) => format!("{n} {noun}es"),
+        _ => format!("{n} {noun}s"),
+    }
 }
