@@ -1,6 +1,6 @@
 //! Stage three: the compiled policy, the only form the engine evaluates.
 //!
-//! A [`Policy`] exists only as the result of [`crate::compile`], which refuses any pack with an
+//! A [`Policy`] exists only as the result of [`crate::compile()`], which refuses any pack with an
 //! error, so every reference in it resolves and every refusal has been applied. Categories,
 //! schemes, lists and measures are dense vectors addressed by small integers, and
 //! [`Policy::uses`] tells, per category, every rule, ground, bar and characteristic that reads

@@ -4,7 +4,7 @@
 //!
 //! 1. text: a TOML document per pack ([`PolicySource`]);
 //! 2. document: [`syntax::Document`], the text's structure with source spans;
-//! 3. compiled: [`Policy`], produced by [`compile`] only when every pack of the set is valid,
+//! 3. compiled: [`Policy`], produced by [`compile()`] only when every pack of the set is valid,
 //!    every reference resolves and no refusal applies.
 //!
 //! Errors are [`Diagnostics`]: every problem, each with file, line, column and help.

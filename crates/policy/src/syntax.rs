@@ -3,7 +3,7 @@
 //! A policy pack is a TOML document. These types mirror it field by field, keep the source
 //! span of every value a diagnostic may point at, and reject unknown fields (so a misspelt
 //! field is an error with a position, never a silently ignored rule). Nothing here checks
-//! meaning: that is [`crate::validate`].
+//! meaning: that is [`crate::compile()`] (in `compile` and its submodules).
 
 use std::collections::BTreeMap;
 

@@ -22,7 +22,7 @@
 //!
 //! Checks, in two passes:
 //!
-//! 1. each row on its own ([`row`]): reference, action, the subject's identifier with its check
+//! 1. each row on its own (`row`): reference, action, the subject's identifier with its check
 //!    character, the category (declared by the policy and registered for this source), the
 //!    subject kind the category is about, the date (not in the future, not before 1900), every
 //!    attribute against its declared type, required attributes, the target where the action
