@@ -43,7 +43,8 @@ Start with `credence demo`. A registry of your own:\n\
   credence init reg/ --policy policies/*.toml --sources policies/sources.toml\n\
   credence --registry reg/ ingest city/court.jsonl --source court\n\
   credence --registry reg/ report 11010519491231002X\n\
-  credence --registry reg/ check 11010519491231002X no-flights",
+  credence --registry reg/ check 11010519491231002X no-flights --as airline\n\n\
+The rules are in policies/*.toml; docs/policy-language.md is the reference.",
     after_help = "Exit codes: 0 success, 1 failure, 2 bad arguments, 3 input refused (policy errors, rejected batch, invalid identifier), 4 not found, 5 not permitted."
 )]
 struct Cli {
@@ -95,6 +96,11 @@ enum Command {
     /// The batch is accepted whole or rejected whole; a rejection lists every bad row by line
     /// and field. Resubmitting the same rows is harmless (intake is idempotent on `ref`).
     Ingest {
+        /// The file. JSONL: one object per line, `{"ref", "action", "subject", "category",
+        /// "date", "target"?, "legacy_id"?, "attributes": {...}}`; CSV: a header
+        /// `ref,action,subject,category,date[,target][,legacy_id]` then one column per
+        /// attribute. Actions: record, correct, retract, fulfil, extend, suppress, repair,
+        /// dispute, resolve, consent, withdraw.
         file: PathBuf,
         /// The registered source submitting the file.
         #[arg(long)]
