@@ -593,27 +593,25 @@ pub(crate) fn characteristic_points(
     characteristic: &credence_policy::Characteristic,
     value: Option<i64>,
 ) -> i64 {
-    let bin = match value {
-        Some(v) => characteristic.bin_for(v),
-        None => characteristic.bins.len().saturating_sub(1),
-    };
-    characteristic.bins.get(bin).map_or(0, |b| b.points)
+    characteristic.points_for(value)
 }
 
 /// The score of a scorecard from the accumulated characteristics.
 pub(crate) fn card_score(policy: &Policy, card_index: usize, as_of: i32, scratch: &Scratch) -> i64 {
     let card = &policy.scorecards[card_index];
     let offset = scratch.characteristic_offsets[card_index];
-    let mut score = card.base;
-    for (i, characteristic) in card.characteristics.iter().enumerate() {
-        let value = measured(
-            characteristic.measurement,
-            &scratch.characteristic_values[offset + i],
-            as_of,
-        );
-        score += characteristic_points(characteristic, value);
+    let values = &scratch.characteristic_values[offset..offset + card.characteristics.len()];
+    if values.iter().all(|v| v.count == 0) {
+        return card.score_without_records;
     }
-    score.clamp(card.range.0, card.range.1)
+    card.score(
+        card.characteristics
+            .iter()
+            .zip(values)
+            .map(|(characteristic, accumulator)| {
+                characteristic.points_for(measured(characteristic.measurement, accumulator, as_of))
+            }),
+    )
 }
 
 fn list_entries(policy: &Policy, history: HistoryRef<'_>, as_of: i32, scratch: &mut Scratch) {

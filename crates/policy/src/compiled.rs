@@ -409,10 +409,18 @@ pub struct Scorecard {
     pub characteristics: Vec<Characteristic>,
     /// Highest cut-off first.
     pub bands: Vec<Grade>,
+    /// The score of a subject with no record any characteristic reads (the engine's shortcut
+    /// for most of a population).
+    pub score_without_records: i64,
     pub pack: usize,
 }
 
 impl Scorecard {
+    /// The score from the base and every characteristic's points, within the range.
+    pub fn score(&self, points: impl Iterator<Item = i64>) -> i64 {
+        (self.base + points.sum::<i64>()).clamp(self.range.0, self.range.1)
+    }
+
     pub fn band_for(&self, score: i64) -> Option<u8> {
         grade_for(&self.bands, score)
     }
@@ -459,6 +467,21 @@ pub struct Characteristic {
 }
 
 impl Characteristic {
+    /// The points for a measured value (`None`: no record, for the `days_since` measures,
+    /// which falls in the last bin).
+    pub fn points_for(&self, value: Option<i64>) -> i64 {
+        let bin = value.map_or(self.bins.len().saturating_sub(1), |v| self.bin_for(v));
+        self.bins.get(bin).map_or(0, |b| b.points)
+    }
+
+    /// What the characteristic measures when no record matches.
+    pub fn value_without_records(&self) -> Option<i64> {
+        match self.measurement {
+            Measurement::Count | Measurement::Sum => Some(0),
+            Measurement::DaysSinceLast | Measurement::DaysSinceFirst => None,
+        }
+    }
+
     /// The bin a measured value falls in.
     pub fn bin_for(&self, value: i64) -> usize {
         self.bins

@@ -70,6 +70,7 @@ pub enum Op {
 }
 
 impl Op {
+    #[inline]
     pub fn holds(self, left: i64, right: i64) -> bool {
         match self {
             Op::Eq => left == right,
@@ -429,6 +430,7 @@ pub const MISSING: i64 = i64::MIN;
 
 impl Condition {
     /// Whether the condition holds for a record with these attribute slots.
+    #[inline]
     pub fn holds(&self, attributes: &[i64]) -> bool {
         match self {
             Condition::Always => true,

@@ -79,7 +79,7 @@ impl Compiler<'_> {
                 None,
             );
         }
-        Scorecard {
+        let mut scorecard = Scorecard {
             id: doc.id.get_ref().clone(),
             title: doc.title.clone(),
             subjects,
@@ -90,8 +90,16 @@ impl Compiler<'_> {
             description: doc.description.clone(),
             characteristics,
             bands,
+            score_without_records: 0,
             pack,
-        }
+        };
+        scorecard.score_without_records = scorecard.score(
+            scorecard
+                .characteristics
+                .iter()
+                .map(|c| c.points_for(c.value_without_records())),
+        );
+        scorecard
     }
 
     pub(super) fn characteristic(
