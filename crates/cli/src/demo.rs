@@ -99,26 +99,23 @@ fn summary(registry: &Registry, today: Day) -> Result<()> {
             for m in &standing.measures {
                 *measures.entry(m.measure.clone()).or_default() += 1;
             }
-            for s in standing
+            let scored = standing
                 .schemes
                 .iter()
                 .filter(|s| s.status == SchemeStatus::Scored)
-            {
+                .map(|s| (&s.scheme, &s.grade))
+                .chain(
+                    standing
+                        .scorecards
+                        .iter()
+                        .filter(|c| c.status == SchemeStatus::Scored)
+                        .map(|c| (&c.scorecard, &c.band)),
+                );
+            for (scheme, grade) in scored {
                 *grades
-                    .entry(s.scheme.clone())
+                    .entry(scheme.clone())
                     .or_default()
-                    .entry(s.grade.clone().unwrap_or_default())
-                    .or_default() += 1;
-            }
-            for c in standing
-                .scorecards
-                .iter()
-                .filter(|s| s.status == SchemeStatus::Scored)
-            {
-                *grades
-                    .entry(c.scorecard.clone())
-                    .or_default()
-                    .entry(c.band.clone().unwrap_or_default())
+                    .entry(grade.clone().unwrap_or_default())
                     .or_default() += 1;
             }
         })

@@ -73,6 +73,8 @@ pub struct Scratch {
     pub(crate) consent: Vec<(i32, bool)>,
     pub(crate) caps: Vec<(u16, u16, i32, i64, i64)>,
     pub(crate) scheme_points: Vec<i64>,
+    /// Per scheme: whether it scores this subject (its kind, and consent where needed).
+    pub(crate) scheme_on: Vec<bool>,
     /// Per scheme: the direct ground that sets its grade, if any.
     pub(crate) scheme_direct: Vec<Option<DirectGrade>>,
     /// (scheme, direct ground, record, until) for every direct ground that holds.
@@ -341,6 +343,16 @@ fn score_schemes<const EXPLAIN: bool>(
     scratch
         .scheme_points
         .extend(policy.schemes.iter().map(|s| s.base));
+    scratch.scheme_on.clear();
+    for (index, scheme) in policy.schemes.iter().enumerate() {
+        let on = applicable(
+            scheme.subjects,
+            scheme.consent_required,
+            scratch.consent[index].1,
+            history,
+        );
+        scratch.scheme_on.push(on);
+    }
     scratch.scheme_direct.clear();
     scratch.scheme_direct.resize(policy.schemes.len(), None);
     scratch.caps.clear();
@@ -358,15 +370,10 @@ fn score_schemes<const EXPLAIN: bool>(
         }
         let values = attributes(history, policy, record);
         for &(scheme_index, rule_index) in &uses.rules {
-            let scheme = &policy.schemes[usize::from(scheme_index)];
-            if !applicable(
-                scheme.subjects,
-                scheme.consent_required,
-                scratch.consent[usize::from(scheme_index)].1,
-                history,
-            ) {
+            if !scratch.scheme_on[usize::from(scheme_index)] {
                 continue;
             }
+            let scheme = &policy.schemes[usize::from(scheme_index)];
             let rule = &scheme.rules[usize::from(rule_index)];
             let until = end(&scratch.ends, record, rule.validity_slot).min(record.stops);
             if as_of >= until || !holds(&rule.when, values) {
@@ -386,16 +393,11 @@ fn score_schemes<const EXPLAIN: bool>(
             }
         }
         for &(scheme_index, direct_index) in &uses.directs {
-            let scheme = &policy.schemes[usize::from(scheme_index)];
-            if !applicable(
-                scheme.subjects,
-                scheme.consent_required,
-                scratch.consent[usize::from(scheme_index)].1,
-                history,
-            ) {
+            if !scratch.scheme_on[usize::from(scheme_index)] {
                 continue;
             }
-            let direct = &scheme.direct[usize::from(direct_index)];
+            let direct =
+                &policy.schemes[usize::from(scheme_index)].direct[usize::from(direct_index)];
             let until = end(&scratch.ends, record, direct.validity_slot).min(record.stops);
             if as_of < until && holds(&direct.when, values) {
                 scratch.direct_candidates.push((
