@@ -155,14 +155,16 @@ pub(crate) fn run<const EXPLAIN: bool>(
     scratch: &mut Scratch,
     end_days: Option<&EndDays>,
 ) {
-    fold(policy, history, as_of.0, known_at.0, scratch, end_days);
+    fold::<EXPLAIN>(policy, history, as_of.0, known_at.0, scratch, end_days);
     score_schemes::<EXPLAIN>(policy, history, as_of.0, scratch);
     score_cards::<EXPLAIN>(policy, history, as_of.0, scratch);
     list_entries(policy, history, as_of.0, scratch);
 }
 
 /// Folds the events known on `known_at` into record states as of `as_of`.
-fn fold(
+/// Folds the events into record states. Records nothing reads are left out, unless the
+/// standing is explained (then the subject's whole file is described).
+fn fold<const EXPLAIN: bool>(
     policy: &Policy,
     history: HistoryRef<'_>,
     as_of: i32,
@@ -187,7 +189,7 @@ fn fold(
         if event.action == Action::Record {
             // A record nothing reads cannot change the standing (actions on it find no state
             // and are skipped too).
-            if policy.uses[usize::from(event.key)].is_empty() {
+            if !EXPLAIN && policy.uses[usize::from(event.key)].is_empty() {
                 continue;
             }
             // A record dated after `as_of` is kept until the end of the fold: a correction may

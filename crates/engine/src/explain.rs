@@ -272,6 +272,13 @@ pub(crate) fn standing(
             }
         })
         .collect();
+    // The whole file is described, not only the records the figures stand on.
+    referenced.extend(
+        scratch
+            .records
+            .iter()
+            .map(|r| history.events[r.event as usize].origin),
+    );
     referenced.sort_unstable();
     referenced.dedup();
     let records = referenced

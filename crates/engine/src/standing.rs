@@ -18,7 +18,8 @@ pub struct Standing {
     /// Entries on lists: in force, ended, and barred (never made).
     pub lists: Vec<ListEntry>,
     pub measures: Vec<MeasureInForce>,
-    /// The records the explanation refers to, by history index.
+    /// Every record of the subject's file known on `known_at` and dated on or before `as_of`,
+    /// with its status, by history index (the explanation refers to them).
     pub records: Vec<RecordInfo>,
 }
 

@@ -312,12 +312,25 @@ pub fn report_text(report: &crate::registry::Report, policy: &Policy) -> String 
         }
     }
     let _ = writeln!(out, "\nFile ({}, by date)", plural(events.len(), "event"));
-    let mut by_date: Vec<&Event> = events.iter().collect();
-    by_date.sort_by_key(|e| (e.valid, e.seq));
-    for event in by_date {
+    let mut by_date: Vec<(usize, &Event)> = events.iter().enumerate().collect();
+    by_date.sort_by_key(|(_, e)| (e.valid, e.seq));
+    for (index, event) in by_date {
+        // A record's status on the day asked about, and when it stops counting.
+        let status = standing
+            .records
+            .iter()
+            .find(|r| r.index as usize == index)
+            .map(|r| {
+                format!(
+                    " [{}; kept until {}]",
+                    format!("{:?}", r.status).to_lowercase(),
+                    r.expires
+                )
+            })
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "  {} {} {} {} `{}`{}",
+            "  {} {} {} {} `{}`{}{status}",
             event.valid,
             event.action,
             event.category,
@@ -376,5 +389,20 @@ fn plural(n: usize, noun: &str) -> String {
         (1, _) => format!("1 {noun}"),
         (_, true) => format!("{n} {noun}es"),
         _ => format!("{n} {noun}s"),
+    }
+}
+
+/// A record's status in words.
+fn status_word(status: credence_engine::RecordStatus) -> &'static str {
+    use credence_engine::RecordStatus;
+    match status {
+        RecordStatus::InForce => "in force",
+        RecordStatus::Fulfilled => "fulfilled",
+        RecordStatus::Corrected => "corrected",
+        RecordStatus::Retracted => "retracted",
+        RecordStatus::Disputed => "disputed",
+        RecordStatus::Suppressed => "suppressed",
+        RecordStatus::Repaired => "repaired",
+        RecordStatus::Expired => "expired",
     }
 }
