@@ -320,13 +320,7 @@ pub fn report_text(report: &crate::registry::Report, policy: &Policy) -> String 
             .records
             .iter()
             .find(|r| r.index as usize == index)
-            .map(|r| {
-                format!(
-                    " [{}; kept until {}]",
-                    format!("{:?}", r.status).to_lowercase(),
-                    r.expires
-                )
-            })
+            .map(|r| format!(" [{}; kept until {}]", status_word(r.status), r.expires))
             .unwrap_or_default();
         let _ = writeln!(
             out,
