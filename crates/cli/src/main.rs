@@ -28,6 +28,8 @@ mod exit {
     pub const FAILURE: u8 = 1;
     /// The asker may not ask this (a relying party asking about a measure it does not apply).
     pub const NOT_PERMITTED: u8 = 5;
+    /// The history's hash chain does not verify.
+    pub const TAMPERED: u8 = 6;
 }
 
 #[derive(Parser, Debug)]
@@ -45,7 +47,7 @@ Start with `credence demo`. A registry of your own:\n\
   credence --registry reg/ report 11010519491231002X\n\
   credence --registry reg/ check 11010519491231002X no-flights --as airline\n\n\
 The rules are in policies/*.toml; docs/policy-language.md is the reference.",
-    after_help = "Exit codes: 0 success, 1 failure, 2 bad arguments, 3 input refused (policy errors, rejected batch, invalid identifier), 4 not found, 5 not permitted."
+    after_help = "Exit codes: 0 success, 1 failure, 2 bad arguments, 3 input refused (policy errors, rejected batch, invalid identifier), 4 not found, 5 not permitted, 6 history altered (audit verify)."
 )]
 struct Cli {
     /// The registry directory (created by `credence init`).
@@ -169,6 +171,11 @@ enum Command {
         #[arg(long)]
         csv: bool,
     },
+    /// Audit the registry: recompute the hash chain over the whole history.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Re-evaluate every subject and rewrite the stored standings.
     Recompute {
         #[arg(long)]
@@ -186,6 +193,16 @@ enum Command {
         /// Also measure durable ingest of one batch of this many rows (0: skip).
         #[arg(long, default_value_t = 1_000_000)]
         ingest_rows: usize,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// Recompute every link of the hash chain; exits 6 when an event was altered or removed
+    /// behind the registry's back, naming the first one.
+    Verify {
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -460,6 +477,34 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 );
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { json },
+        } => {
+            let registry = Registry::open(&cli.registry)?;
+            let report = credence_store::Store::verify_chain(registry.store())?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            }
+            match report.broken_at {
+                None => {
+                    if !json {
+                        println!(
+                            "hash chain intact: {} events, head {}",
+                            report.events, report.head
+                        );
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some(seq) => {
+                    if !json {
+                        println!(
+                            "hash chain BROKEN at event {seq}: the history was altered after it was written"
+                        );
+                    }
+                    Ok(ExitCode::from(exit::TAMPERED))
+                }
+            }
         }
         Command::Recompute { as_of } => {
             let mut registry = Registry::open(&cli.registry)?;

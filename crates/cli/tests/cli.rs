@@ -374,3 +374,34 @@ fn policy_check_validates_every_shipped_pack_together() {
         "{stderr}"
     );
 }
+
+#[test]
+fn audit_verify_finds_an_event_altered_behind_the_registrys_back() {
+    let root = tempfile::tempdir().unwrap();
+    let (registry, city) = city(root.path(), "300");
+    let reg = registry.to_str().unwrap();
+    ok(&[
+        "--registry",
+        reg,
+        "ingest",
+        city.join("lender.jsonl").to_str().unwrap(),
+        "--source",
+        "lender",
+    ]);
+    assert!(ok(&["--registry", reg, "audit", "verify"]).contains("hash chain intact"));
+    let db =
+        rusqlite::Connection::open(registry.join(credence_store::sqlite::DATABASE_FILE)).unwrap();
+    // Someone with access to the file edits an event, working around the append-only trigger.
+    db.execute_batch(
+        "DROP TRIGGER event_append_only_update; UPDATE event SET attributes = '{}' WHERE seq = 3;",
+    )
+    .unwrap();
+    drop(db);
+    let output = credence(&["--registry", reg, "audit", "verify"]);
+    assert_eq!(output.status.code(), Some(6));
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("BROKEN at event 3"),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
