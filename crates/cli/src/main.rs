@@ -164,6 +164,10 @@ enum Command {
         years: u32,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Record rates as a multiple of a typical city's (1.0: about 3 events per person over
+        /// 3 years; 3.0: about 8.5).
+        #[arg(long, default_value_t = 1.0)]
+        density: f64,
         /// Output directory.
         #[arg(long, default_value = "city")]
         out: PathBuf,
@@ -443,6 +447,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             orgs,
             years,
             seed,
+            density,
             out,
             csv,
         } => {
@@ -452,7 +457,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 years,
                 seed,
                 end: today,
-                ..credence_gen::GenConfig::default()
+                density,
             };
             let bar = progress_bar(0, "generating");
             let format = if csv {
