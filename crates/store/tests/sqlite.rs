@@ -518,6 +518,57 @@ fn a_process_killed_mid_batch_leaves_the_store_as_it_was() {
     assert_eq!(store.verify_chain().unwrap().broken_at, None);
 }
 
+const ACKNOWLEDGED_DIR: &str = "CREDENCE_STORE_ACKNOWLEDGED_DIR";
+
+/// The other half of atomicity: a batch `ingest` acknowledged survives the process being
+/// killed at once, before anything is closed or flushed by a destructor.
+#[test]
+fn an_acknowledged_batch_survives_the_process_being_killed() {
+    if let Some(dir) = std::env::var_os(ACKNOWLEDGED_DIR) {
+        let mut store = SqliteStore::open(Path::new(&dir)).unwrap();
+        let receipt = store
+            .ingest(
+                &many("ack", 50_000, 1, 5_000),
+                &mut standing_of,
+                &mut |_| {},
+            )
+            .unwrap();
+        println!("head {}", receipt.head);
+        std::process::abort(); // No destructor runs: the connection is never closed.
+    }
+    let (dir, store) = fresh();
+    drop(store);
+    let output = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "an_acknowledged_batch_survives_the_process_being_killed",
+            "--nocapture",
+        ])
+        .env(ACKNOWLEDGED_DIR, dir.path())
+        .output()
+        .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(
+            output.status.signal(),
+            Some(6),
+            "the child aborts after the acknowledgement"
+        );
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let head = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("head "))
+        .expect("the child acknowledged the batch")
+        .to_owned();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    assert_eq!(store.stats().unwrap().events, 50_000);
+    let chain = store.verify_chain().unwrap();
+    assert_eq!((chain.head, chain.broken_at), (head, None));
+    assert_eq!(store.stats().unwrap().standings, 5_000);
+}
+
 #[test]
 fn verify_chain_finds_the_event_edited_behind_the_stores_back() {
     let (dir, mut store) = fresh();
