@@ -59,13 +59,14 @@ pub fn run(dir: Option<PathBuf>, people: usize, orgs: usize, today: Day) -> Resu
         );
     }
     summary(&registry, today)?;
-    examples(&mut registry, &city, today)?;
-    println!("\nThe registry stays in {}. Try:", registry_dir.display());
-    println!(
-        "  credence --registry {} report <resident id from {}/court.jsonl>",
-        registry_dir.display(),
-        city.display()
-    );
+    let debtor = examples(&mut registry, &city, today)?;
+    let debtor =
+        debtor.unwrap_or_else(|| format!("<an identifier from {}/court.jsonl>", city.display()));
+    let registry_dir = registry_dir.display();
+    println!("\nThe registry stays in {registry_dir}. Try:");
+    println!("  credence --registry {registry_dir} report {debtor} --as-of 2030-01-01");
+    println!("  credence --registry {registry_dir} check {debtor} no-g-trains --as railway");
+    println!("  credence --registry {registry_dir} audit verify");
     println!("  credence policy describe policies/*.toml");
     Ok(ExitCode::SUCCESS)
 }
@@ -183,7 +184,8 @@ fn summary(registry: &Registry, today: Day) -> Result<()> {
 /// Prints a listed debtor (after an airline's check), a civic-points person and a rated
 /// organisation. They are chosen by evaluating the population (operator work, not an access
 /// to anyone's file); the disclosures and the check are real accesses, logged.
-fn examples(registry: &mut Registry, city: &std::path::Path, today: Day) -> Result<()> {
+/// Returns the listed debtor's identifier, if the city has one.
+fn examples(registry: &mut Registry, city: &std::path::Path, today: Day) -> Result<Option<String>> {
     const TITLES: [&str; 3] = [
         "A listed judgment debtor",
         "A person in the civic points scheme",
@@ -270,5 +272,5 @@ fn examples(registry: &mut Registry, city: &std::path::Path, today: Day) -> Resu
             credence_registry::render::report_text(&report, registry.policy())
         );
     }
-    Ok(())
+    Ok(identifiers[0].clone())
 }
