@@ -175,7 +175,8 @@ enum Command {
         #[arg(long)]
         csv: bool,
     },
-    /// Audit the registry: recompute the hash chain over the whole history.
+    /// Audit the registry: the hash chain over the whole history, and how reliable each
+    /// source's records have proved.
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
@@ -202,6 +203,12 @@ enum Command {
 
 #[derive(Subcommand, Debug)]
 enum AuditCommand {
+    /// Each source's records, corrections, retractions and disputes, with its measured
+    /// reversal rate (records retracted or lost in a dispute, per record).
+    Sources {
+        #[arg(long)]
+        json: bool,
+    },
     /// Recompute every link of the hash chain; exits 6 when an event was altered or removed
     /// behind the registry's back, naming the first one.
     Verify {
@@ -480,6 +487,39 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     if csv { "csv" } else { "jsonl" },
                     categories.values().sum::<u64>()
                 );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            command: AuditCommand::Sources { json },
+        } => {
+            let registry = Registry::open(&cli.registry)?;
+            let quality = registry.source_quality()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&quality)?);
+            } else {
+                println!(
+                    "{:<24} {:>9} {:>8} {:>8} {:>8} {:>5}  reversal rate",
+                    "source", "records", "correct", "retract", "dispute", "lost"
+                );
+                let worst = quality
+                    .iter()
+                    .map(|q| q.reversal_rate)
+                    .fold(0.0, f64::max)
+                    .max(f64::EPSILON);
+                for q in &quality {
+                    let bar = "█".repeat(((q.reversal_rate / worst) * 20.0).round() as usize);
+                    println!(
+                        "{:<24} {:>9} {:>8} {:>8} {:>8} {:>5}  {:>6.2}% {bar}",
+                        q.source,
+                        q.records,
+                        q.corrections,
+                        q.retractions,
+                        q.disputes,
+                        q.disputes_lost,
+                        q.reversal_rate * 100.0
+                    );
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

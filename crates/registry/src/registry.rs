@@ -55,6 +55,23 @@ pub struct Registry {
     sources: Vec<SourceRecord>,
 }
 
+/// How reliable a source's records have proved: the measured rates an operator watches (and
+/// may suspend a source on).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct SourceQuality {
+    pub source: String,
+    pub records: u64,
+    pub corrections: u64,
+    pub retractions: u64,
+    pub disputes: u64,
+    /// Disputes its answers did not uphold.
+    pub disputes_lost: u64,
+    /// Records later retracted or lost in a dispute, per record.
+    pub reversal_rate: f64,
+    /// Records later corrected, per record.
+    pub correction_rate: f64,
+}
+
 /// The two phases of an ingest, for progress reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IngestPhase {
@@ -455,6 +472,42 @@ impl Registry {
             }
         }
         Ok(answer)
+    }
+
+    /// Every registered source's measured reliability, from the history.
+    pub fn source_quality(&self) -> Result<Vec<SourceQuality>, RegistryError> {
+        let activity = self.store.source_activity()?;
+        Ok(self
+            .sources
+            .iter()
+            .map(|source| {
+                let found = activity.iter().find(|a| a.source == source.id);
+                let count = |action: &str| {
+                    found
+                        .and_then(|a| a.actions.get(action).copied())
+                        .unwrap_or(0)
+                };
+                let records = count("record");
+                let disputes_lost = found.map_or(0, |a| a.disputes_lost);
+                let per_record = |n: u64| {
+                    if records == 0 {
+                        0.0
+                    } else {
+                        n as f64 / records as f64
+                    }
+                };
+                SourceQuality {
+                    source: source.id.clone(),
+                    records,
+                    corrections: count("correct"),
+                    retractions: count("retract"),
+                    disputes: count("dispute"),
+                    disputes_lost,
+                    reversal_rate: per_record(count("retract") + disputes_lost),
+                    correction_rate: per_record(count("correct")),
+                }
+            })
+            .collect())
     }
 
     /// Re-evaluates every subject and rewrites the stored standings.

@@ -298,3 +298,53 @@ fn a_relying_party_asks_only_about_its_measures_and_every_access_is_shown_to_the
         "{text}"
     );
 }
+
+#[test]
+fn each_sources_reversal_rate_is_measured_from_the_history() {
+    let root = tempfile::tempdir().unwrap();
+    let mut registry = registry(root.path());
+    let debtor = person("11010519700101001");
+    let act = |reference: &str, action: &str, target: &str, attributes: &str| {
+        format!(
+            r#"{{"ref":"{reference}","action":"{action}","subject":"{debtor}","category":"court.dishonest-conduct","date":"2025-08-01","target":"{target}","attributes":{attributes}}}"#
+        )
+    };
+    let rows = [
+        dishonest("c-1", &debtor, "2025-06-01"),
+        dishonest("c-2", &debtor, "2025-06-02"),
+        dishonest("c-3", &debtor, "2025-06-03"),
+        dishonest("c-4", &debtor, "2025-06-04"),
+        act("x-1", "retract", "c-1", "{}"),
+        act("d-2", "dispute", "c-2", "{}"),
+        act("r-2", "resolve", "c-2", r#"{"upheld":false}"#),
+        act("d-3", "dispute", "c-3", "{}"),
+        act("r-3", "resolve", "c-3", r#"{"upheld":true}"#),
+    ];
+    ingest(&mut registry, "court", &rows);
+    let quality = registry.source_quality().unwrap();
+    let court = quality.iter().find(|q| q.source == "court").unwrap();
+    assert_eq!(
+        (
+            court.records,
+            court.retractions,
+            court.disputes,
+            court.disputes_lost
+        ),
+        (4, 1, 2, 1)
+    );
+    assert!(
+        (court.reversal_rate - 0.5).abs() < 1e-9,
+        "2 of 4 records reversed: {court:?}"
+    );
+    let lender = quality.iter().find(|q| q.source == "lender").unwrap();
+    assert_eq!(
+        (lender.records, lender.reversal_rate),
+        (0, 0.0),
+        "a source with no records has no rate"
+    );
+    assert_eq!(
+        quality.len(),
+        registry.sources().len(),
+        "every registered source is reported"
+    );
+}

@@ -141,6 +141,16 @@ pub struct StoreStats {
     pub standings: u64,
 }
 
+/// What one source has submitted: events per action, and disputes its answers lost.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceActivity {
+    pub source: String,
+    /// Events per action name (`record`, `correct`, `retract`...).
+    pub actions: std::collections::BTreeMap<String, u64>,
+    /// `resolve` events that did not uphold the disputed record.
+    pub disputes_lost: u64,
+}
+
 /// Computes the standing of one subject from all its events (in history order), serialised.
 pub type Recompute<'a> = dyn FnMut(&StoredSubject, &[Event]) -> Vec<u8> + 'a;
 
@@ -222,4 +232,6 @@ pub trait Store {
 
     fn verify_chain(&self) -> Result<ChainReport, StoreError>;
     fn stats(&self) -> Result<StoreStats, StoreError>;
+    /// Per source, what it has submitted (for the measured reversal rates of sources).
+    fn source_activity(&self) -> Result<Vec<SourceActivity>, StoreError>;
 }

@@ -40,7 +40,7 @@ use rows::{EVENT_COLUMNS, SUBJECT_COLUMNS};
 
 use crate::{
     Access, Batch, BatchReceipt, ChainReport, KnownReference, PolicyRecord, Progress, Recompute,
-    SourceRecord, Store, StoreError, StoreStats, StoredSubject,
+    SourceActivity, SourceRecord, Store, StoreError, StoreStats, StoredSubject,
 };
 
 /// The database file inside a registry directory.
@@ -396,6 +396,34 @@ impl Store for SqliteStore {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    fn source_activity(&self) -> Result<Vec<SourceActivity>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT source, action, count(*),
+                    sum(action = 'resolve' AND json_extract(attributes, '$.upheld') = 0)
+             FROM event GROUP BY source, action ORDER BY source, action",
+        )?;
+        let mut rows = statement.query([])?;
+        let mut out: Vec<SourceActivity> = Vec::new();
+        while let Some(row) = rows.next()? {
+            let source: String = row.get(0)?;
+            if out.last().is_none_or(|a| a.source != source) {
+                out.push(SourceActivity {
+                    source: source.clone(),
+                    ..SourceActivity::default()
+                });
+            }
+            if let Some(activity) = out.last_mut() {
+                let count: i64 = row.get(2)?;
+                let lost: i64 = row.get(3)?;
+                activity
+                    .actions
+                    .insert(row.get(1)?, u64::try_from(count).unwrap_or(0));
+                activity.disputes_lost += u64::try_from(lost).unwrap_or(0);
+            }
+        }
+        Ok(out)
     }
 
     fn log_access(&mut self, access: &Access) -> Result<(), StoreError> {
