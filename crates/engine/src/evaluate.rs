@@ -592,14 +592,6 @@ pub(crate) fn measured(
     }
 }
 
-/// Points of a characteristic for its measured value (no record: the last bin).
-pub(crate) fn characteristic_points(
-    characteristic: &credence_policy::Characteristic,
-    value: Option<i64>,
-) -> i64 {
-    characteristic.points_for(value)
-}
-
 /// The score of a scorecard from the accumulated characteristics.
 pub(crate) fn card_score(policy: &Policy, card_index: usize, as_of: i32, scratch: &Scratch) -> i64 {
     let card = &policy.scorecards[card_index];

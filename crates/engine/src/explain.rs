@@ -8,8 +8,7 @@ use credence_model::{Action, Day, Event};
 use credence_policy::{Policy, Trigger};
 
 use crate::evaluate::{
-    self, Scratch, card_score, card_scored, characteristic_points, measured, scheme_grade,
-    scheme_scored,
+    self, Scratch, card_score, card_scored, measured, scheme_grade, scheme_scored,
 };
 use crate::history::HistoryRef;
 use crate::standing::*;
@@ -116,7 +115,7 @@ pub(crate) fn standing(
             for (i, characteristic) in card.characteristics.iter().enumerate() {
                 let accumulator = &scratch.characteristic_values[offset + i];
                 let value = measured(characteristic.measurement, accumulator, as_of.0);
-                let points = characteristic_points(characteristic, value);
+                let points = characteristic.points_for(value);
                 let records: Vec<u32> = scratch
                     .characteristic_records
                     .iter()
@@ -443,7 +442,7 @@ fn improves_on(
                         .filter(|v| *v != credence_policy::expr::MISSING)
                         .unwrap_or(0),
                 };
-                if characteristic_points(characteristic, Some(remaining)) > points {
+                if characteristic.points_for(Some(remaining)) > points {
                     return Some(
                         characteristic
                             .window

@@ -53,8 +53,7 @@ impl History {
             facts: Some(facts),
             ..History::default()
         };
-        let mut builder = Builder::default();
-        builder.push(policy, events, &mut history.events, &mut history.attributes);
+        append(policy, events, &mut history.events, &mut history.attributes);
         history
     }
 
@@ -76,7 +75,6 @@ pub struct Population {
     pub attribute_offsets: Vec<u32>,
     pub events: Vec<CompactEvent>,
     pub attributes: Vec<i64>,
-    builder: Builder,
 }
 
 impl Population {
@@ -98,25 +96,11 @@ impl Population {
 
     /// Appends a subject; its events must be in history order.
     pub fn push(&mut self, policy: &Policy, facts: SubjectFacts, events: &[Event]) {
-        let start = self.events.len();
-        let attribute_start = self.attributes.len();
-        let mut local_events = std::mem::take(&mut self.events);
-        let mut local_attributes = std::mem::take(&mut self.attributes);
-        self.builder.push_at(
-            policy,
-            events,
-            &mut local_events,
-            &mut local_attributes,
-            start,
-            attribute_start,
-        );
-        self.events = local_events;
-        self.attributes = local_attributes;
-        self.facts.push(facts);
-        self.event_offsets
-            .push(u32::try_from(self.events.len()).unwrap_or(u32::MAX));
-        self.attribute_offsets
-            .push(u32::try_from(self.attributes.len()).unwrap_or(u32::MAX));
+        // Targets and attribute offsets are relative to the subject's own slices.
+        let mut subject_events = Vec::new();
+        let mut subject_attributes = Vec::new();
+        append(policy, events, &mut subject_events, &mut subject_attributes);
+        self.push_compact(facts, &subject_events, &subject_attributes);
     }
 
     /// Appends a subject from already compact events (targets and attribute offsets relative
@@ -152,95 +136,75 @@ impl Population {
     }
 }
 
-#[derive(Clone, Debug, Default)]
-struct Builder {
-    references: HashMap<(String, String), u32>,
-}
-
-impl Builder {
-    fn push(
-        &mut self,
-        policy: &Policy,
-        events: &[Event],
-        out: &mut Vec<CompactEvent>,
-        attributes: &mut Vec<i64>,
-    ) {
-        self.push_at(policy, events, out, attributes, 0, 0);
-    }
-
-    /// Appends compact events; indexes are relative to `event_base` / `attribute_base`.
-    fn push_at(
-        &mut self,
-        policy: &Policy,
-        events: &[Event],
-        out: &mut Vec<CompactEvent>,
-        attributes: &mut Vec<i64>,
-        event_base: usize,
-        attribute_base: usize,
-    ) {
-        self.references.clear();
-        for (origin, event) in events.iter().enumerate() {
-            let index = u32::try_from(out.len() - event_base).unwrap_or(u32::MAX);
-            let attribute_offset =
-                u32::try_from(attributes.len() - attribute_base).unwrap_or(u32::MAX);
-            let key = if event.action.names_scheme() {
-                match consent_key(policy, &event.category) {
-                    Some(key) => key,
+/// Appends one subject's events in compact form to `out` and `attributes` (empty on entry:
+/// targets and attribute offsets are indexes into them). Events the policy does not know are
+/// left out.
+fn append(
+    policy: &Policy,
+    events: &[Event],
+    out: &mut Vec<CompactEvent>,
+    attributes: &mut Vec<i64>,
+) {
+    // (source, reference) of each record so far, to resolve the targets of later actions.
+    let mut references: HashMap<(&str, &str), u32> = HashMap::new();
+    for (origin, event) in events.iter().enumerate() {
+        let index = u32::try_from(out.len()).unwrap_or(u32::MAX);
+        let attribute_offset = u32::try_from(attributes.len()).unwrap_or(u32::MAX);
+        let key = if event.action.names_scheme() {
+            match consent_key(policy, &event.category) {
+                Some(key) => key,
+                None => continue,
+            }
+        } else {
+            match policy.category_id(&event.category) {
+                Some(id) => id.0,
+                None => continue,
+            }
+        };
+        let target = match (&event.target, event.action.needs_target()) {
+            (Some(target), true) => {
+                match references.get(&(event.source.as_str(), target.as_str())) {
+                    Some(&t) => t,
                     None => continue,
                 }
-            } else {
-                match policy.category_id(&event.category) {
-                    Some(id) => id.0,
-                    None => continue,
-                }
-            };
-            let target = match (&event.target, event.action.needs_target()) {
-                (Some(target), true) => {
-                    match self.references.get(&(event.source.clone(), target.clone())) {
-                        Some(&t) => t,
-                        None => continue,
-                    }
-                }
-                _ => index,
-            };
-            match event.action {
-                Action::Record | Action::Correct => {
-                    let category = policy.category(credence_policy::CategoryId(key));
-                    for attribute in &category.attributes {
-                        attributes
-                            .push(encode(&attribute.ty, event.attributes.get(&attribute.name)));
-                    }
-                }
-                Action::Extend => attributes.push(
-                    event
-                        .attributes
-                        .get("months")
-                        .and_then(Value::as_i64)
-                        .unwrap_or(0),
-                ),
-                Action::Resolve => attributes.push(
-                    event
-                        .attributes
-                        .get("upheld")
-                        .and_then(Value::as_i64)
-                        .unwrap_or(1),
-                ),
-                _ => {}
             }
-            if event.action == Action::Record {
-                self.references
-                    .insert((event.source.clone(), event.reference.clone()), index);
+            _ => index,
+        };
+        match event.action {
+            Action::Record | Action::Correct => {
+                let category = policy.category(credence_policy::CategoryId(key));
+                for attribute in &category.attributes {
+                    attributes.push(encode(&attribute.ty, event.attributes.get(&attribute.name)));
+                }
             }
-            out.push(CompactEvent {
-                valid: event.valid.0,
-                recorded: event.recorded.0,
-                key,
-                action: event.action,
-                target,
-                attributes: attribute_offset,
-                origin: u32::try_from(origin).unwrap_or(u32::MAX),
-            });
+            Action::Extend => attributes.push(
+                event
+                    .attributes
+                    .get("months")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(0),
+            ),
+            Action::Resolve => attributes.push(
+                event
+                    .attributes
+                    .get("upheld")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(1),
+            ),
+            _ => {}
         }
+        if event.action == Action::Record {
+            references.insert((event.source.as_str(), event.reference.as_str()), index);
+        }
+        out.push(CompactEvent {
+            valid: event.valid.0,
+            recorded: event.recorded.0,
+            key,
+            action: event.action,
+            target,
+            attributes: attribute_offset,
+            origin: u32::try_from(origin).unwrap_or(u32::MAX),
+        });
     }
 }
 

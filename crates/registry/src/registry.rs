@@ -373,17 +373,17 @@ impl Registry {
             .policy
             .measure_index(measure_id)
             .ok_or_else(|| RegistryError::UnknownMeasure(measure_id.to_owned()))?;
-        let (subject, _) = self.resolve(identifier)?;
+        let (subject, events) = self.resolve(identifier)?;
         let parties = &self.policy.measures[measure_index].relying_parties;
-        let permitted = parties.iter().any(|p| p == party);
-        let outcome = match self.answer(identifier, measure_index, as_of) {
-            Ok(answer) if permitted => Ok(answer),
-            Ok(_) => Err(RegistryError::NotPermitted {
+        // A party that does not apply the measure learns nothing, so nothing is evaluated.
+        let outcome = if parties.iter().any(|p| p == party) {
+            self.answer(&subject, &events, measure_index, as_of)
+        } else {
+            Err(RegistryError::NotPermitted {
                 party: party.to_owned(),
                 measure: measure_id.to_owned(),
                 parties: parties.join(", "),
-            }),
-            Err(e) => Err(e),
+            })
         };
         let told = match &outcome {
             Ok(answer) if answer.applies => format!(
@@ -430,21 +430,21 @@ impl Registry {
     /// The answer to a check, before it is logged.
     fn answer(
         &self,
-        identifier: &str,
+        subject: &StoredSubject,
+        events: &[Event],
         measure_index: usize,
         as_of: Day,
     ) -> Result<CheckAnswer, RegistryError> {
         let measure = &self.policy.measures[measure_index];
-        let (subject, events) = self.resolve(identifier)?;
-        let standing = evaluate(&self.policy, facts(&subject), &events, as_of, as_of);
+        let standing = evaluate(&self.policy, facts(subject), events, as_of, as_of);
         let mut answer =
-            crate::render::check_answer(&self.policy, measure, &subject, &events, &standing);
+            crate::render::check_answer(&self.policy, measure, subject, events, &standing);
         if !answer.applies && measure.extends_to_representative.is_some() {
             for Represented {
                 organisation,
                 events,
                 standing,
-            } in self.represented(&subject, as_of)?
+            } in self.represented(subject, as_of)?
             {
                 let via = crate::render::check_answer(
                     &self.policy,
