@@ -58,8 +58,8 @@ pub fn run(dir: Option<PathBuf>, people: usize, orgs: usize, today: Day) -> Resu
             receipt.appended, receipt.subjects
         );
     }
-    summary(&registry, today)?;
-    let debtor = examples(&mut registry, &city, today)?;
+    let chosen = summary(&registry, today)?;
+    let debtor = examples(&mut registry, &city, today, &chosen)?;
     let debtor =
         debtor.unwrap_or_else(|| format!("<an identifier from {}/court.jsonl>", city.display()));
     let registry_dir = registry_dir.display();
@@ -71,60 +71,58 @@ pub fn run(dir: Option<PathBuf>, people: usize, orgs: usize, today: Day) -> Resu
     Ok(ExitCode::SUCCESS)
 }
 
-fn summary(registry: &Registry, today: Day) -> Result<()> {
+/// Prints what the population's standings add up to, and picks the subjects of the example
+/// disclosures (by pseudonym; see [`examples`]) in the same pass.
+fn summary(registry: &Registry, today: Day) -> Result<Chosen> {
     let policy = registry.policy();
     let mut listed: BTreeMap<String, usize> = BTreeMap::new();
     let mut measures: BTreeMap<String, usize> = BTreeMap::new();
     let mut grades: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     let mut barred = 0;
     let mut subjects = 0;
-    let mut failure = None;
-    registry
-        .store()
-        .scan(&mut |subject, events| {
-            subjects += 1;
-            let standing = credence_engine::evaluate(
-                policy,
-                credence_registry::registry::facts(subject),
-                events,
-                today,
-                today,
+    let mut chosen: Chosen = [None, None, None];
+    registry.store().scan(&mut |subject, events| {
+        subjects += 1;
+        let standing = credence_engine::evaluate(
+            policy,
+            credence_registry::registry::facts(subject),
+            events,
+            today,
+            today,
+        );
+        for entry in &standing.lists {
+            match entry.state {
+                EntryState::InForce => *listed.entry(entry.list.clone()).or_default() += 1,
+                EntryState::Barred => barred += 1,
+                EntryState::Ended => {}
+            }
+        }
+        for m in &standing.measures {
+            *measures.entry(m.measure.clone()).or_default() += 1;
+        }
+        let scored = standing
+            .schemes
+            .iter()
+            .filter(|s| s.status == SchemeStatus::Scored)
+            .map(|s| (&s.scheme, &s.grade))
+            .chain(
+                standing
+                    .scorecards
+                    .iter()
+                    .filter(|c| c.status == SchemeStatus::Scored)
+                    .map(|c| (&c.scorecard, &c.band)),
             );
-            for entry in &standing.lists {
-                match entry.state {
-                    EntryState::InForce => *listed.entry(entry.list.clone()).or_default() += 1,
-                    EntryState::Barred => barred += 1,
-                    EntryState::Ended => {}
-                }
-            }
-            for m in &standing.measures {
-                *measures.entry(m.measure.clone()).or_default() += 1;
-            }
-            let scored = standing
-                .schemes
-                .iter()
-                .filter(|s| s.status == SchemeStatus::Scored)
-                .map(|s| (&s.scheme, &s.grade))
-                .chain(
-                    standing
-                        .scorecards
-                        .iter()
-                        .filter(|c| c.status == SchemeStatus::Scored)
-                        .map(|c| (&c.scorecard, &c.band)),
-                );
-            for (scheme, grade) in scored {
-                *grades
-                    .entry(scheme.clone())
-                    .or_default()
-                    .entry(grade.clone().unwrap_or_default())
-                    .or_default() += 1;
-            }
-        })
-        .map_err(|e| failure.insert(e).to_string())
-        .ok();
-    if let Some(e) = failure {
-        return Err(e.into());
-    }
+        for (scheme, grade) in scored {
+            *grades
+                .entry(scheme.clone())
+                .or_default()
+                .entry(grade.clone().unwrap_or_default())
+                .or_default() += 1;
+        }
+        if let Some(which) = example_kind(subject, &standing) {
+            chosen[which].get_or_insert_with(|| subject.pseudonym.clone());
+        }
+    })?;
     let stats = registry.store_stats()?;
     println!(
         "\nSummary on {today}: {subjects} subjects, {} events in the hash-chained history",
@@ -178,50 +176,54 @@ fn summary(registry: &Registry, today: Day) -> Result<()> {
             "BROKEN"
         }
     );
-    Ok(())
+    Ok(chosen)
+}
+
+/// Pseudonyms of the subjects the demo discloses, by kind of example.
+type Chosen = [Option<String>; 3];
+
+/// Which example a subject would make: a listed debtor, a person in the civic points scheme,
+/// a rated organisation.
+fn example_kind(
+    subject: &credence_store::StoredSubject,
+    standing: &credence_engine::Standing,
+) -> Option<usize> {
+    let scored = |id: &str| {
+        standing.schemes.iter().any(|s| {
+            s.scheme == id && s.status == SchemeStatus::Scored && !s.contributions.is_empty()
+        })
+    };
+    let person = subject.kind == credence_model::SubjectKind::Person;
+    if person
+        && standing
+            .entries_in_force()
+            .any(|e| e.list == "dishonest-debtors")
+    {
+        Some(0)
+    } else if scored("civic-points") {
+        Some(1)
+    } else if !person && scored("tax-credit") {
+        Some(2)
+    } else {
+        None
+    }
 }
 
 /// Prints a listed debtor (after an airline's check), a civic-points person and a rated
-/// organisation. They are chosen by evaluating the population (operator work, not an access
-/// to anyone's file); the disclosures and the check are real accesses, logged.
+/// organisation, as [`summary`] chose them while evaluating the population (operator work, not
+/// an access to anyone's file); the disclosures and the check are real accesses, logged.
 /// Returns the listed debtor's identifier, if the city has one.
-fn examples(registry: &mut Registry, city: &std::path::Path, today: Day) -> Result<Option<String>> {
+fn examples(
+    registry: &mut Registry,
+    city: &std::path::Path,
+    today: Day,
+    chosen: &Chosen,
+) -> Result<Option<String>> {
     const TITLES: [&str; 3] = [
         "A listed judgment debtor",
         "A person in the civic points scheme",
         "An organisation's tax rating",
     ];
-    let mut chosen: [Option<String>; 3] = [None, None, None];
-    let policy = registry.policy();
-    registry.store().scan(&mut |subject, events| {
-        let standing = credence_engine::evaluate(
-            policy,
-            credence_registry::registry::facts(subject),
-            events,
-            today,
-            today,
-        );
-        let scored = |id: &str| {
-            standing.schemes.iter().any(|s| {
-                s.scheme == id && s.status == SchemeStatus::Scored && !s.contributions.is_empty()
-            })
-        };
-        let which = if standing
-            .entries_in_force()
-            .any(|e| e.list == "dishonest-debtors")
-            && subject.kind == credence_model::SubjectKind::Person
-        {
-            0
-        } else if scored("civic-points") {
-            1
-        } else if subject.kind == credence_model::SubjectKind::Organisation && scored("tax-credit")
-        {
-            2
-        } else {
-            return;
-        };
-        chosen[which].get_or_insert_with(|| subject.pseudonym.clone());
-    })?;
     // The chosen subjects' identifiers, from the files the sources submitted.
     let mut identifiers: [Option<String>; 3] = [None, None, None];
     for source in ["court", "volunteer-association", "tax-bureau"] {
@@ -235,7 +237,7 @@ fn examples(registry: &mut Registry, city: &std::path::Path, today: Day) -> Resu
                 continue;
             };
             let pseudonym = registry.pseudonym_of(&id)?;
-            for (slot, wanted) in identifiers.iter_mut().zip(&chosen) {
+            for (slot, wanted) in identifiers.iter_mut().zip(chosen) {
                 if wanted.as_deref() == Some(pseudonym.as_str()) {
                     *slot = Some(id.clone());
                 }
