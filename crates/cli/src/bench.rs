@@ -16,22 +16,6 @@ use credence_policy::{CategoryId, Policy, expr::MISSING};
 
 use crate::{progress_bar, shipped};
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
 /// A category the benchmark generates, with its share of records.
 struct Kind {
     category: CategoryId,
@@ -262,7 +246,7 @@ fn build(
     ];
     let consents =
         ["civic-points", "sesame"].map(|s| credence_engine::history::consent_key(policy, s));
-    let mut rng = Rng(seed);
+    let mut rng = credence_gen::SplitMix64::new(seed);
     let mut population = Population::new();
     let mut events: Vec<CompactEvent> = Vec::new();
     let mut attributes: Vec<i64> = Vec::new();

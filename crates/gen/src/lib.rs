@@ -45,6 +45,7 @@ use credence_model::{Action, Day, IdOptions, Identifier, Value};
 use serde::{Deserialize, Serialize};
 
 pub use files::{Format, MEMORY_BUDGET_EVENTS, Manifest, write_files};
+pub use rng::SplitMix64;
 
 use crate::city::{Counters, History, OrgFacts, PersonFacts, Source};
 use crate::ids::{CodeStyle, OrgIds, PersonIds, REGIONS};

@@ -6,20 +6,26 @@
 //! rounded everywhere) are used: no `exp`, `ln` or `powf` from the platform's maths library,
 //! whose last bits differ between platforms. [`exp_neg`] is computed here for that reason.
 
-/// SplitMix64: turns any 64-bit seed into well-mixed 64-bit values.
+/// SplitMix64: turns any 64-bit seed into well-mixed 64-bit values. Also the seeded stream of
+/// the benchmark and of the tests that damage inputs at random.
 #[derive(Clone, Debug)]
-pub(crate) struct SplitMix64 {
+pub struct SplitMix64 {
     state: u64,
 }
 
 impl SplitMix64 {
-    pub(crate) fn new(seed: u64) -> SplitMix64 {
+    pub fn new(seed: u64) -> SplitMix64 {
         SplitMix64 { state: seed }
     }
 
-    pub(crate) fn next_u64(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
         mix64(self.state)
+    }
+
+    /// A value in `0..n` (0 when `n` is 0); the slight bias of a modulo does not matter here.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
     }
 }
 

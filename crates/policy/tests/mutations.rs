@@ -10,21 +10,9 @@ use std::path::Path;
 
 use credence_policy::{PolicySource, compile};
 
-/// SplitMix64: deterministic, so a failure replays.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
+/// A value in `0..n`.
+fn pick(rng: &mut credence_gen::SplitMix64, n: usize) -> usize {
+    rng.below(n as u64) as usize
 }
 
 const PIECES: &[&str] = &[
@@ -56,30 +44,30 @@ const PIECES: &[&str] = &[
     "\"\"\"",
 ];
 
-fn mutate(text: &str, rng: &mut Rng) -> String {
+fn mutate(text: &str, rng: &mut credence_gen::SplitMix64) -> String {
     let mut chars: Vec<char> = text.chars().collect();
-    for _ in 0..1 + rng.below(4) {
-        let at = rng.below(chars.len() + 1);
-        match rng.below(4) {
+    for _ in 0..1 + pick(rng, 4) {
+        let at = pick(rng, chars.len() + 1);
+        match pick(rng, 4) {
             0 if at < chars.len() => {
-                let len = 1 + rng.below(40);
+                let len = 1 + pick(rng, 40);
                 chars.drain(at..(at + len).min(chars.len()));
             }
             1 => {
-                let piece = PIECES[rng.below(PIECES.len())];
+                let piece = PIECES[pick(rng, PIECES.len())];
                 for (i, c) in piece.chars().enumerate() {
                     chars.insert(at + i, c);
                 }
             }
             2 if at < chars.len() => {
-                chars[at] = PIECES[rng.below(PIECES.len())]
+                chars[at] = PIECES[pick(rng, PIECES.len())]
                     .chars()
                     .next()
                     .unwrap_or('x')
             }
             _ => {
                 // Duplicate a stretch (repeated tables, repeated keys).
-                let end = (at + rng.below(200)).min(chars.len());
+                let end = (at + pick(rng, 200)).min(chars.len());
                 let copy: Vec<char> = chars[at..end].to_vec();
                 for (i, c) in copy.into_iter().enumerate() {
                     chars.insert(end + i, c);
@@ -103,7 +91,7 @@ fn damaged_packs_give_diagnostics_that_point_into_the_text() {
         })
         .collect();
     packs.sort_by(|a, b| a.name.cmp(&b.name));
-    let mut rng = Rng(7);
+    let mut rng = credence_gen::SplitMix64::new(7);
     let (mut refused, mut compiled) = (0, 0);
     for round in 0..800 {
         let victim = round % packs.len();

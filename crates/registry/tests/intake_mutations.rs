@@ -11,20 +11,9 @@ use credence_registry::intake::{Format, IntakeContext, IntakeFailure, read_batch
 use credence_registry::sources::parse_sources;
 use credence_store::SqliteStore;
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
+/// A value in `0..n`.
+fn pick(rng: &mut credence_gen::SplitMix64, n: usize) -> usize {
+    rng.below(n as u64) as usize
 }
 
 const PIECES: &[&str] = &[
@@ -47,15 +36,15 @@ const PIECES: &[&str] = &[
     "99999999999999999999",
 ];
 
-fn damage(text: &str, rng: &mut Rng) -> String {
+fn damage(text: &str, rng: &mut credence_gen::SplitMix64) -> String {
     let mut chars: Vec<char> = text.chars().collect();
-    for _ in 0..1 + rng.below(3) {
-        let at = rng.below(chars.len() + 1);
-        if rng.below(2) == 0 && at < chars.len() {
-            let len = 1 + rng.below(8);
+    for _ in 0..1 + pick(rng, 3) {
+        let at = pick(rng, chars.len() + 1);
+        if pick(rng, 2) == 0 && at < chars.len() {
+            let len = 1 + pick(rng, 8);
             chars.drain(at..(at + len).min(chars.len()));
         } else {
-            for (i, c) in PIECES[rng.below(PIECES.len())].chars().enumerate() {
+            for (i, c) in PIECES[pick(rng, PIECES.len())].chars().enumerate() {
                 chars.insert(at + i, c);
             }
         }
@@ -102,7 +91,7 @@ fn damaged_files_are_accepted_whole_or_rejected_with_lines_in_the_file() {
         density: 1.0,
     };
     let city = dir.path().join("city");
-    let mut rng = Rng(11);
+    let mut rng = credence_gen::SplitMix64::new(11);
     let mut rejected = 0;
     for (format, extension) in [(Format::Jsonl, "jsonl"), (Format::Csv, "csv")] {
         let files = city.join(extension);
