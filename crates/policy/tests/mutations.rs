@@ -1,4 +1,4 @@
-//! Damaged policy text never panics the compiler: thousands of random edits of the shipped
+//! Damaged policy text never panics the compiler: hundreds of random edits of the shipped
 //! packs each compile to a policy or to diagnostics that point inside the text.
 
 #![allow(

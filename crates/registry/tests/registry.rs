@@ -21,7 +21,7 @@ fn person(first17: &str) -> String {
     format!("{first17}{}", resident_id_check_char(first17).unwrap())
 }
 
-fn registry(dir: &Path) -> Registry {
+fn shipped_packs() -> (Vec<PolicySource>, String) {
     let policies = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies");
     let mut packs: Vec<PolicySource> = std::fs::read_dir(&policies)
         .unwrap()
@@ -34,6 +34,11 @@ fn registry(dir: &Path) -> Registry {
         .collect();
     packs.sort_by(|a, b| a.name.cmp(&b.name));
     let sources = std::fs::read_to_string(policies.join("sources.toml")).unwrap();
+    (packs, sources)
+}
+
+fn registry(dir: &Path) -> Registry {
+    let (packs, sources) = shipped_packs();
     Registry::init(&dir.join("registry"), packs, "sources.toml", &sources).unwrap()
 }
 
@@ -347,4 +352,38 @@ fn each_sources_reversal_rate_is_measured_from_the_history() {
         registry.sources().len(),
         "every registered source is reported"
     );
+}
+
+#[test]
+fn a_registry_is_not_created_from_a_bad_policy_or_sources_file() {
+    let root = tempfile::tempdir().unwrap();
+    let (mut packs, sources) = shipped_packs();
+    let dir = root.path().join("registry");
+    let bad_sources = sources.replace("\"court.guarantee\"", "\"court.guarantees\"");
+    let error = Registry::init(&dir, packs.clone(), "sources.toml", &bad_sources).unwrap_err();
+    assert!(matches!(error, RegistryError::Sources(_)), "{error}");
+    assert!(error.to_string().contains("court.guarantees"), "{error}");
+    assert!(!dir.exists(), "nothing is created");
+    packs[0].text.push_str("\n[[category]]\nid = \"x\"\n");
+    let error = Registry::init(&dir, packs, "sources.toml", &sources).unwrap_err();
+    assert!(matches!(error, RegistryError::Policy(_)), "{error}");
+    assert!(!dir.exists(), "nothing is created");
+}
+
+#[test]
+fn a_registry_whose_stored_policy_no_longer_compiles_says_so() {
+    let root = tempfile::tempdir().unwrap();
+    drop(registry(root.path()));
+    let dir = root.path().join("registry");
+    // The stored text is edited behind the registry's back.
+    let db = rusqlite::Connection::open(dir.join(credence_store::sqlite::DATABASE_FILE)).unwrap();
+    db.execute(
+        "UPDATE policy SET text = text || '\n[[category]]\nid = \"broken\"\n'",
+        [],
+    )
+    .unwrap();
+    drop(db);
+    let error = Registry::open(&dir).unwrap_err();
+    assert!(matches!(error, RegistryError::StoredPolicy(_)), "{error}");
+    assert!(error.to_string().contains("no longer compiles"), "{error}");
 }
