@@ -249,8 +249,9 @@ impl Registry {
             "batch validated"
         );
         let policy = &self.policy;
+        let mut evaluator = credence_engine::Evaluator::default();
         let mut recompute = |subject: &StoredSubject, events: &[Event]| {
-            standing_bytes(policy, subject, events, today)
+            standing_bytes(&mut evaluator, policy, subject, events, today)
         };
         let receipt = self.store.ingest(&batch, &mut recompute, &mut |events| {
             progress(IngestPhase::Writing, events)
@@ -526,9 +527,15 @@ impl Registry {
                          progress: &mut dyn FnMut(usize)| {
             let computed: Vec<(i64, Vec<u8>)> = chunk
                 .par_iter()
-                .map(|(subject, events)| {
-                    (subject.id, standing_bytes(policy, subject, events, as_of))
-                })
+                .map_init(
+                    credence_engine::Evaluator::default,
+                    |evaluator, (subject, events)| {
+                        (
+                            subject.id,
+                            standing_bytes(evaluator, policy, subject, events, as_of),
+                        )
+                    },
+                )
                 .collect();
             progress(computed.len());
             standings.extend(computed);
@@ -561,6 +568,7 @@ pub fn facts(subject: &StoredSubject) -> SubjectFacts {
 /// read without evaluating; the explanation is computed by the same engine when a report or a
 /// check asks for it.
 pub fn standing_bytes(
+    evaluator: &mut credence_engine::Evaluator,
     policy: &Policy,
     subject: &StoredSubject,
     events: &[Event],
@@ -570,8 +578,7 @@ pub fn standing_bytes(
     let layout = credence_engine::CompactLayout::new(policy);
     let mut row = vec![0i32; layout.width()];
     if let Some(view) = history.view() {
-        credence_engine::Evaluator::default()
-            .compact(policy, view, as_of, as_of, &layout, &mut row);
+        evaluator.compact(policy, view, as_of, as_of, &layout, &mut row);
     }
     let mut bytes = Vec::with_capacity(4 * (row.len() + 1));
     bytes.extend_from_slice(&as_of.0.to_le_bytes());
