@@ -44,3 +44,26 @@ pub fn packs() -> Vec<PolicySource> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_pack_in_policies_is_built_in() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies");
+        let mut files: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".toml") && name != "sources.toml")
+            .map(|name| format!("policies/{name}"))
+            .collect();
+        files.sort();
+        let mut built_in: Vec<String> = PACKS.iter().map(|(name, _)| (*name).to_owned()).collect();
+        built_in.sort();
+        assert_eq!(
+            built_in, files,
+            "list a new pack in PACKS so the demo loads it"
+        );
+    }
+}
