@@ -776,11 +776,10 @@ pub(crate) fn measure_in_force(
                 && e.since <= as_of
         }),
         Trigger::SchemeGrades { scheme, grades } => {
-            scheme_grade(policy, *scheme, scratch, history).is_some_and(|g| grades.contains(&g))
+            scheme_grade(policy, *scheme, scratch).is_some_and(|g| grades.contains(&g))
         }
         Trigger::SchemeScore { scheme, min } => {
-            scheme_scored(policy, *scheme, scratch, history)
-                && scratch.scheme_points[*scheme] >= *min
+            scheme_scored(*scheme, scratch) && scratch.scheme_points[*scheme] >= *min
         }
         Trigger::ScorecardBands { scorecard, bands } => {
             card_scored(policy, *scorecard, scratch, history)
@@ -795,19 +794,8 @@ pub(crate) fn measure_in_force(
     }
 }
 
-pub(crate) fn scheme_scored(
-    policy: &Policy,
-    scheme: usize,
-    scratch: &Scratch,
-    history: HistoryRef<'_>,
-) -> bool {
-    let s = &policy.schemes[scheme];
-    applicable(
-        s.subjects,
-        s.consent_required,
-        scratch.consent[scheme].1,
-        history,
-    )
+pub(crate) fn scheme_scored(scheme: usize, scratch: &Scratch) -> bool {
+    scratch.scheme_on.get(scheme).copied().unwrap_or(false)
 }
 
 pub(crate) fn card_scored(
@@ -826,13 +814,8 @@ pub(crate) fn card_scored(
 }
 
 /// The grade of a scheme (direct grounds first), when the scheme scores this subject.
-pub(crate) fn scheme_grade(
-    policy: &Policy,
-    scheme: usize,
-    scratch: &Scratch,
-    history: HistoryRef<'_>,
-) -> Option<u8> {
-    if !scheme_scored(policy, scheme, scratch, history) {
+pub(crate) fn scheme_grade(policy: &Policy, scheme: usize, scratch: &Scratch) -> Option<u8> {
+    if !scheme_scored(scheme, scratch) {
         return None;
     }
     match scratch.scheme_direct[scheme] {

@@ -34,7 +34,7 @@ pub(crate) fn standing(
         .map(|(index, scheme)| {
             let status = if !scheme.subjects.contains(history.facts.kind) {
                 SchemeStatus::NotApplicable
-            } else if !scheme_scored(policy, index, scratch, history) {
+            } else if !scheme_scored(index, scratch) {
                 SchemeStatus::NoConsent
             } else {
                 SchemeStatus::Scored
@@ -65,7 +65,7 @@ pub(crate) fn standing(
                         until: Day(applied.until),
                     }
                 });
-            let grade = scheme_grade(policy, index, scratch, history)
+            let grade = scheme_grade(policy, index, scratch)
                 .map(|g| scheme.grades[usize::from(g)].name.clone());
             let remedies = if status == SchemeStatus::Scored {
                 scheme_remedies(policy, history, index, known_at, scratch)
@@ -345,7 +345,7 @@ fn scheme_remedies(
     scratch: &Scratch,
 ) -> Vec<Remedy> {
     let grades = &policy.schemes[scheme].grades;
-    let current = scheme_grade(policy, scheme, scratch, history);
+    let current = scheme_grade(policy, scheme, scratch);
     // The best grade is the first one that points can reach.
     let best = grades
         .iter()
@@ -367,7 +367,7 @@ fn scheme_remedies(
     let mut remedies = Vec::new();
     for &(day, record) in ends.iter().take(EXPIRIES_EXAMINED_MAX) {
         evaluate::run::<false>(policy, history, Day(day), known_at, &mut later, None);
-        let grade = scheme_grade(policy, scheme, &later, history);
+        let grade = scheme_grade(policy, scheme, &later);
         let origin = history.events[scratch.records[record as usize].event as usize].origin;
         if grade != current || remedies.is_empty() {
             remedies.push(Remedy::RecordExpires {

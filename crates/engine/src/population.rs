@@ -81,8 +81,8 @@ pub(crate) fn write_compact(
     out: &mut [i32],
 ) {
     for (scheme, slot) in out.iter_mut().enumerate().take(layout.schemes) {
-        let grade = evaluate::scheme_grade(policy, scheme, scratch, history);
-        let scored = evaluate::scheme_scored(policy, scheme, scratch, history);
+        let grade = evaluate::scheme_grade(policy, scheme, scratch);
+        let scored = evaluate::scheme_scored(scheme, scratch);
         *slot = if scored {
             pack(scratch.scheme_points[scheme], grade)
         } else {
