@@ -115,7 +115,7 @@ fn gen_ingest_report_and_check_a_listed_debtor() {
         assert!(report.contains("until "), "{report}");
         assert!(report.contains("basis: Art. 1"), "{report}");
         assert!(report.contains("remedy: "), "{report}");
-        assert!(report.contains("no-flights Restriction"), "{report}");
+        assert!(report.contains("no-flights (restriction)"), "{report}");
         let check = ok(&[
             "--registry",
             reg,
