@@ -61,6 +61,7 @@ use credence_store::{
 pub use pseudonym::{Pseudonymiser, hex, hmac_sha256, pseudonym};
 
 use plan::Plan;
+pub use row::parse_money;
 use row::{Parsed, RowFields, Validator};
 
 /// The longest line (JSONL) or row (CSV) accepted, in bytes.

@@ -777,7 +777,9 @@ fn money(cell: Cell<'_>) -> Result<i64, String> {
     parse_money(&text)
 }
 
-pub(crate) fn parse_money(text: &str) -> Result<i64, String> {
+/// An amount in yuan with at most two decimals (`15000.00`), as fen; a sign, an exponent or a
+/// thousands separator is refused.
+pub fn parse_money(text: &str) -> Result<i64, String> {
     let malformed = || {
         format!(
             "`{}` is not an amount: write yuan with up to two decimals, for example 15000.00",
