@@ -33,9 +33,9 @@
 //! 1. each row on its own (`row`): reference, action, the subject's identifier with its check
 //!    character and structure (see `credence_model::id`: placeholders and 15-digit
 //!    first-generation ids are refused) read as the stated `kind`, the category (declared by the policy and registered for this source), the
-//!    subject kind the category is about, the date (not in the future, within 1900-01-01 to 2199-12-31), every
-//!    attribute against its declared type, required attributes, the target where the action
-//!    needs one;
+//!    subject kind the category is about, the date (not in the future, within 1900-01-01 to
+//!    2199-12-31), every attribute against its declared type, required attributes, the target
+//!    where the action needs one;
 //! 2. the rows together and against the store (one [`Store::known_references`] call for the
 //!    whole file): references unique in the file, targets naming a `record` of the same source,
 //!    subject and category (earlier in the file or already stored), and a reference already
