@@ -15,6 +15,7 @@ pub mod compiled;
 pub mod describe;
 pub mod diagnostic;
 pub mod expr;
+pub mod printable;
 pub mod refusal;
 pub mod syntax;
 

@@ -30,8 +30,19 @@ pub(crate) enum Cell<'a> {
 pub(crate) struct Str<'a>(#[serde(borrow)] pub Cow<'a, str>);
 
 impl<'a> Cell<'a> {
-    /// The cell's text, when it is a string (a JSON string, or any CSV cell).
+    /// The cell's text, when it is a string (a JSON string, or any CSV cell) without a line
+    /// break, tab, control or terminal escape character: every text intake keeps may be
+    /// printed in an answer, where such a character would forge or hide lines.
     fn string(self) -> Result<Cow<'a, str>, String> {
+        let text = self.any_string()?;
+        match credence_model::text::forbidden_message(&text) {
+            None => Ok(text),
+            Some(message) => Err(message),
+        }
+    }
+
+    /// The cell's text, when it is a string, whatever characters it holds.
+    fn any_string(self) -> Result<Cow<'a, str>, String> {
         match self {
             Cell::Text(text) => Ok(Cow::Borrowed(text)),
             Cell::Json(raw) => {
@@ -252,12 +263,6 @@ impl<'p> Validator<'p> {
                 format!(
                     "the reference has {length} characters; at most {REFERENCE_MAX} are allowed"
                 ),
-            );
-            None
-        } else if text.chars().any(char::is_control) {
-            out.push(
-                field,
-                "the reference contains a control character (a tab or a line break)".to_owned(),
             );
             None
         } else {
@@ -695,7 +700,7 @@ fn kind_phrase(kind: credence_model::SubjectKind) -> &'static str {
 fn parse_day(text: &str) -> Result<Day, String> {
     match Day::parse(text) {
         Ok(day) => Ok(day),
-        Err(DayError::OutOfRange(_))
+        Err(DayError::OutsideRange(_))
             if text
                 .get(..4)
                 .and_then(|y| y.parse::<i32>().ok())
@@ -730,19 +735,38 @@ fn money(cell: Cell<'_>) -> Result<i64, String> {
     parse_money(&text)
 }
 
-pub(crate) fn parse_money(text: &str) -> Result<i64, String> {
+/// An amount in yuan with at most two decimals (`15000.00`), as fen; a sign, an exponent or a
+/// thousands separator is refused.
+pub fn parse_money(text: &str) -> Result<i64, String> {
     let malformed = || {
         format!(
             "`{}` is not an amount: write yuan with up to two decimals, for example 15000.00",
             shorten(text)
         )
     };
-    if text.starts_with('-') && parse_money(&text[1..]).is_ok() {
-        return Err(format!(
-            "`{}` is negative: an amount is written as a positive number of yuan",
-            shorten(text)
-        ));
+    // One level only: a sign is looked at once, never per character (a value of thousands of
+    // `-` must not recurse thousands of times).
+    if let Some(rest) = text.strip_prefix('-') {
+        return Err(if unsigned_money(rest).is_ok() {
+            format!(
+                "`{}` is negative: an amount is written as a positive number of yuan",
+                shorten(text)
+            )
+        } else {
+            malformed()
+        });
     }
+    unsigned_money(text)
+}
+
+/// [`parse_money`] of a value without a sign.
+fn unsigned_money(text: &str) -> Result<i64, String> {
+    let malformed = || {
+        format!(
+            "`{}` is not an amount: write yuan with up to two decimals, for example 15000.00",
+            shorten(text)
+        )
+    };
     let (whole, fraction) = match text.split_once('.') {
         Some((whole, fraction)) => (whole, fraction),
         None => (text, ""),
