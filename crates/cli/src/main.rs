@@ -258,12 +258,17 @@ enum PolicyCommand {
 
 #[derive(Subcommand, Debug)]
 enum IdCommand {
-    /// Check identifiers; exits 3 when any is invalid.
+    /// Check identifiers against GB 11643 (resident ids), GB 32100 and GB 11714 (USCCs): shows
+    /// what each is; exits 3 when any is invalid, or ambiguous (valid both as a resident id and
+    /// as a USCC) without `--kind` or a `resident:` / `uscc:` prefix.
     Check {
         values: Vec<String>,
         /// Accept legacy pilot USCCs that fail the check (as a source may flag them).
         #[arg(long)]
         legacy: bool,
+        /// Read every value as this kind of subject: `person` or `organisation`.
+        #[arg(long)]
+        kind: Option<credence_model::SubjectKind>,
         #[arg(long)]
         json: bool,
     },
@@ -543,9 +548,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 IdCommand::Check {
                     values,
                     legacy,
+                    kind,
                     json,
                 },
-        } => id_check(&values, legacy, json),
+        } => id_check(&values, legacy, kind, json, today),
         Command::Gen {
             people,
             orgs,
@@ -672,43 +678,138 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-fn id_check(values: &[String], legacy: bool, json: bool) -> Result<ExitCode> {
-    let mut invalid = 0;
+/// What a valid identifier is, in words and as JSON.
+fn id_reading(id: &Identifier) -> (String, serde_json::Value) {
+    let mut json = serde_json::json!({
+        "kind": id.type_name(),
+        "subject": id.kind().to_string(),
+        "canonical": id.canonical(),
+    });
+    let words = match id {
+        Identifier::ResidentId(resident) => {
+            json["birth"] = resident.birth_date().to_string().into();
+            json["region"] = resident.region().into();
+            json["sex"] = if resident.is_male() { "male" } else { "female" }.into();
+            format!(
+                "resident id (person), born {}, region {}",
+                resident.birth_date(),
+                resident.region()
+            )
+        }
+        Identifier::Uscc(code) => {
+            json["authority"] = code.authority_name().into();
+            json["category"] = code.category().to_string().into();
+            json["region"] = code.region().into();
+            json["organisation_code"] = code.organisation_code().into();
+            json["legacy"] = code.is_legacy().into();
+            format!(
+                "USCC (organisation), registered by {} (category {}) in region {}, organisation \
+                 code {}{}",
+                code.authority_name(),
+                code.category(),
+                code.region(),
+                code.organisation_code(),
+                if code.is_legacy() {
+                    ", legacy pilot code"
+                } else if code.is_ambiguous() {
+                    "; also a valid resident id, so written uscc:…"
+                } else {
+                    ""
+                }
+            )
+        }
+        Identifier::Other(other) => format!("{} ({})", other.scheme(), other.kind()),
+    };
+    (words, json)
+}
+
+fn id_check(
+    values: &[String],
+    legacy: bool,
+    kind: Option<credence_model::SubjectKind>,
+    json: bool,
+    today: Day,
+) -> Result<ExitCode> {
+    use credence_model::IdError;
+    let options = IdOptions {
+        allow_legacy_uscc: legacy,
+    };
+    let mut refused = 0;
     let mut rows = Vec::new();
     for value in values {
-        match Identifier::parse(
-            value,
-            IdOptions {
-                allow_legacy_uscc: legacy,
-            },
-        ) {
+        match Identifier::parse_as(value, options, kind) {
             Ok(id) => {
-                let legacy_note = matches!(&id, Identifier::Uscc(u) if u.is_legacy());
-                let detail = match id.birth_date() {
-                    Some(birth) => format!("born {birth}"),
-                    None => String::new(),
+                if let Some(birth) = id.birth_date().filter(|&birth| birth > today) {
+                    refused += 1;
+                    let error = format!(
+                        "`{value}` carries the birth date {birth}, after today ({today}): check \
+                         the date digits (positions 7-14)"
+                    );
+                    rows.push(serde_json::json!({"value": value, "valid": false, "error": error}));
+                    if !json {
+                        say!("{}: INVALID: {}", Escaped(value), Escaped(&error));
+                    }
+                    continue;
+                }
+                let (words, mut reading) = id_reading(&id);
+                reading["value"] = value.as_str().into();
+                reading["valid"] = true.into();
+                rows.push(reading);
+                if !json {
+                    say!("{}: valid {words}", Escaped(value));
+                }
+            }
+            Err(error @ IdError::Ambiguous { .. }) => {
+                refused += 1;
+                let IdError::Ambiguous {
+                    person,
+                    organisation,
+                    ..
+                } = &error
+                else {
+                    unreachable!("matched above")
                 };
-                rows.push(serde_json::json!({"value": value, "valid": true, "kind": id.type_name(), "subject": id.kind().to_string(), "legacy": legacy_note, "detail": detail}));
+                let readings = [
+                    Identifier::ResidentId(person.clone()),
+                    Identifier::Uscc(organisation.clone()),
+                ]
+                .map(|id| id_reading(&id));
+                rows.push(serde_json::json!({
+                    "value": value,
+                    "valid": false,
+                    "ambiguous": true,
+                    "readings": [readings[0].1, readings[1].1],
+                    "error": error.to_string(),
+                }));
                 if !json {
                     say!(
-                        "{value}: valid {} ({}){}{}",
-                        id.type_name(),
-                        id.kind(),
-                        if legacy_note {
-                            ", legacy pilot code"
-                        } else {
-                            ""
-                        },
-                        if detail.is_empty() {
-                            String::new()
-                        } else {
-                            format!(", {detail}")
-                        }
+                        "{}: AMBIGUOUS: valid both ways: as a {}; and as a {}; state which \
+                         (--kind person or --kind organisation, the row's `kind` in a file, or \
+                         write resident:{value} or uscc:{value})",
+                        Escaped(value),
+                        readings[0].0,
+                        readings[1].0
+                    );
+                }
+            }
+            Err(error @ IdError::ResidentShaped { .. }) => {
+                refused += 1;
+                rows.push(serde_json::json!({
+                    "value": value,
+                    "valid": false,
+                    "ambiguous": true,
+                    "error": error.to_string(),
+                }));
+                if !json {
+                    say!(
+                        "{}: AMBIGUOUS: {}",
+                        Escaped(value),
+                        Escaped(&error.to_string())
                     );
                 }
             }
             Err(error) => {
-                invalid += 1;
+                refused += 1;
                 rows.push(
                     serde_json::json!({"value": value, "valid": false, "error": error.to_string()}),
                 );
@@ -725,7 +826,7 @@ fn id_check(values: &[String], legacy: bool, json: bool) -> Result<ExitCode> {
     if json {
         say!("{}", serde_json::Value::Array(rows));
     }
-    Ok(if invalid > 0 {
+    Ok(if refused > 0 {
         ExitCode::from(exit::INVALID_INPUT)
     } else {
         ExitCode::SUCCESS

@@ -8,10 +8,14 @@
 //! ```
 //!
 //! with `"target"` (the `ref` of the record an event acts on: required for every action but
-//! `record`, `consent` and `withdraw`) and `"legacy_id": true` (the source vouches for a legacy
-//! pilot USCC whose check character fails) when needed. Or it is CSV: a header
-//! `ref,action,subject,category,date[,target][,legacy_id]` then one column per attribute, an
-//! empty cell being absent. Attribute values: money as yuan with at most two decimals (a JSON
+//! `record`, `consent` and `withdraw`), `"legacy_id": true` (the source vouches for a legacy
+//! pilot USCC whose check character fails) and `"kind": "person"` or `"organisation"` when
+//! needed. `kind` is required when the subject's 18 characters are valid both as a resident id
+//! and as a USCC (the row is refused on field `kind` without it), and is what settles a valid
+//! USCC that has the shape of a broken resident id; when given, an identifier that cannot be of
+//! that kind is refused. Or it is CSV: a header
+//! `ref,action,subject,category,date[,target][,legacy_id][,kind]` then one column per
+//! attribute, an empty cell being absent. Attribute values: money as yuan with at most two decimals (a JSON
 //! string or number; stored in fen), int as a number, bool as `true`/`false`, date as
 //! `YYYY-MM-DD`, enum one of the declared values, text up to [`TEXT_MAX`] characters, subject an
 //! identifier (stored as its pseudonym, and indexed as a link of the event).
@@ -23,7 +27,8 @@
 //! Checks, in two passes:
 //!
 //! 1. each row on its own (`row`): reference, action, the subject's identifier with its check
-//!    character, the category (declared by the policy and registered for this source), the
+//!    character and structure (see `credence_model::id`: placeholders and 15-digit
+//!    first-generation ids are refused) read as the stated `kind`, the category (declared by the policy and registered for this source), the
 //!    subject kind the category is about, the date (not in the future, not before 1900), every
 //!    attribute against its declared type, required attributes, the target where the action
 //!    needs one;

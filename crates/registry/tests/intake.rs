@@ -208,7 +208,8 @@ fn person2() -> String {
 }
 
 fn org2() -> String {
-    uscc("91440300MA5D1234K")
+    // Positions 9-17 an organisation code with its GB 11714 check character.
+    uscc("91440300MA5D12340")
 }
 
 struct Registry {

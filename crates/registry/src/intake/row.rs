@@ -4,7 +4,9 @@
 
 use std::borrow::Cow;
 
-use credence_model::{Action, Attributes, Day, DayError, IdOptions, Identifier, Value};
+use credence_model::{
+    Action, Attributes, Day, DayError, IdError, IdOptions, Identifier, SubjectKind, Value,
+};
 use credence_policy::AttrType;
 use credence_store::SubjectRef;
 use serde::Deserialize;
@@ -111,6 +113,9 @@ pub(crate) struct RowFields<'a> {
     pub date: Option<Cell<'a>>,
     pub target: Option<Cell<'a>>,
     pub legacy_id: Option<Cell<'a>>,
+    /// `person` or `organisation`: required when the subject's identifier is valid under both
+    /// readings (a resident id and a USCC), checked against the identifier otherwise.
+    pub kind: Option<Cell<'a>>,
     /// Attribute name and value, in file order; absent values already left out.
     pub attributes: Vec<(Cow<'a, str>, Cell<'a>)>,
     /// The attributes could not be read at all (already reported): required ones are not
@@ -179,7 +184,21 @@ impl<'p> Validator<'p> {
                 false
             }
         };
-        let identifier = self.identifier(fields.subject, legacy, &mut out);
+        let kind = match fields.kind.map(Cell::string) {
+            None => None,
+            Some(Ok(text)) => match text.parse::<SubjectKind>() {
+                Ok(kind) => Some(kind),
+                Err(e) => {
+                    out.push("kind", e.to_string());
+                    None
+                }
+            },
+            Some(Err(message)) => {
+                out.push("kind", message);
+                None
+            }
+        };
+        let identifier = self.identifier(fields.subject, legacy, kind, &mut out);
         let category = self.category(fields.category, action, &mut out);
         let target_entry = category.map(|index| {
             self.plan
@@ -300,6 +319,7 @@ impl<'p> Validator<'p> {
         &self,
         cell: Option<Cell<'_>>,
         legacy: bool,
+        kind: Option<SubjectKind>,
         out: &mut RowErrors<'_>,
     ) -> Option<Identifier> {
         let Some(cell) = cell else {
@@ -321,7 +341,7 @@ impl<'p> Validator<'p> {
         let options = IdOptions {
             allow_legacy_uscc: legacy,
         };
-        match Identifier::parse(&text, options) {
+        match Identifier::parse_as(&text, options, kind) {
             Ok(id) => match id.birth_date() {
                 Some(birth) if birth > self.today => {
                     out.push(
@@ -336,6 +356,28 @@ impl<'p> Validator<'p> {
                 }
                 _ => Some(id),
             },
+            Err(IdError::Ambiguous {
+                text,
+                person,
+                organisation,
+            }) => {
+                out.push(
+                    "kind",
+                    format!(
+                        "missing: `{text}` is both a valid resident id (a person born {}) and a \
+                         valid USCC (an organisation registered by {} in region {}): state which \
+                         the subject is, `person` or `organisation`",
+                        person.birth_date(),
+                        organisation.authority_name(),
+                        organisation.region()
+                    ),
+                );
+                None
+            }
+            Err(e @ IdError::KindMismatch { .. }) => {
+                out.push("kind", e.to_string());
+                None
+            }
             Err(e) => {
                 out.push("subject", e.to_string());
                 None
