@@ -196,7 +196,9 @@ pub(crate) fn standing(
                 remedies.push(Remedy::EndsOn {
                     day: Day(entry.until),
                 });
-                remedies.push(Remedy::Dispute { record: index });
+                if entry.disputed.is_none() {
+                    remedies.push(Remedy::Dispute { record: index });
+                }
             }
             ListEntry {
                 list: list.id.clone(),
@@ -212,6 +214,10 @@ pub(crate) fn standing(
                 },
                 until_performed: ground.duration.is_none(),
                 extended_months: entry.extended_months,
+                disputed: entry.disputed.map(|(since, deadline)| Disputed {
+                    since: Day(since),
+                    deadline: Day(deadline),
+                }),
                 basis: ground.basis.clone(),
                 bar: entry.bar.map(|b| list.bars[usize::from(b)].id.clone()),
                 remedies,
@@ -281,6 +287,14 @@ pub(crate) fn standing(
         lists,
         measures,
         records,
+        ignored: scratch
+            .ignored
+            .iter()
+            .map(|&(event, refusal)| IgnoredEvent {
+                event,
+                reason: refusal.to_string(),
+            })
+            .collect(),
     }
 }
 
@@ -296,6 +310,11 @@ fn record_info(
         .records
         .iter()
         .find(|r| history.events[r.event as usize].origin == origin)?;
+    // A record dated after the day asked about is not in the standing (it is not retracted:
+    // it did not exist yet).
+    if !state.life.retracted && state.valid > as_of.0 {
+        return None;
+    }
     let status = if state.retracted {
         RecordStatus::Retracted
     } else if as_of.0 >= state.expires {
@@ -314,6 +333,13 @@ fn record_info(
         RecordStatus::InForce
     };
     debug_assert_eq!(event.action, Action::Record);
+    let attributes = events
+        .get(history.events[state.attributes_event as usize].origin as usize)
+        .map_or_else(Default::default, |e| e.attributes.clone());
+    let disputed = (state.dispute_deadline != i32::MAX).then_some(Disputed {
+        since: Day(state.dispute_open),
+        deadline: Day(state.dispute_deadline),
+    });
     Some(RecordInfo {
         index: origin,
         source: event.source.clone(),
@@ -322,6 +348,8 @@ fn record_info(
         date: Day(state.valid),
         status,
         expires: Day(state.expires),
+        attributes,
+        disputed,
     })
 }
 
