@@ -339,7 +339,9 @@ fn code_for(error: &anyhow::Error) -> u8 {
             RegistryError::Intake(_)
             | RegistryError::Policy(_)
             | RegistryError::Sources(_)
-            | RegistryError::Identifier(..),
+            | RegistryError::Identifier(..)
+            | RegistryError::Time(_)
+            | RegistryError::Store(credence_store::StoreError::RecordedBackwards { .. }),
         ) => exit::INVALID_INPUT,
         Some(RegistryError::UnknownMeasure(_) | RegistryError::UnknownSource { .. }) => {
             exit::NOT_FOUND
@@ -413,13 +415,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             known_at,
             json,
         } => {
+            let known_at = known_at.unwrap_or(today);
+            Registry::known_at_allowed(known_at, today)?;
             let mut registry = Registry::open(&cli.registry)?;
-            let report = registry.report(
-                &subject,
-                as_of.unwrap_or(today),
-                known_at.unwrap_or(today),
-                now_ms(),
-            )?;
+            let report = registry.report(&subject, as_of.unwrap_or(today), known_at, now_ms())?;
             if json {
                 say!("{}", serde_json::to_string_pretty(&report)?);
             } else {

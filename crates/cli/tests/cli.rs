@@ -530,3 +530,75 @@ fn a_file_that_is_not_utf8_is_refused_with_where_and_what_is_expected() {
         "court",
     ]);
 }
+
+#[test]
+fn time_never_runs_backwards_and_the_future_is_not_known() {
+    let root = tempfile::tempdir().unwrap();
+    let registry = root.path().join("registry");
+    let reg = registry.to_str().unwrap();
+    let mut args = vec!["init", reg, "--sources"];
+    let sources = sources();
+    args.push(&sources);
+    args.push("--policy");
+    let policies = policies();
+    args.extend(policies.iter().map(String::as_str));
+    ok(&args);
+    let row = |reference: &str| {
+        format!(
+            r#"{{"ref":"{reference}","action":"record","subject":"91110000600037341L","category":"court.dishonest-conduct","date":"2026-01-10","attributes":{{"case":"A","court":"X","ground":"refuses"}}}}"#
+        )
+    };
+    let first = root.path().join("first.jsonl");
+    std::fs::write(&first, row("c1")).unwrap();
+    ok(&[
+        "--registry",
+        reg,
+        "ingest",
+        first.to_str().unwrap(),
+        "--source",
+        "court",
+    ]);
+    // A batch recorded a month before what the registry already holds is refused (exit 3).
+    let second = root.path().join("second.jsonl");
+    std::fs::write(&second, row("c2")).unwrap();
+    let backwards = credence(&[
+        "--registry",
+        reg,
+        "--today",
+        "2026-10-01",
+        "ingest",
+        second.to_str().unwrap(),
+        "--source",
+        "court",
+    ]);
+    assert_eq!(backwards.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&backwards.stderr);
+    assert!(
+        stderr.contains("recorded on 2026-10-01, before 2026-11-01")
+            && stderr.contains("only moves forward"),
+        "{stderr}"
+    );
+    // What the registry will know after its date is not an answer (exit 3).
+    let future = credence(&[
+        "--registry",
+        reg,
+        "report",
+        "91110000600037341L",
+        "--known-at",
+        "2026-11-02",
+    ]);
+    assert_eq!(future.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&future.stderr);
+    assert!(
+        stderr.contains("--known-at 2026-11-02 is after the registry's date 2026-11-01"),
+        "{stderr}"
+    );
+    ok(&[
+        "--registry",
+        reg,
+        "report",
+        "91110000600037341L",
+        "--known-at",
+        "2026-11-01",
+    ]);
+}

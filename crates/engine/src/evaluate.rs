@@ -16,6 +16,7 @@ use credence_policy::{BarRule, CategoryId, Period, Policy, Scheme, Trigger};
 
 use crate::end_days::EndDays;
 use crate::history::HistoryRef;
+use crate::lifecycle::{self, Life, Refusal};
 
 const NEVER: i32 = i32::MAX;
 
@@ -28,6 +29,9 @@ pub(crate) struct RecordState {
     /// `valid` as year, month, day.
     pub ymd: (i32, u32, u32),
     pub attributes: u32,
+    /// Index in the history of the event whose attributes are the record's (the record, or
+    /// its latest admitted correction).
+    pub attributes_event: u32,
     pub corrected: bool,
     /// Retracted, or (after corrections) dated after `as_of`: the record does not exist for
     /// this evaluation.
@@ -44,8 +48,16 @@ pub(crate) struct RecordState {
     pub expires: i32,
     /// First day the record no longer counts for any reason (`NEVER` if it has not stopped).
     pub stops: i32,
+    /// The deadline of a dispute open on `as_of` and not yet passed (`NEVER`: none): the
+    /// record stops then unless the source answers.
+    pub dispute_deadline: i32,
+    /// `stops` but for that pending deadline: when the record stops if the source answers.
+    pub stops_answered: i32,
     /// Offset of this record's end days (one per duration of its category) in `Scratch::ends`.
     pub ends: u32,
+    /// The record's life as the state machine knows it (every admitted event, whatever its
+    /// date): what the next event is judged against.
+    pub life: Life,
 }
 
 /// A list entry while it is being worked out.
@@ -59,6 +71,8 @@ pub(crate) struct EntryScratch {
     pub end: Option<crate::standing::EntryEnd>,
     pub bar: Option<u16>,
     pub extended_months: u32,
+    /// A pending dispute of the ground record: (disputed on, deadline).
+    pub disputed: Option<(i32, i32)>,
 }
 
 /// Reusable working memory for evaluation; one per thread.
@@ -86,6 +100,8 @@ pub struct Scratch {
     pub(crate) contributions: Vec<Counted>,
     /// (scorecard, characteristic, record) when explaining.
     pub(crate) characteristic_records: Vec<(u16, u16, u32)>,
+    /// Events the record's state machine refused, by history index, when explaining.
+    pub(crate) ignored: Vec<(u32, Refusal)>,
 }
 
 /// A rule's points for a record, as counted (after caps).
@@ -182,6 +198,9 @@ fn fold<const EXPLAIN: bool>(
         policy.schemes.len() + policy.scorecards.len(),
         (i32::MIN, false),
     );
+    if EXPLAIN {
+        scratch.ignored.clear();
+    }
     for (index, event) in history.events.iter().enumerate() {
         if event.recorded > known_at {
             continue;
@@ -201,6 +220,7 @@ fn fold<const EXPLAIN: bool>(
                 valid: event.valid,
                 ymd: (0, 1, 1),
                 attributes: event.attributes,
+                attributes_event: index as u32,
                 corrected: false,
                 retracted: false,
                 fulfilled: NEVER,
@@ -212,7 +232,10 @@ fn fold<const EXPLAIN: bool>(
                 dispute_lapsed: NEVER,
                 expires: NEVER,
                 stops: NEVER,
+                dispute_deadline: NEVER,
+                stops_answered: NEVER,
                 ends: 0,
+                life: Life::new(CategoryId(event.key), event.valid, event.attributes),
             });
             continue;
         }
@@ -231,12 +254,22 @@ fn fold<const EXPLAIN: bool>(
         let Some(state) = scratch.records.get_mut(record as usize) else {
             continue;
         };
+        // The machine judges the event on its own date against the record as known so far; an
+        // event it refuses changes nothing.
+        if let Err(refusal) = lifecycle::admit(policy, history.attributes, &state.life, event) {
+            if EXPLAIN {
+                scratch.ignored.push((event.origin, refusal));
+            }
+            continue;
+        }
+        lifecycle::apply(policy, history.attributes, &mut state.life, event);
         match event.action {
             // A correction or retraction changes what the registry knows about the record for
             // every as-of day: it says what was true all along.
             Action::Correct => {
                 state.valid = event.valid;
                 state.attributes = event.attributes;
+                state.attributes_event = index as u32;
                 state.corrected = true;
             }
             Action::Retract => state.retracted = true,
@@ -307,11 +340,26 @@ fn fold<const EXPLAIN: bool>(
         }
         // INVARIANT: the category's first duration is its retention.
         state.expires = scratch.ends[state.ends as usize];
-        let mut stops = state.expires.min(state.suppressed).min(state.repaired);
+        let settled = state
+            .expires
+            .min(state.suppressed)
+            .min(state.repaired)
+            .min(state.dispute_lapsed);
+        let mut stops = settled;
+        state.stops_answered = settled;
+        state.dispute_deadline = NEVER;
         if state.dispute_open != NEVER && state.dispute_closed == NEVER {
-            stops = stops.min(after(category.dispute_answer, state.dispute_open, policy));
+            let deadline = after(category.dispute_answer, state.dispute_open, policy);
+            stops = stops.min(deadline);
+            if deadline > as_of {
+                // Pending: the record stops then only if the source does not answer.
+                if deadline < settled {
+                    state.dispute_deadline = deadline;
+                }
+            } else {
+                state.stops_answered = stops;
+            }
         }
-        stops = stops.min(state.dispute_lapsed);
         state.stops = if state.retracted { i32::MIN } else { stops };
     }
 }
@@ -652,7 +700,9 @@ fn list_entries(policy: &Policy, history: HistoryRef<'_>, as_of: i32, scratch: &
                 Duration::Months(m) => m,
                 _ => 0,
             });
-            let extended_months = if ground.extendable {
+            // The law's condition is read from the record as corrected: a correction that
+            // removes it removes the extension.
+            let extended_months = if ground.extendable && holds(&ground.extension_when, values) {
                 record.extended_months.min(extension_max)
             } else {
                 0
@@ -688,11 +738,13 @@ fn list_entries(policy: &Policy, history: HistoryRef<'_>, as_of: i32, scratch: &
                     record.repaired.max(earliest)
                 };
             }
-            if record.stops != record.expires
-                && record.stops != record.repaired
-                && record.stops != record.suppressed
+            // A pending dispute's deadline is not yet an end: the entry ends on `until` if the
+            // source answers in time, and the entry says it is disputed.
+            if record.stops_answered != record.expires
+                && record.stops_answered != record.repaired
+                && record.stops_answered != record.suppressed
             {
-                stops[4].0 = record.stops;
+                stops[4].0 = record.stops_answered;
             }
             for (day, why) in stops {
                 if day < until {
@@ -710,6 +762,8 @@ fn list_entries(policy: &Policy, history: HistoryRef<'_>, as_of: i32, scratch: &
                 end,
                 bar,
                 extended_months,
+                disputed: (record.dispute_deadline != NEVER && until > record.dispute_deadline)
+                    .then_some((record.dispute_open, record.dispute_deadline)),
             });
         }
     }

@@ -207,7 +207,9 @@ pub(crate) fn standing(
                 remedies.push(Remedy::EndsOn {
                     day: Day(entry.until),
                 });
-                remedies.push(Remedy::Dispute { record: index });
+                if entry.disputed.is_none() {
+                    remedies.push(Remedy::Dispute { record: index });
+                }
             }
             ListEntry {
                 list: list.id.clone(),
@@ -223,6 +225,10 @@ pub(crate) fn standing(
                 },
                 until_performed: ground.duration.is_none(),
                 extended_months: entry.extended_months,
+                disputed: entry.disputed.map(|(since, deadline)| Disputed {
+                    since: Day(since),
+                    deadline: Day(deadline),
+                }),
                 basis: ground.basis.clone(),
                 bar: entry.bar.map(|b| list.bars[usize::from(b)].id.clone()),
                 remedies,
@@ -292,6 +298,14 @@ pub(crate) fn standing(
         lists,
         measures,
         records,
+        ignored: scratch
+            .ignored
+            .iter()
+            .map(|&(event, refusal)| IgnoredEvent {
+                event,
+                reason: refusal.to_string(),
+            })
+            .collect(),
     }
 }
 
@@ -307,6 +321,11 @@ fn record_info(
         .records
         .iter()
         .find(|r| history.events[r.event as usize].origin == origin)?;
+    // A record dated after the day asked about is not in the standing (it is not retracted:
+    // it did not exist yet).
+    if !state.life.retracted && state.valid > as_of.0 {
+        return None;
+    }
     let status = if state.retracted {
         RecordStatus::Retracted
     } else if as_of.0 >= state.expires {
@@ -325,6 +344,13 @@ fn record_info(
         RecordStatus::InForce
     };
     debug_assert_eq!(event.action, Action::Record);
+    let attributes = events
+        .get(history.events[state.attributes_event as usize].origin as usize)
+        .map_or_else(Default::default, |e| e.attributes.clone());
+    let disputed = (state.dispute_deadline != i32::MAX).then_some(Disputed {
+        since: Day(state.dispute_open),
+        deadline: Day(state.dispute_deadline),
+    });
     Some(RecordInfo {
         index: origin,
         source: event.source.clone(),
@@ -333,6 +359,8 @@ fn record_info(
         date: Day(state.valid),
         status,
         expires: Day(state.expires),
+        attributes,
+        disputed,
     })
 }
 

@@ -525,6 +525,9 @@ pub struct Extension {
     pub min: Duration,
     pub max: Duration,
     pub basis: String,
+    /// The condition under which the law allows an extension (`None`: always), as written;
+    /// compiled per ground into [`Ground::extension_when`].
+    pub when_text: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -558,6 +561,10 @@ pub struct Ground {
     pub duration_slot: u8,
     pub repair_after: Option<Duration>,
     pub extendable: bool,
+    /// The list extension's condition, over this ground's category: an extension is allowed,
+    /// and counts, only while it holds for the record as corrected.
+    #[serde(skip)]
+    pub extension_when: Condition,
     pub basis: String,
 }
 

@@ -247,6 +247,10 @@ pub struct ExtensionDoc {
     pub min: S<String>,
     pub max: S<String>,
     pub basis: S<String>,
+    /// The condition of the law under which a listing may be extended, over the ground
+    /// record's attributes (as corrected): `'aggravated'`.
+    #[serde(default)]
+    pub when: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -35,7 +35,11 @@
 //! 2. the rows together and against the store (one [`Store::known_references`] call for the
 //!    whole file): references unique in the file, targets naming a `record` of the same source,
 //!    subject and category (earlier in the file or already stored), and a reference already
-//!    stored only when resubmitted unchanged.
+//!    stored only when resubmitted unchanged;
+//! 3. every action against its record's state machine ([`credence_engine::lifecycle`]) on its
+//!    own date, after the record's stored events and the file's earlier rows: an extension
+//!    of an entry that has ended, a repair before the minimum period, an answer to no dispute,
+//!    an action dated before its record... are refused with the line and field.
 //!
 //! Identifiers never leave intake: the batch carries each subject's keyed pseudonym
 //! ([`pseudonym`]), its masked form and the birth date a resident id carries.
@@ -296,6 +300,16 @@ pub fn read_batch_with_progress(
         return Err(reject(errors, rows, stopped));
     }
     cross_check(&validator.plan, &parsed, store, &mut errors)?;
+    if errors.is_empty() {
+        plan::check_lifecycles(
+            ctx.policy,
+            &validator.plan,
+            &parsed,
+            store,
+            validator.attribute_prefix,
+            &mut errors,
+        )?;
+    }
     if !errors.is_empty() {
         return Err(reject(errors, rows, None));
     }

@@ -45,6 +45,10 @@ pub enum RegistryError {
     },
     #[error("the stored policy no longer compiles: {0}")]
     StoredPolicy(String),
+    /// A day that would make time run backwards: a batch recorded before what the registry
+    /// already holds, or a question about what will be known after the registry's date.
+    #[error("{0}")]
+    Time(String),
 }
 
 /// An open registry.
@@ -105,7 +109,6 @@ pub struct Representation {
 /// An organisation the subject represents, evaluated.
 struct Represented {
     organisation: StoredSubject,
-    events: Vec<Event>,
     standing: Standing,
 }
 
@@ -217,6 +220,15 @@ impl Registry {
                     .join(", "),
             })?
             .clone();
+        if let Some(latest) = self.store.latest_recorded()?
+            && today < latest
+        {
+            return Err(RegistryError::Time(format!(
+                "`{file_name}` would be recorded on {today}, before {latest}, the latest day the \
+                 registry has already recorded: recorded time only moves forward (check the \
+                 registry's date, `--today`)"
+            )));
+        }
         let key = self.store.pseudonym_key()?;
         let context = IntakeContext {
             policy: &self.policy,
@@ -309,6 +321,18 @@ impl Registry {
         }
     }
 
+    /// Refuses a `known_at` after the registry's date `today`: what will be known then is not
+    /// known yet, so there is no answer to give.
+    pub fn known_at_allowed(known_at: Day, today: Day) -> Result<(), RegistryError> {
+        if known_at > today {
+            return Err(RegistryError::Time(format!(
+                "--known-at {known_at} is after the registry's date {today}: the registry cannot \
+                 answer with what it will know later; give a day on or before {today}"
+            )));
+        }
+        Ok(())
+    }
+
     /// The full disclosure a subject is owed, as of `as_of`, as known on `known_at`.
     /// The access is logged as the subject's own.
     pub fn report(
@@ -318,10 +342,13 @@ impl Registry {
         known_at: Day,
         at_ms: i64,
     ) -> Result<Report, RegistryError> {
-        let (subject, events) = self.resolve(identifier)?;
+        let (subject, mut events) = self.resolve(identifier)?;
+        // The disclosure describes the world as known on `known_at`: what was learned later is
+        // not in it, not even in the file.
+        events.retain(|e| e.recorded <= known_at);
         let standing = evaluate(&self.policy, facts(&subject), &events, as_of, known_at);
         let representing = self
-            .represented(&subject, as_of)?
+            .represented(&subject, as_of, known_at)?
             .into_iter()
             .filter_map(|r| {
                 let measures: Vec<credence_engine::MeasureInForce> = r
@@ -406,21 +433,24 @@ impl Registry {
         outcome
     }
 
-    /// The organisations the subject is the current legal representative of (as of `as_of`),
-    /// each with its events and standing. Used only for measures that declare the extension.
+    /// The organisations the subject is the current legal representative of (as of `as_of`, as
+    /// known on `known_at`), each with its events and standing. Used only for measures that
+    /// declare the extension.
     fn represented(
         &self,
         subject: &StoredSubject,
         as_of: Day,
+        known_at: Day,
     ) -> Result<Vec<Represented>, RegistryError> {
         let mut out = Vec::new();
         for organisation in self.store.linked_to(&subject.pseudonym)? {
-            let events = self.store.events(organisation.id)?;
+            let mut events = self.store.events(organisation.id)?;
+            events.retain(|e| e.recorded <= known_at);
             if represents(&self.policy, &events, &subject.pseudonym, as_of) {
-                let standing = evaluate(&self.policy, facts(&organisation), &events, as_of, as_of);
+                let standing =
+                    evaluate(&self.policy, facts(&organisation), &events, as_of, known_at);
                 out.push(Represented {
                     organisation,
-                    events,
                     standing,
                 });
             }
@@ -438,22 +468,15 @@ impl Registry {
     ) -> Result<CheckAnswer, RegistryError> {
         let measure = &self.policy.measures[measure_index];
         let standing = evaluate(&self.policy, facts(subject), events, as_of, as_of);
-        let mut answer =
-            crate::render::check_answer(&self.policy, measure, subject, events, &standing);
+        let mut answer = crate::render::check_answer(&self.policy, measure, subject, &standing);
         if !answer.applies && measure.extends_to_representative.is_some() {
             for Represented {
                 organisation,
-                events,
                 standing,
-            } in self.represented(subject, as_of)?
+            } in self.represented(subject, as_of, as_of)?
             {
-                let via = crate::render::check_answer(
-                    &self.policy,
-                    measure,
-                    &organisation,
-                    &events,
-                    &standing,
-                );
+                let via =
+                    crate::render::check_answer(&self.policy, measure, &organisation, &standing);
                 if via.applies {
                     answer = CheckAnswer {
                         subject: subject.masked.clone(),
@@ -608,7 +631,8 @@ fn represents(policy: &Policy, events: &[Event], pseudonym: &str, as_of: Day) ->
     let mut records: HashMap<(&str, &str), (&str, Day, &credence_model::Attributes, bool)> =
         HashMap::new();
     let mut order: Vec<(&str, &str)> = Vec::new();
-    for event in events.iter().filter(|e| e.recorded <= as_of) {
+    // `events` are those known (the caller keeps only what was recorded by its `known_at`).
+    for event in events {
         let target = event.target.as_deref().map(|t| (event.source.as_str(), t));
         match (event.action, target) {
             (Action::Record, _) if names_subject(&event.category) => {

@@ -171,6 +171,17 @@ pub enum StoreError {
     SchemaVersion { found: i64, supported: i64 },
     #[error("corrupt store: {0}")]
     Corrupt(String),
+    /// Recorded time only moves forward: a batch may not be recorded on a day earlier than the
+    /// latest recorded day the history holds (the answer "as known on K" would change after
+    /// the fact).
+    #[error(
+        "the batch is recorded on {recorded}, before {latest}, the latest day the registry has \
+         already recorded: recorded time only moves forward (check the registry's date, `--today`)"
+    )]
+    RecordedBackwards {
+        recorded: credence_model::Day,
+        latest: credence_model::Day,
+    },
     /// A file-system operation around the database failed (making its directory, reading
     /// random bytes for the pseudonym key).
     #[error("store I/O on `{path}`: {source}")]
@@ -217,6 +228,8 @@ pub trait Store {
     fn linked_to(&self, pseudonym: &str) -> Result<Vec<StoredSubject>, StoreError>;
     /// All events of a subject, in history order.
     fn events(&self, subject: i64) -> Result<Vec<Event>, StoreError>;
+    /// The latest recorded day in the history (`None` when it is empty).
+    fn latest_recorded(&self) -> Result<Option<credence_model::Day>, StoreError>;
     /// Every subject with its events, in subject order (for population work).
     fn scan(&self, visit: &mut dyn FnMut(&StoredSubject, &[Event])) -> Result<(), StoreError>;
 

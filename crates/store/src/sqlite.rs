@@ -29,7 +29,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use credence_model::Event;
+use credence_model::{Day, Event};
 use rusqlite::{
     Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
 };
@@ -309,6 +309,19 @@ impl Store for SqliteStore {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Under the write lock: no batch can slip in between the check and the append.
+        let latest: Option<i32> =
+            tx.query_row("SELECT max(recorded) FROM event", [], |r| r.get(0))?;
+        if let (Some(latest), Some(earliest)) = (
+            latest,
+            batch.events.iter().map(|e| e.event.recorded.0).min(),
+        ) && earliest < latest
+        {
+            return Err(StoreError::RecordedBackwards {
+                recorded: Day(earliest),
+                latest: Day(latest),
+            });
+        }
         let appended = ingest::append_batch(&tx, batch, progress)?;
         let subjects = standings::recompute_standings(&tx, batch, &appended, recompute)?;
         tx.commit()?;
@@ -341,6 +354,13 @@ impl Store for SqliteStore {
             subjects.push(rows::subject_at(row, 0)?);
         }
         Ok(subjects)
+    }
+
+    fn latest_recorded(&self) -> Result<Option<Day>, StoreError> {
+        let latest: Option<i32> =
+            self.conn
+                .query_row("SELECT max(recorded) FROM event", [], |r| r.get(0))?;
+        Ok(latest.map(Day))
     }
 
     fn events(&self, subject: i64) -> Result<Vec<Event>, StoreError> {

@@ -829,3 +829,26 @@ fn the_access_log_keeps_every_access_in_order_and_cannot_be_edited() {
         "the log survives reopening"
     );
 }
+
+#[test]
+fn a_batch_recorded_before_the_latest_recorded_day_writes_nothing() {
+    let (_dir, mut store) = fresh();
+    assert_eq!(store.latest_recorded().unwrap(), None);
+    ingest(&mut store, &batch(vec![new_event("a", 1, 100)])).unwrap();
+    assert_eq!(store.latest_recorded().unwrap(), Some(Day(19_100)));
+    let before = snapshot(&store);
+    let mut earlier = new_event("b", 2, 100);
+    earlier.event.recorded = Day(19_099);
+    match ingest(&mut store, &batch(vec![earlier])) {
+        Err(StoreError::RecordedBackwards { recorded, latest }) => {
+            assert_eq!((recorded, latest), (Day(19_099), Day(19_100)));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(snapshot(&store), before);
+    // The same day, and later days, are fine.
+    ingest(&mut store, &batch(vec![new_event("c", 2, 100)])).unwrap();
+    let mut later = new_event("d", 3, 100);
+    later.event.recorded = Day(19_101);
+    ingest(&mut store, &batch(vec![later])).unwrap();
+}

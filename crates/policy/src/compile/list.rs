@@ -102,6 +102,7 @@ impl Compiler<'_> {
                 min,
                 max,
                 basis: e.basis.get_ref().clone(),
+                when_text: e.when.as_ref().map(|w| w.get_ref().clone()),
             }
         });
         let mut grounds = Vec::new();
@@ -113,6 +114,10 @@ impl Compiler<'_> {
             colour,
             exits,
             extension: extension.is_some(),
+            extension_when: doc
+                .extension
+                .as_ref()
+                .and_then(|e| e.get_ref().when.as_ref()),
         };
         for ground in &doc.ground {
             if let Some(ground) =
@@ -388,6 +393,11 @@ impl Compiler<'_> {
             );
         }
         let when = self.condition(file, &category, g.when.as_ref());
+        let extension_when = if g.extendable {
+            self.condition(file, &category, list.extension_when)
+        } else {
+            Condition::Always
+        };
         let ground_index = u16::try_from(ground_index).unwrap_or(u16::MAX);
         policy.uses[usize::from(category_id.0)]
             .grounds
@@ -402,6 +412,7 @@ impl Compiler<'_> {
             duration_slot: 0,
             repair_after,
             extendable: g.extendable,
+            extension_when,
             basis: g.basis.get_ref().clone(),
         })
     }
@@ -415,4 +426,6 @@ struct ListSoFar<'a> {
     colour: Colour,
     exits: Exits,
     extension: bool,
+    /// The extension's condition, compiled for each ground's category.
+    extension_when: Option<&'a S<String>>,
 }
