@@ -962,7 +962,8 @@ impl Uscc {
                 found,
             });
         }
-        let ambiguous = !legacy && ResidentId::parse(&upper).is_ok();
+        let ambiguous =
+            !legacy && looks_like_resident_id(&upper) && ResidentId::parse(&upper).is_ok();
         Ok(Uscc {
             code: upper,
             legacy,
