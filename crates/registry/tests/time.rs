@@ -562,6 +562,14 @@ fn an_open_dispute_says_what_is_true() {
         "{text}"
     );
     assert!(!text.contains("ends by itself on 2024-03-16"), "{text}");
+    // Nowhere is the deadline given as the day something ends: not for the points the record
+    // costs, not in the file.
+    assert!(!text.contains("until 2024-03-16"), "{text}");
+    assert!(!text.contains("counting on 2024-03-16;"), "{text}");
+    assert!(
+        text.contains("[disputed on 2024-03-01: stops counting on 2024-03-16 unless the source answers; kept until 2029-01-10]"),
+        "{text}"
+    );
     let answer = registry
         .check(&subject, "no-flights", day("2024-03-05"), "airline", 0)
         .unwrap();
