@@ -248,7 +248,7 @@ fn examples(
         let Some(id) = id else { continue };
         println!("\n=== {} ===", TITLES[which]);
         if which == 0 {
-            let answer = registry.check(id, "no-flights", today, "airline", crate::now_ms())?;
+            let answer = registry.check(id, "no-flights", today, "airline", crate::stamp(today))?;
             println!("$ credence check {id} no-flights --as airline");
             println!(
                 "{}: {}; until {}",
@@ -268,7 +268,7 @@ fn examples(
             }
             println!("\n$ credence report {id}");
         }
-        let report = registry.report(id, today, today, crate::now_ms())?;
+        let report = registry.report(id, today, today, crate::stamp(today))?;
         print!(
             "{}",
             credence_registry::render::report_text(&report, registry.policy())

@@ -362,6 +362,14 @@ pub fn today(given: Option<Day>) -> Day {
     given.unwrap_or_else(|| Day((now_ms() / 86_400_000) as i32))
 }
 
+/// Now: the registry's date (`--today`, or the UTC date) and the wall-clock time.
+pub fn stamp(today: Day) -> credence_store::Stamp {
+    credence_store::Stamp {
+        day: today,
+        at_ms: now_ms(),
+    }
+}
+
 pub fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -418,7 +426,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let known_at = known_at.unwrap_or(today);
             Registry::known_at_allowed(known_at, today)?;
             let mut registry = Registry::open(&cli.registry)?;
-            let report = registry.report(&subject, as_of.unwrap_or(today), known_at, now_ms())?;
+            let report =
+                registry.report(&subject, as_of.unwrap_or(today), known_at, stamp(today))?;
             if json {
                 say!("{}", serde_json::to_string_pretty(&report)?);
             } else {
@@ -437,8 +446,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             json,
         } => {
             let mut registry = Registry::open(&cli.registry)?;
-            let answer =
-                registry.check(&subject, &measure, as_of.unwrap_or(today), &party, now_ms())?;
+            let answer = registry.check(
+                &subject,
+                &measure,
+                as_of.unwrap_or(today),
+                &party,
+                stamp(today),
+            )?;
             if json {
                 say!("{}", serde_json::to_string_pretty(&answer)?);
             } else {

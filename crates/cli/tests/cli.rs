@@ -532,6 +532,46 @@ fn a_file_that_is_not_utf8_is_refused_with_where_and_what_is_expected() {
 }
 
 #[test]
+fn the_access_log_is_dated_by_the_registrys_date() {
+    let root = tempfile::tempdir().unwrap();
+    let (registry, city) = city(root.path(), "200");
+    let reg = registry.to_str().unwrap();
+    ok(&[
+        "--registry",
+        reg,
+        "ingest",
+        city.join("court.jsonl").to_str().unwrap(),
+        "--source",
+        "court",
+    ]);
+    let debtor = subjects_in(&city.join("court.jsonl"))[0].clone();
+    ok(&[
+        "--registry",
+        reg,
+        "check",
+        &debtor,
+        "no-flights",
+        "--as",
+        "airline",
+    ]);
+    let report = ok(&["--registry", reg, "report", &debtor]);
+    let who: Vec<&str> = report
+        .split("\nWho looked")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(who.len(), 2, "{report}");
+    // CREDENCE_TODAY, the day the events were recorded on, whatever the wall clock says.
+    assert!(
+        who.iter().all(|l| l.starts_with(&format!("  {TODAY} "))),
+        "{who:?}"
+    );
+}
+
+#[test]
 fn time_never_runs_backwards_and_the_future_is_not_known() {
     let root = tempfile::tempdir().unwrap();
     let registry = root.path().join("registry");

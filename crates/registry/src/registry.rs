@@ -334,14 +334,16 @@ impl Registry {
     }
 
     /// The full disclosure a subject is owed, as of `as_of`, as known on `known_at`.
-    /// The access is logged as the subject's own.
+    /// The access is logged as the subject's own, stamped `at`: the registry's date and the
+    /// wall-clock time (a bare wall-clock time stands for its UTC day).
     pub fn report(
         &mut self,
         identifier: &str,
         as_of: Day,
         known_at: Day,
-        at_ms: i64,
+        at: impl Into<credence_store::Stamp>,
     ) -> Result<Report, RegistryError> {
+        let at = at.into();
         let (subject, mut events) = self.resolve(identifier)?;
         // The disclosure describes the world as known on `known_at`: what was learned later is
         // not in it, not even in the file.
@@ -371,7 +373,8 @@ impl Registry {
             subject: subject.pseudonym.clone(),
             party: SUBJECT_PARTY.to_owned(),
             purpose: "report".to_owned(),
-            at_ms,
+            day: at.day,
+            at_ms: at.at_ms,
             outcome: format!("full disclosure as of {as_of}, as known on {known_at}"),
         })?;
         let accesses = self.store.accesses(&subject.pseudonym)?;
@@ -388,15 +391,16 @@ impl Registry {
     ///
     /// `party` is the kind of relying party asking (`airline`): it must be one the measure
     /// names, and it learns only this measure's answer. Every check, refused or answered, is
-    /// logged and shown to the subject.
+    /// logged and shown to the subject, stamped `at` (as for [`Registry::report`]).
     pub fn check(
         &mut self,
         identifier: &str,
         measure_id: &str,
         as_of: Day,
         party: &str,
-        at_ms: i64,
+        at: impl Into<credence_store::Stamp>,
     ) -> Result<CheckAnswer, RegistryError> {
+        let at = at.into();
         let measure_index = self
             .policy
             .measure_index(measure_id)
@@ -427,7 +431,8 @@ impl Registry {
             subject: subject.pseudonym,
             party: party.to_owned(),
             purpose: format!("check {measure_id} as of {as_of}"),
-            at_ms,
+            day: at.day,
+            at_ms: at.at_ms,
             outcome: told,
         })?;
         outcome

@@ -408,8 +408,8 @@ pub fn report_text(report: &crate::registry::Report, policy: &Policy) -> String 
         plural(report.accesses.len(), "access")
     );
     for access in &report.accesses {
-        let day =
-            credence_model::Day(i32::try_from(access.at_ms.div_euclid(86_400_000)).unwrap_or(0));
+        // The registry's date, the calendar of the events above.
+        let day = access.day;
         let _ = writeln!(
             out,
             "  {day} {}: {} — {}",

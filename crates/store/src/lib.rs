@@ -117,10 +117,38 @@ pub struct Access {
     pub party: String,
     /// What for: `check no-flights`, `report`.
     pub purpose: String,
+    /// The registry's date when it was asked: the same calendar as the events' recorded days,
+    /// so that the subject reads one timeline (`--today` moves both).
+    pub day: Day,
     /// Wall-clock time, milliseconds since the Unix epoch.
     pub at_ms: i64,
     /// What the asker was told (or that it was refused).
     pub outcome: String,
+}
+
+/// When something happens: the registry's date (the day events are recorded on) and the
+/// wall-clock time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    pub day: Day,
+    pub at_ms: i64,
+}
+
+impl Stamp {
+    /// The UTC day of a wall-clock time.
+    pub fn utc_day(at_ms: i64) -> Day {
+        Day(i32::try_from(at_ms.div_euclid(86_400_000)).unwrap_or(0))
+    }
+}
+
+/// A wall-clock time alone: its UTC day stands for the registry's date.
+impl From<i64> for Stamp {
+    fn from(at_ms: i64) -> Stamp {
+        Stamp {
+            day: Stamp::utc_day(at_ms),
+            at_ms,
+        }
+    }
 }
 
 /// Result of checking the hash chain.

@@ -448,22 +448,25 @@ impl Store for SqliteStore {
 
     fn log_access(&mut self, access: &Access) -> Result<(), StoreError> {
         self.conn.execute(
-            "INSERT INTO access (pseudonym, party, purpose, at_ms, outcome) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![access.subject, access.party, access.purpose, access.at_ms, access.outcome],
+            "INSERT INTO access (pseudonym, party, purpose, at_ms, outcome, day) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![access.subject, access.party, access.purpose, access.at_ms, access.outcome, access.day.0],
         )?;
         Ok(())
     }
 
     fn accesses(&self, subject: &str) -> Result<Vec<Access>, StoreError> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT pseudonym, party, purpose, at_ms, outcome FROM access WHERE pseudonym = ?1 ORDER BY seq",
+            "SELECT pseudonym, party, purpose, at_ms, outcome, day FROM access WHERE pseudonym = ?1 ORDER BY seq",
         )?;
         let rows = statement.query_map([subject], |row| {
+            let at_ms: i64 = row.get(3)?;
+            let day: Option<i32> = row.get(5)?;
             Ok(Access {
                 subject: row.get(0)?,
                 party: row.get(1)?,
                 purpose: row.get(2)?,
-                at_ms: row.get(3)?,
+                day: day.map_or_else(|| crate::Stamp::utc_day(at_ms), Day),
+                at_ms,
                 outcome: row.get(4)?,
             })
         })?;
