@@ -23,6 +23,7 @@ macro_rules! say_more {
 
 mod bench;
 mod demo;
+mod policy_test;
 mod shipped;
 
 use std::path::{Path, PathBuf};
@@ -245,6 +246,14 @@ enum PolicyCommand {
     Check { files: Vec<PathBuf> },
     /// Print the public catalogue of the packs (Markdown).
     Describe { files: Vec<PathBuf> },
+    /// Run worked examples (scenario files, or directories of them) against the packs: exits 1
+    /// when an expectation fails, 3 when a scenario is malformed.
+    Test {
+        /// The packs to test (default: the shipped packs, built in).
+        #[arg(long = "policy", num_args = 1..)]
+        policy: Vec<PathBuf>,
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -513,6 +522,32 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     policy.measures.len()
                 );
                 Ok(ExitCode::SUCCESS)
+            }
+            PolicyCommand::Test { policy, files } => {
+                let sources = if policy.is_empty() {
+                    shipped::packs()
+                } else {
+                    read_policies(&policy)?
+                };
+                let policy = credence_policy::compile(&sources)?;
+                let outcome = policy_test::run(&policy, &files);
+                print!("{}", outcome.report);
+                for line in outcome.malformed.iter().chain(&outcome.failures) {
+                    eprintln!("{line}");
+                }
+                println!(
+                    "{} scenarios: {} expectations failed, {} malformed",
+                    outcome.scenarios,
+                    outcome.failures.len(),
+                    outcome.malformed.len()
+                );
+                Ok(if !outcome.malformed.is_empty() {
+                    ExitCode::from(exit::INVALID_INPUT)
+                } else if !outcome.failures.is_empty() {
+                    ExitCode::from(exit::FAILURE)
+                } else {
+                    ExitCode::SUCCESS
+                })
             }
             PolicyCommand::Describe { files } => {
                 let sources = read_policies(&files)?;
@@ -819,7 +854,8 @@ fn is_sources_file(path: &Path) -> bool {
 fn read_policies(paths: &[PathBuf]) -> Result<Vec<PolicySource>> {
     let mut sources = Vec::new();
     for path in paths {
-        if is_sources_file(path) {
+        // `policies/*` also names `policies/scenarios/`, the packs' worked examples.
+        if is_sources_file(path) || path.is_dir() {
             continue;
         }
         let text = read_text(path)?;

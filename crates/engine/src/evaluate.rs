@@ -89,6 +89,10 @@ pub struct Scratch {
     pub(crate) scheme_points: Vec<i64>,
     /// Per scheme: whether it scores this subject (its kind, and consent where needed).
     pub(crate) scheme_on: Vec<bool>,
+    /// Per scheme, then per scorecard: why it does not score the subject.
+    pub(crate) off: Vec<Off>,
+    /// Per record: `Some(true)` when every list entry it grounds is barred.
+    pub(crate) record_barred: Vec<Option<bool>>,
     /// Per scheme: the direct ground that sets its grade, if any.
     pub(crate) scheme_direct: Vec<Option<DirectGrade>>,
     /// (scheme, direct ground, record, until) for every direct ground that holds.
@@ -172,9 +176,59 @@ pub(crate) fn run<const EXPLAIN: bool>(
     end_days: Option<&EndDays>,
 ) {
     fold::<EXPLAIN>(policy, history, as_of.0, known_at.0, scratch, end_days);
+    // Bars depend on records only; a record whose listing is barred costs no points.
+    list_entries(policy, history, as_of.0, scratch);
+    barred_records(scratch);
     score_schemes::<EXPLAIN>(policy, history, as_of.0, scratch);
     score_cards::<EXPLAIN>(policy, history, as_of.0, scratch);
-    list_entries(policy, history, as_of.0, scratch);
+}
+
+/// Marks the records every list entry of which is barred: the law bars the listing (a minor,
+/// a guarantee), and what the law keeps off a list may not cost points or score either.
+fn barred_records(scratch: &mut Scratch) {
+    scratch.record_barred.clear();
+    scratch.record_barred.resize(scratch.records.len(), None);
+    for entry in &scratch.entries {
+        let slot = &mut scratch.record_barred[entry.record as usize];
+        let barred = entry.bar.is_some();
+        *slot = Some(slot.unwrap_or(true) && barred);
+    }
+}
+
+/// Why a scheme or scorecard does not score the subject, if it does not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) enum Off {
+    #[default]
+    Scored,
+    Kind,
+    Consent,
+    Age,
+    NoRecords,
+}
+
+/// Whether a scheme or scorecard scores this subject on `as_of`: its kind, its consent, and a
+/// person's age (a person whose age is not known is not scored by a scheme with a minimum age).
+fn off(
+    subjects: credence_policy::Kinds,
+    consent_required: bool,
+    consent: bool,
+    min_age: Option<i32>,
+    history: HistoryRef<'_>,
+    as_of: i32,
+) -> Off {
+    let facts = history.facts;
+    if !subjects.contains(facts.kind) {
+        Off::Kind
+    } else if consent_required && !consent {
+        Off::Consent
+    } else if facts.kind == credence_model::SubjectKind::Person
+        && let Some(min) = min_age
+        && facts.age_on(Day(as_of)).is_none_or(|age| age < min)
+    {
+        Off::Age
+    } else {
+        Off::Scored
+    }
 }
 
 /// Folds the events known on `known_at` into record states as of `as_of`.
@@ -374,15 +428,6 @@ fn holds(condition: &Condition, attributes: &[i64]) -> bool {
     matches!(condition, Condition::Always) || condition.holds(attributes)
 }
 
-fn applicable(
-    scheme_subjects: credence_policy::Kinds,
-    consent_required: bool,
-    consent: bool,
-    history: HistoryRef<'_>,
-) -> bool {
-    scheme_subjects.contains(history.facts.kind) && (!consent_required || consent)
-}
-
 fn score_schemes<const EXPLAIN: bool>(
     policy: &Policy,
     history: HistoryRef<'_>,
@@ -394,14 +439,37 @@ fn score_schemes<const EXPLAIN: bool>(
         .scheme_points
         .extend(policy.schemes.iter().map(|s| s.base));
     scratch.scheme_on.clear();
+    scratch.off.clear();
     for (index, scheme) in policy.schemes.iter().enumerate() {
-        let on = applicable(
+        let mut why = off(
             scheme.subjects,
             scheme.consent_required,
             scratch.consent[index].1,
+            scheme.min_age,
             history,
+            as_of,
         );
-        scratch.scheme_on.push(on);
+        // No data is not a good record: a rating that needs records rates nobody without one.
+        if why == Off::Scored
+            && !scheme.needs_records.is_empty()
+            && !scratch.records.iter().any(|r| {
+                as_of < r.stops && r.valid <= as_of && scheme.needs_records.contains(&r.category)
+            })
+        {
+            why = Off::NoRecords;
+        }
+        scratch.off.push(why);
+        scratch.scheme_on.push(why == Off::Scored);
+    }
+    for (index, card) in policy.scorecards.iter().enumerate() {
+        scratch.off.push(off(
+            card.subjects,
+            card.consent_required,
+            scratch.consent[policy.schemes.len() + index].1,
+            card.min_age,
+            history,
+            as_of,
+        ));
     }
     scratch.scheme_direct.clear();
     scratch.scheme_direct.resize(policy.schemes.len(), None);
@@ -416,6 +484,9 @@ fn score_schemes<const EXPLAIN: bool>(
         }
         let uses = &policy.uses[usize::from(record.category.0)];
         if uses.rules.is_empty() && uses.directs.is_empty() {
+            continue;
+        }
+        if scratch.record_barred[record_index] == Some(true) {
             continue;
         }
         let values = attributes(history, policy, record);
@@ -580,14 +651,13 @@ fn score_cards<const EXPLAIN: bool>(
             continue;
         }
         let uses = &policy.uses[usize::from(record.category.0)];
-        if uses.characteristics.is_empty() {
+        if uses.characteristics.is_empty() || scratch.record_barred[record_index] == Some(true) {
             continue;
         }
         let values = attributes(history, policy, record);
         for &(card_index, characteristic_index, input_index) in &uses.characteristics {
             let card = &policy.scorecards[usize::from(card_index)];
-            let consent = scratch.consent[policy.schemes.len() + usize::from(card_index)].1;
-            if !applicable(card.subjects, card.consent_required, consent, history) {
+            if scratch.off[policy.schemes.len() + usize::from(card_index)] != Off::Scored {
                 continue;
             }
             let characteristic = &card.characteristics[usize::from(characteristic_index)];
@@ -686,15 +756,16 @@ fn list_entries(policy: &Policy, history: HistoryRef<'_>, as_of: i32, scratch: &
                 .bars
                 .iter()
                 .position(|bar| {
-                    barred(
-                        policy,
-                        history,
-                        scratch,
-                        as_of,
-                        record,
-                        usize::from(ground_index),
-                        bar,
-                    )
+                    bar.applies_to(ground_index)
+                        && barred(
+                            policy,
+                            history,
+                            scratch,
+                            as_of,
+                            record,
+                            usize::from(ground_index),
+                            bar,
+                        )
                 })
                 .map(|b| b as u16);
             let extension_max = list.extension.as_ref().map_or(0, |e| match e.max {
@@ -823,6 +894,12 @@ pub(crate) fn measure_in_force(
     scratch: &Scratch,
     history: HistoryRef<'_>,
 ) -> bool {
+    if measure.effect == credence_policy::Effect::Reward
+        && let Some(index) = policy.measure_index(&measure.id)
+        && suspended(policy, index, as_of, scratch)
+    {
+        return false;
+    }
     match &measure.trigger {
         Trigger::List(list) => scratch.entries.iter().any(|e| {
             usize::from(e.list) == *list
@@ -850,6 +927,28 @@ pub(crate) fn measure_in_force(
     }
 }
 
+/// The entry in force that suspends reward `measure` (by index), if any.
+pub(crate) fn suspended_by(
+    policy: &Policy,
+    measure: usize,
+    as_of: i32,
+    scratch: &Scratch,
+) -> Option<usize> {
+    scratch.entries.iter().position(|e| {
+        e.bar.is_none()
+            && e.end.is_none()
+            && e.since <= as_of
+            && policy.lists[usize::from(e.list)]
+                .suspends
+                .as_ref()
+                .is_some_and(|s| s.covers(measure))
+    })
+}
+
+fn suspended(policy: &Policy, measure: usize, as_of: i32, scratch: &Scratch) -> bool {
+    suspended_by(policy, measure, as_of, scratch).is_some()
+}
+
 pub(crate) fn scheme_scored(scheme: usize, scratch: &Scratch) -> bool {
     scratch.scheme_on.get(scheme).copied().unwrap_or(false)
 }
@@ -858,15 +957,14 @@ pub(crate) fn card_scored(
     policy: &Policy,
     card: usize,
     scratch: &Scratch,
-    history: HistoryRef<'_>,
+    _history: HistoryRef<'_>,
 ) -> bool {
-    let c = &policy.scorecards[card];
-    applicable(
-        c.subjects,
-        c.consent_required,
-        scratch.consent[policy.schemes.len() + card].1,
-        history,
-    )
+    scratch.off.get(policy.schemes.len() + card) == Some(&Off::Scored)
+}
+
+/// Why scheme `index` (then scorecards, after the schemes) does not score the subject.
+pub(crate) fn off_reason(index: usize, scratch: &Scratch) -> Off {
+    scratch.off.get(index).copied().unwrap_or_default()
 }
 
 /// The grade of a scheme (direct grounds first), when the scheme scores this subject.

@@ -7,9 +7,7 @@
 use credence_model::{Action, Day, Event};
 use credence_policy::{Policy, Trigger};
 
-use crate::evaluate::{
-    self, Scratch, card_score, card_scored, measured, scheme_grade, scheme_scored,
-};
+use crate::evaluate::{self, Scratch, card_score, measured, scheme_grade};
 use crate::history::HistoryRef;
 use crate::standing::*;
 
@@ -32,13 +30,7 @@ pub(crate) fn standing(
         .iter()
         .enumerate()
         .map(|(index, scheme)| {
-            let status = if !scheme.subjects.contains(history.facts.kind) {
-                SchemeStatus::NotApplicable
-            } else if !scheme_scored(index, scratch) {
-                SchemeStatus::NoConsent
-            } else {
-                SchemeStatus::Scored
-            };
+            let status = status(crate::evaluate::off_reason(index, scratch));
             let contributions: Vec<Contribution> = scratch
                 .contributions
                 .iter()
@@ -92,13 +84,10 @@ pub(crate) fn standing(
         .iter()
         .enumerate()
         .map(|(index, card)| {
-            let status = if !card.subjects.contains(history.facts.kind) {
-                SchemeStatus::NotApplicable
-            } else if !card_scored(policy, index, scratch, history) {
-                SchemeStatus::NoConsent
-            } else {
-                SchemeStatus::Scored
-            };
+            let status = status(crate::evaluate::off_reason(
+                policy.schemes.len() + index,
+                scratch,
+            ));
             if status != SchemeStatus::Scored {
                 return ScorecardStanding {
                     scorecard: card.id.clone(),
@@ -480,5 +469,17 @@ fn improves_on(
             }
             None
         }
+    }
+}
+
+/// The status shown for why a scheme or scorecard scores the subject or not.
+fn status(off: crate::evaluate::Off) -> SchemeStatus {
+    use crate::evaluate::Off;
+    match off {
+        Off::Scored => SchemeStatus::Scored,
+        Off::Kind => SchemeStatus::NotApplicable,
+        Off::Consent => SchemeStatus::NoConsent,
+        Off::Age => SchemeStatus::BelowMinimumAge,
+        Off::NoRecords => SchemeStatus::NoRecords,
     }
 }

@@ -51,6 +51,10 @@ pub enum SchemeStatus {
     NoConsent,
     /// The scheme does not rate this kind of subject.
     NotApplicable,
+    /// The person is younger than the scheme's minimum age, or their age is not known.
+    BelowMinimumAge,
+    /// The rating needs records the registry does not hold: no data is not a good record.
+    NoRecords,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -417,6 +417,11 @@ impl Compiler<'_> {
                 }
             }
         }
+        for (file, document) in documents.iter() {
+            for list in &document.list {
+                self.suspension(*file, list, &mut policy);
+            }
+        }
         Self::index_durations(&mut policy);
         policy
     }

@@ -315,6 +315,10 @@ pub struct Scheme {
     pub min: Option<i64>,
     pub max: Option<i64>,
     pub consent_required: bool,
+    /// A person younger than this is not scored.
+    pub min_age: Option<i32>,
+    /// When not empty, the subject is rated only while a record of one of these counts.
+    pub needs_records: Vec<CategoryId>,
     pub reward_only: bool,
     pub basis: Option<String>,
     pub description: Option<String>,
@@ -404,6 +408,8 @@ pub struct Scorecard {
     pub base: i64,
     pub range: (i64, i64),
     pub consent_required: bool,
+    /// A person younger than this is not scored.
+    pub min_age: Option<i32>,
     pub basis: Option<String>,
     pub description: Option<String>,
     pub characteristics: Vec<Characteristic>,
@@ -544,7 +550,26 @@ pub struct List {
     pub extension: Option<Extension>,
     pub grounds: Vec<Ground>,
     pub bars: Vec<Bar>,
+    /// The rewards an entry in force suspends.
+    pub suspends: Option<Suspension>,
     pub pack: usize,
+}
+
+/// The rewards a list's entries in force suspend (joint punishment removes honours and
+/// preferential treatment from listed subjects).
+#[derive(Clone, Debug, Serialize)]
+pub struct Suspension {
+    /// Every reward of the set.
+    pub all: bool,
+    /// Otherwise these reward measures (by index).
+    pub measures: Vec<usize>,
+    pub basis: String,
+}
+
+impl Suspension {
+    pub fn covers(&self, measure: usize) -> bool {
+        self.all || self.measures.contains(&measure)
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -573,7 +598,15 @@ pub struct Bar {
     pub id: String,
     pub title: String,
     pub basis: String,
+    /// The grounds (by index) the bar applies to; `None`: every ground.
+    pub grounds: Option<Vec<u16>>,
     pub rule: BarRule,
+}
+
+impl Bar {
+    pub fn applies_to(&self, ground: u16) -> bool {
+        self.grounds.as_ref().is_none_or(|g| g.contains(&ground))
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -655,6 +688,7 @@ impl CategoryUses {
             && self.characteristics.is_empty()
             && self.grounds.is_empty()
             && self.bars.is_empty()
+            && self.presence.is_empty()
     }
 }
 
@@ -671,4 +705,6 @@ pub struct CategoryUses {
     pub grounds: Vec<(u16, u16)>,
     /// (list, bar)
     pub bars: Vec<(u16, u16)>,
+    /// Schemes whose `needs_records` name the category.
+    pub presence: Vec<u16>,
 }

@@ -96,6 +96,13 @@ pub struct SchemeDoc {
     pub consent: Option<S<String>>,
     #[serde(default)]
     pub reward_only: Option<S<bool>>,
+    /// The age from which a person may be scored (an opt-in scheme must declare it).
+    #[serde(default)]
+    pub min_age: Option<S<i64>>,
+    /// The subject is rated only while a record of one of these categories counts: no data
+    /// is not a good record.
+    #[serde(default)]
+    pub needs_records: Option<S<Vec<String>>>,
     #[serde(default)]
     pub basis: Option<String>,
     #[serde(default)]
@@ -171,6 +178,9 @@ pub struct ScorecardDoc {
     pub range: S<[i64; 2]>,
     #[serde(default)]
     pub consent: Option<S<String>>,
+    /// The age from which a person may be scored (an opt-in scorecard must declare it).
+    #[serde(default)]
+    pub min_age: Option<S<i64>>,
     #[serde(default)]
     pub basis: Option<String>,
     #[serde(default)]
@@ -239,6 +249,24 @@ pub struct ListDoc {
     pub ground: Vec<S<GroundDoc>>,
     #[serde(default)]
     pub bar: Vec<S<BarDoc>>,
+    /// The rewards an entry in force suspends (joint punishment).
+    #[serde(default)]
+    pub suspends: Option<S<SuspendsDoc>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuspendsDoc {
+    /// `"all"`, or the ids of reward measures.
+    pub rewards: S<RewardsDoc>,
+    pub basis: S<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RewardsDoc {
+    All(String),
+    These(Vec<String>),
 }
 
 #[derive(Debug, Deserialize)]
@@ -277,6 +305,9 @@ pub struct BarDoc {
     pub id: S<String>,
     pub title: String,
     pub basis: S<String>,
+    /// The grounds the bar applies to (default: every ground of the list).
+    #[serde(default)]
+    pub grounds: Option<S<Vec<String>>>,
     /// The subject is a minor on the day of the ground record.
     #[serde(default)]
     pub minor: Option<S<bool>>,

@@ -268,6 +268,22 @@ pub fn report_text(report: &crate::registry::Report, policy: &Policy) -> String 
                 );
                 continue;
             }
+            SchemeStatus::BelowMinimumAge => {
+                let _ = writeln!(
+                    out,
+                    "  {}: not scored (the subject is below its minimum age, or the age is not known)",
+                    scheme.scheme
+                );
+                continue;
+            }
+            SchemeStatus::NoRecords => {
+                let _ = writeln!(
+                    out,
+                    "  {}: not rated (no record it rates on: no data is not a good record)",
+                    scheme.scheme
+                );
+                continue;
+            }
             SchemeStatus::Scored => {}
         }
         let _ = writeln!(
@@ -313,6 +329,22 @@ pub fn report_text(report: &crate::registry::Report, policy: &Policy) -> String 
                 let _ = writeln!(
                     out,
                     "  {}: not scored (the scorecard needs the subject's consent)",
+                    card.scorecard
+                );
+                continue;
+            }
+            SchemeStatus::BelowMinimumAge => {
+                let _ = writeln!(
+                    out,
+                    "  {}: not scored (the subject is below its minimum age, or the age is not known)",
+                    card.scorecard
+                );
+                continue;
+            }
+            SchemeStatus::NoRecords => {
+                let _ = writeln!(
+                    out,
+                    "  {}: not rated (no record it rates on: no data is not a good record)",
                     card.scorecard
                 );
                 continue;
