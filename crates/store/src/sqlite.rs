@@ -310,8 +310,7 @@ impl Store for SqliteStore {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         // Under the write lock: no batch can slip in between the check and the append.
-        let latest: Option<i32> =
-            tx.query_row("SELECT max(recorded) FROM event", [], |r| r.get(0))?;
+        let latest = latest_recorded(&tx)?;
         if let (Some(latest), Some(earliest)) = (
             latest,
             batch.events.iter().map(|e| e.event.recorded.0).min(),
@@ -357,10 +356,7 @@ impl Store for SqliteStore {
     }
 
     fn latest_recorded(&self) -> Result<Option<Day>, StoreError> {
-        let latest: Option<i32> =
-            self.conn
-                .query_row("SELECT max(recorded) FROM event", [], |r| r.get(0))?;
-        Ok(latest.map(Day))
+        Ok(latest_recorded(&self.conn)?.map(Day))
     }
 
     fn events(&self, subject: i64) -> Result<Vec<Event>, StoreError> {
@@ -528,4 +524,16 @@ fn known_chunk(
         );
     }
     Ok(())
+}
+
+/// The latest recorded day of the history: the last event's, since recorded time only moves
+/// forward (`append` refuses a batch recorded earlier). One row read by primary key, not a scan
+/// of the history on every batch.
+fn latest_recorded(conn: &Connection) -> rusqlite::Result<Option<i32>> {
+    conn.query_row(
+        "SELECT recorded FROM event ORDER BY seq DESC LIMIT 1",
+        [],
+        |r| r.get(0),
+    )
+    .optional()
 }
