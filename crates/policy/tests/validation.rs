@@ -22,6 +22,7 @@ title = "Loan overdue"
 context = "finance"
 subjects = ["person", "organisation"]
 kind = "breach"
+obligation = "Test Law, art. 2"
 retention = "5y"
 
 [category.attributes]
@@ -133,8 +134,7 @@ fn category(fields: &str) -> String {
     format!("\n[[category]]\nid = \"t.x\"\ntitle = \"X\"\n{fields}\n")
 }
 
-const CATEGORY_OK: &str =
-    "context = \"civic\"\nsubjects = [\"person\"]\nkind = \"breach\"\nretention = \"1y\"";
+const CATEGORY_OK: &str = "context = \"civic\"\nsubjects = [\"person\"]\nkind = \"breach\"\nobligation = \"Test Law, art. 2\"\nretention = \"1y\"";
 
 #[test]
 fn the_fixtures_compile() {
