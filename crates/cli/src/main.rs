@@ -3,6 +3,24 @@
 //! A thin layer: arguments are parsed here and every operation is a call into the library
 //! crates (`credence-registry`, `credence-policy`, `credence-engine`, `credence-gen`).
 
+/// `println!` that hands a failed write back to the caller (with `?`) instead of panicking:
+/// when the reader closes the pipe (`credence report ... | head -1`), the command ends quietly
+/// with exit code 0 (see [`broken_pipe`]).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    }};
+}
+
+/// [`say!`] without the line break.
+macro_rules! say_more {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout().lock(), $($arg)*)?
+    }};
+}
+
 mod bench;
 mod demo;
 mod shipped;
@@ -13,6 +31,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use credence_model::text::Escaped;
 use credence_model::{Day, IdOptions, Identifier};
 use credence_policy::PolicySource;
 use credence_registry::registry::{IngestPhase, Registry, RegistryError};
@@ -47,7 +66,7 @@ Start with `credence demo`. A registry of your own:\n\
   credence --registry reg/ report 11010519491231002X\n\
   credence --registry reg/ check 11010519491231002X no-flights --as airline\n\n\
 The rules are in policies/*.toml; docs/policy-language.md is the reference.",
-    after_help = "Exit codes: 0 success, 1 failure, 2 bad arguments, 3 input refused (policy errors, rejected batch, invalid identifier), 4 not found, 5 not permitted, 6 history altered (audit verify)."
+    after_help = "Exit codes: 0 success, 1 failure, 2 bad arguments, 3 input refused (policy errors, rejected batch, invalid identifier, a file that is not UTF-8), 4 not found, 5 not permitted, 6 history altered (audit verify). A closed output pipe ends a command quietly with 0."
 )]
 struct Cli {
     /// The registry directory (created by `credence init`).
@@ -230,12 +249,17 @@ enum PolicyCommand {
 
 #[derive(Subcommand, Debug)]
 enum IdCommand {
-    /// Check identifiers; exits 3 when any is invalid.
+    /// Check identifiers against GB 11643 (resident ids), GB 32100 and GB 11714 (USCCs): shows
+    /// what each is; exits 3 when any is invalid, or ambiguous (valid both as a resident id and
+    /// as a USCC) without `--kind` or a `resident:` / `uscc:` prefix.
     Check {
         values: Vec<String>,
         /// Accept legacy pilot USCCs that fail the check (as a source may flag them).
         #[arg(long)]
         legacy: bool,
+        /// Read every value as this kind of subject: `person` or `organisation`.
+        #[arg(long)]
+        kind: Option<credence_model::SubjectKind>,
         #[arg(long)]
         json: bool,
     },
@@ -251,8 +275,11 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+    quiet_on_broken_pipe();
     match run(cli) {
         Ok(code) => code,
+        // The reader has what it wanted and closed the pipe: nothing more to say, no error.
+        Err(error) if broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             // Policy diagnostics carry their own `error[code]` headings.
             let diagnostics = error
@@ -272,7 +299,41 @@ fn main() -> ExitCode {
     }
 }
 
+/// Whether the error is a write to a pipe whose reader has gone.
+fn broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// The commands print with [`say!`]; a `println!` left elsewhere (the demo, the benchmark)
+/// panics on a closed pipe, and this ends the process quietly with 0 instead of a panic
+/// message and exit code 101.
+fn quiet_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
 fn code_for(error: &anyhow::Error) -> u8 {
+    if error
+        .downcast_ref::<credence_registry::encoding::EncodingError>()
+        .is_some()
+    {
+        return exit::INVALID_INPUT;
+    }
     match error.downcast_ref::<RegistryError>() {
         Some(
             RegistryError::Intake(_)
@@ -315,15 +376,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             sources,
         } => {
             let policies = read_policies(&policies)?;
-            let sources_text = std::fs::read_to_string(&sources)
-                .with_context(|| format!("reading {}", sources.display()))?;
+            let sources_text = read_text(&sources)?;
             let registry = Registry::init(
                 &dir,
                 policies,
                 &sources.display().to_string(),
                 &sources_text,
             )?;
-            println!(
+            say!(
                 "created registry {} with {} policy packs and {} sources",
                 dir.display(),
                 registry.policy().packs.len(),
@@ -335,11 +395,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let mut registry = Registry::open(&cli.registry)?;
             let receipt = ingest_file(&mut registry, &file, &source, today)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&receipt)?);
+                say!("{}", serde_json::to_string_pretty(&receipt)?);
             } else {
-                println!(
+                say!(
                     "accepted batch {} from `{source}`: {} events appended, {} already present, {} standings updated",
-                    receipt.batch, receipt.appended, receipt.unchanged, receipt.subjects
+                    receipt.batch,
+                    receipt.appended,
+                    receipt.unchanged,
+                    receipt.subjects
                 );
             }
             Ok(ExitCode::SUCCESS)
@@ -358,9 +421,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 now_ms(),
             )?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                say!("{}", serde_json::to_string_pretty(&report)?);
             } else {
-                print!(
+                say_more!(
                     "{}",
                     credence_registry::render::report_text(&report, registry.policy())
                 );
@@ -378,31 +441,36 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let answer =
                 registry.check(&subject, &measure, as_of.unwrap_or(today), &party, now_ms())?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&answer)?);
+                say!("{}", serde_json::to_string_pretty(&answer)?);
             } else {
-                println!(
+                // Every text is printed escaped: a line break in it cannot forge a line.
+                say!(
                     "{}: {} — {}",
-                    answer.measure,
+                    Escaped(&answer.measure),
                     if answer.applies {
                         "APPLIES"
                     } else {
                         "does not apply"
                     },
-                    answer.title
+                    Escaped(&answer.title)
                 );
-                println!("subject: {}  as of {}", answer.subject, answer.as_of);
+                say!(
+                    "subject: {}  as of {}",
+                    Escaped(&answer.subject),
+                    answer.as_of
+                );
                 if let Some(via) = &answer.via_organisation {
-                    println!("via organisation: {via}");
+                    say!("via organisation: {}", Escaped(via));
                 }
                 for reason in &answer.reasons {
-                    println!("reason: {reason}");
+                    say!("reason: {}", Escaped(reason));
                 }
-                println!("legal basis: {}", answer.basis);
+                say!("legal basis: {}", Escaped(&answer.basis));
                 if let Some(until) = answer.until {
-                    println!("until: {until}");
+                    say!("until: {until}");
                 }
                 for remedy in &answer.remedies {
-                    println!("remedy: {remedy}");
+                    say!("remedy: {}", Escaped(remedy));
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -413,17 +481,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 let policy = credence_policy::compile(&sources)?;
                 // A sources file given with the packs is checked against them.
                 for path in files.iter().filter(|p| is_sources_file(p)) {
-                    let text = std::fs::read_to_string(path)
-                        .with_context(|| format!("reading {}", path.display()))?;
+                    let text = read_text(path)?;
                     let registered = credence_registry::sources::parse_sources(
                         &path.display().to_string(),
                         &text,
                         &policy,
                     )
                     .map_err(|e| RegistryError::Sources(e.to_string()))?;
-                    println!("{}: {} sources valid", path.display(), registered.len());
+                    say!("{}: {} sources valid", path.display(), registered.len());
                 }
-                println!(
+                say!(
                     "{} packs valid: {} categories, {} schemes and ratings, {} scorecards, {} lists, {} measures",
                     policy.packs.len(),
                     policy.categories.len(),
@@ -437,7 +504,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             PolicyCommand::Describe { files } => {
                 let sources = read_policies(&files)?;
                 let policy = credence_policy::compile(&sources)?;
-                print!("{}", credence_policy::describe::describe(&policy));
+                say_more!("{}", credence_policy::describe::describe(&policy));
                 Ok(ExitCode::SUCCESS)
             }
         },
@@ -446,9 +513,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 IdCommand::Check {
                     values,
                     legacy,
+                    kind,
                     json,
                 },
-        } => Ok(id_check(&values, legacy, json)),
+        } => id_check(&values, legacy, kind, json, today),
         Command::Gen {
             people,
             orgs,
@@ -474,7 +542,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             let manifest = credence_gen::write_files(&config, &out, format, &mut |n| bar.inc(n))?;
             bar.finish_and_clear();
-            println!(
+            say!(
                 "wrote {} events about {} people and {} organisations to {}",
                 manifest.events,
                 manifest.people,
@@ -482,7 +550,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 out.display()
             );
             for (source, categories) in &manifest.counts {
-                println!(
+                say!(
                     "  {source}.{}: {} events",
                     if csv { "csv" } else { "jsonl" },
                     categories.values().sum::<u64>()
@@ -496,11 +564,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let registry = Registry::open(&cli.registry)?;
             let quality = registry.source_quality()?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&quality)?);
+                say!("{}", serde_json::to_string_pretty(&quality)?);
             } else {
-                println!(
+                say!(
                     "{:<24} {:>9} {:>8} {:>8} {:>8} {:>5}  reversal rate",
-                    "source", "records", "correct", "retract", "dispute", "lost"
+                    "source",
+                    "records",
+                    "correct",
+                    "retract",
+                    "dispute",
+                    "lost"
                 );
                 let worst = quality
                     .iter()
@@ -509,7 +582,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     .max(f64::EPSILON);
                 for q in &quality {
                     let bar = "█".repeat(((q.reversal_rate / worst) * 20.0).round() as usize);
-                    println!(
+                    say!(
                         "{:<24} {:>9} {:>8} {:>8} {:>8} {:>5}  {:>6.2}% {bar}",
                         q.source,
                         q.records,
@@ -529,21 +602,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let registry = Registry::open(&cli.registry)?;
             let report = credence_store::Store::verify_chain(registry.store())?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                say!("{}", serde_json::to_string_pretty(&report)?);
             }
             match report.broken_at {
                 None => {
                     if !json {
-                        println!(
+                        say!(
                             "hash chain intact: {} events, head {}",
-                            report.events, report.head
+                            report.events,
+                            report.head
                         );
                     }
                     Ok(ExitCode::SUCCESS)
                 }
                 Some(seq) => {
                     if !json {
-                        println!(
+                        say!(
                             "hash chain BROKEN at event {seq}: the history was altered after it was written"
                         );
                     }
@@ -557,7 +631,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let bar = progress_bar(total, "recomputing");
             let count = registry.recompute(as_of.unwrap_or(today), &mut |n| bar.inc(n as u64))?;
             bar.finish_and_clear();
-            println!("recomputed {count} standings");
+            say!("recomputed {count} standings");
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {
@@ -569,60 +643,159 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-fn id_check(values: &[String], legacy: bool, json: bool) -> ExitCode {
-    let mut invalid = 0;
+/// What a valid identifier is, in words and as JSON.
+fn id_reading(id: &Identifier) -> (String, serde_json::Value) {
+    let mut json = serde_json::json!({
+        "kind": id.type_name(),
+        "subject": id.kind().to_string(),
+        "canonical": id.canonical(),
+    });
+    let words = match id {
+        Identifier::ResidentId(resident) => {
+            json["birth"] = resident.birth_date().to_string().into();
+            json["region"] = resident.region().into();
+            json["sex"] = if resident.is_male() { "male" } else { "female" }.into();
+            format!(
+                "resident id (person), born {}, region {}",
+                resident.birth_date(),
+                resident.region()
+            )
+        }
+        Identifier::Uscc(code) => {
+            json["authority"] = code.authority_name().into();
+            json["category"] = code.category().to_string().into();
+            json["region"] = code.region().into();
+            json["organisation_code"] = code.organisation_code().into();
+            json["legacy"] = code.is_legacy().into();
+            format!(
+                "USCC (organisation), registered by {} (category {}) in region {}, organisation \
+                 code {}{}",
+                code.authority_name(),
+                code.category(),
+                code.region(),
+                code.organisation_code(),
+                if code.is_legacy() {
+                    ", legacy pilot code"
+                } else if code.is_ambiguous() {
+                    "; also a valid resident id, so written uscc:…"
+                } else {
+                    ""
+                }
+            )
+        }
+        Identifier::Other(other) => format!("{} ({})", other.scheme(), other.kind()),
+    };
+    (words, json)
+}
+
+fn id_check(
+    values: &[String],
+    legacy: bool,
+    kind: Option<credence_model::SubjectKind>,
+    json: bool,
+    today: Day,
+) -> Result<ExitCode> {
+    use credence_model::IdError;
+    let options = IdOptions {
+        allow_legacy_uscc: legacy,
+    };
+    let mut refused = 0;
     let mut rows = Vec::new();
     for value in values {
-        match Identifier::parse(
-            value,
-            IdOptions {
-                allow_legacy_uscc: legacy,
-            },
-        ) {
+        match Identifier::parse_as(value, options, kind) {
             Ok(id) => {
-                let legacy_note = matches!(&id, Identifier::Uscc(u) if u.is_legacy());
-                let detail = match id.birth_date() {
-                    Some(birth) => format!("born {birth}"),
-                    None => String::new(),
-                };
-                rows.push(serde_json::json!({"value": value, "valid": true, "kind": id.type_name(), "subject": id.kind().to_string(), "legacy": legacy_note, "detail": detail}));
+                if let Some(birth) = id.birth_date().filter(|&birth| birth > today) {
+                    refused += 1;
+                    let error = format!(
+                        "`{value}` carries the birth date {birth}, after today ({today}): check \
+                         the date digits (positions 7-14)"
+                    );
+                    rows.push(serde_json::json!({"value": value, "valid": false, "error": error}));
+                    if !json {
+                        say!("{}: INVALID: {}", Escaped(value), Escaped(&error));
+                    }
+                    continue;
+                }
+                let (words, mut reading) = id_reading(&id);
+                reading["value"] = value.as_str().into();
+                reading["valid"] = true.into();
+                rows.push(reading);
                 if !json {
-                    println!(
-                        "{value}: valid {} ({}){}{}",
-                        id.type_name(),
-                        id.kind(),
-                        if legacy_note {
-                            ", legacy pilot code"
-                        } else {
-                            ""
-                        },
-                        if detail.is_empty() {
-                            String::new()
-                        } else {
-                            format!(", {detail}")
-                        }
+                    say!("{}: valid {words}", Escaped(value));
+                }
+            }
+            Err(error @ IdError::Ambiguous { .. }) => {
+                refused += 1;
+                let IdError::Ambiguous {
+                    person,
+                    organisation,
+                    ..
+                } = &error
+                else {
+                    unreachable!("matched above")
+                };
+                let readings = [
+                    Identifier::ResidentId(person.clone()),
+                    Identifier::Uscc(organisation.clone()),
+                ]
+                .map(|id| id_reading(&id));
+                rows.push(serde_json::json!({
+                    "value": value,
+                    "valid": false,
+                    "ambiguous": true,
+                    "readings": [readings[0].1, readings[1].1],
+                    "error": error.to_string(),
+                }));
+                if !json {
+                    say!(
+                        "{}: AMBIGUOUS: valid both ways: as a {}; and as a {}; state which \
+                         (--kind person or --kind organisation, the row's `kind` in a file, or \
+                         write resident:{value} or uscc:{value})",
+                        Escaped(value),
+                        readings[0].0,
+                        readings[1].0
+                    );
+                }
+            }
+            Err(error @ IdError::ResidentShaped { .. }) => {
+                refused += 1;
+                rows.push(serde_json::json!({
+                    "value": value,
+                    "valid": false,
+                    "ambiguous": true,
+                    "error": error.to_string(),
+                }));
+                if !json {
+                    say!(
+                        "{}: AMBIGUOUS: {}",
+                        Escaped(value),
+                        Escaped(&error.to_string())
                     );
                 }
             }
             Err(error) => {
-                invalid += 1;
+                refused += 1;
                 rows.push(
                     serde_json::json!({"value": value, "valid": false, "error": error.to_string()}),
                 );
                 if !json {
-                    println!("{value}: INVALID: {error}");
+                    say!(
+                        "{}: INVALID: {}",
+                        Escaped(value),
+                        Escaped(&error.to_string())
+                    );
                 }
             }
         }
     }
     if json {
-        println!("{}", serde_json::Value::Array(rows));
+        say!("{}", serde_json::Value::Array(rows));
     }
-    if invalid > 0 {
+    Ok(if refused > 0 {
         ExitCode::from(exit::INVALID_INPUT)
     } else {
         ExitCode::SUCCESS
-    }
+    })
 }
 
 /// The file of registered sources travels with the packs (`policies/sources.toml`).
@@ -636,8 +809,7 @@ fn read_policies(paths: &[PathBuf]) -> Result<Vec<PolicySource>> {
         if is_sources_file(path) {
             continue;
         }
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let text = read_text(path)?;
         sources.push(PolicySource {
             name: path.display().to_string(),
             text,
@@ -647,6 +819,16 @@ fn read_policies(paths: &[PathBuf]) -> Result<Vec<PolicySource>> {
     Ok(sources)
 }
 
+/// A file's text: UTF-8 (a UTF-8 byte order mark is dropped), or an error that says where it
+/// is not (exit code 3).
+pub fn read_text(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(credence_registry::encoding::decode(
+        &path.display().to_string(),
+        bytes,
+    )?)
+}
+
 /// Reads a file and ingests it with a progress bar.
 pub fn ingest_file(
     registry: &mut Registry,
@@ -654,8 +836,7 @@ pub fn ingest_file(
     source: &str,
     today: Day,
 ) -> Result<credence_store::BatchReceipt> {
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let text = read_text(file)?;
     let rows = text.lines().count() as u64;
     let bar = progress_bar(
         rows,

@@ -115,7 +115,7 @@ fn gen_ingest_report_and_check_a_listed_debtor() {
         assert!(report.contains("until "), "{report}");
         assert!(report.contains("basis: Art. 1"), "{report}");
         assert!(report.contains("remedy: "), "{report}");
-        assert!(report.contains("no-flights Restriction"), "{report}");
+        assert!(report.contains("no-flights (restriction)"), "{report}");
         let check = ok(&[
             "--registry",
             reg,
@@ -404,4 +404,129 @@ fn audit_verify_finds_an_event_altered_behind_the_registrys_back() {
         "{}",
         String::from_utf8_lossy(&output.stdout)
     );
+}
+
+/// Runs credence with its standard output a pipe whose reader is already closed, so that its
+/// first write fails with a broken pipe, whatever the timing.
+fn credence_into_closed_pipe(args: &[&str]) -> Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    Command::new(env!("CARGO_BIN_EXE_credence"))
+        .args(args)
+        .env("CREDENCE_TODAY", TODAY)
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("run credence")
+}
+
+#[test]
+fn a_reader_that_closes_the_pipe_ends_the_command_quietly() {
+    // `credence ... | head -1` panicked with exit code 101 when `head` had its line.
+    let root = tempfile::tempdir().unwrap();
+    let mut args = vec!["policy", "describe"];
+    let files = policies();
+    args.extend(files.iter().map(String::as_str));
+    let ids = ["11010519491231002X"; 3];
+    let id_args: Vec<&str> = ["id", "check"].into_iter().chain(ids).collect();
+    let (registry, city) = city(root.path(), "200");
+    let reg = registry.to_str().unwrap();
+    ok(&[
+        "--registry",
+        reg,
+        "ingest",
+        city.join("court.jsonl").to_str().unwrap(),
+        "--source",
+        "court",
+    ]);
+    let debtor = subjects_in(&city.join("court.jsonl"))[0].clone();
+    for command in [
+        args,
+        id_args,
+        vec!["--registry", reg, "report", &debtor],
+        vec!["--registry", reg, "report", &debtor, "--json"],
+        vec![
+            "--registry",
+            reg,
+            "check",
+            &debtor,
+            "no-flights",
+            "--as",
+            "airline",
+        ],
+        vec!["--registry", reg, "audit", "sources"],
+    ] {
+        let output = credence_into_closed_pipe(&command);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{command:?}: {stderr}");
+        assert!(stderr.is_empty(), "{command:?} said: {stderr}");
+    }
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_refused_with_where_and_what_is_expected() {
+    let root = tempfile::tempdir().unwrap();
+    let (registry, _) = city(root.path(), "20");
+    let reg = registry.to_str().unwrap();
+    let header = "ref,action,subject,category,date,case\n";
+    // "京" in GBK is BE A9, in a case number on line 2.
+    let mut gbk = header.as_bytes().to_vec();
+    gbk.extend_from_slice(
+        b"c-1,record,11010519491231002X,court.guarantee,2024-01-01,(2024)\xBE\xA9\n",
+    );
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(header.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    for (name, bytes, wanted) in [
+        (
+            "gbk.csv",
+            gbk,
+            "line 2, byte 63 of the line (byte 101 of the file): the bytes BE A9 are not",
+        ),
+        ("utf16.csv", utf16, "UTF-16"),
+    ] {
+        let file = root.path().join(name);
+        std::fs::write(&file, bytes).unwrap();
+        let output = credence(&[
+            "--registry",
+            reg,
+            "ingest",
+            file.to_str().unwrap(),
+            "--source",
+            "court",
+        ]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(3), "{name}: {stderr}");
+        assert!(
+            stderr.contains(wanted)
+                && stderr.contains("not UTF-8")
+                && stderr.contains("save the file as UTF-8"),
+            "{name}: {stderr}"
+        );
+    }
+    // A policy pack and a sources file are read the same way.
+    let pack = root.path().join("pack.toml");
+    std::fs::write(&pack, b"[policy]\nid = \"x\xff\"\n").unwrap();
+    let output = credence(&["policy", "check", pack.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("line 2, byte 7 of the line"), "{stderr}");
+    // A UTF-8 byte order mark, as spreadsheets write it, is accepted.
+    let bom = root.path().join("bom.csv");
+    std::fs::write(
+        &bom,
+        format!(
+            "\u{feff}{header}g-1,record,11010519491231002X,court.guarantee,2024-01-01,(2024)1\n"
+        ),
+    )
+    .unwrap();
+    ok(&[
+        "--registry",
+        reg,
+        "ingest",
+        bom.to_str().unwrap(),
+        "--source",
+        "court",
+    ]);
 }

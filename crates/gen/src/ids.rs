@@ -13,6 +13,8 @@
 
 use credence_model::Day;
 use credence_model::id::{ResidentId, resident_id_check_char, uscc_check_char};
+#[cfg(test)]
+use credence_model::{IdOptions, Identifier, SubjectKind, id::Uscc};
 
 use crate::rng::{derive_seed, mix64};
 
@@ -458,6 +460,35 @@ mod tests {
             assert_eq!(parsed.birth_date(), birth);
             assert_eq!(parsed.is_male(), k % 3 != 0);
             assert!(all.insert(id));
+        }
+    }
+
+    #[test]
+    fn generated_identifiers_have_one_reading_only() {
+        // A generated value valid under both GB 11643 and GB 32100 would be refused by intake
+        // unless the file stated its kind: the city never produces one.
+        let end = Day::from_ymd(2026, 11, 1).unwrap();
+        let people = PersonIds::new(20_000, 5, end);
+        for k in 0..20_000 {
+            let (id, _) = people.resident_id(k, k % 2 == 0);
+            assert!(Uscc::parse(&id, IdOptions::default()).is_err(), "{id}");
+            let parsed = Identifier::parse(&id, IdOptions::default()).unwrap();
+            assert_eq!(parsed.kind(), SubjectKind::Person, "{id}");
+        }
+        let orgs = OrgIds::new(5);
+        for k in 0..20_000u64 {
+            let region = &REGIONS[(k % REGIONS.len() as u64) as usize].0;
+            let kind = ['1', '2', '3'][(k % 3) as usize];
+            let style = if k % 2 == 0 {
+                CodeStyle::Numeric
+            } else {
+                CodeStyle::New
+            };
+            let code = orgs.uscc(k, kind, region, style, None);
+            assert!(ResidentId::parse(&code).is_err(), "{code}");
+            let parsed = Identifier::parse(&code, IdOptions::default()).unwrap();
+            assert_eq!(parsed.kind(), SubjectKind::Organisation, "{code}");
+            assert_eq!(parsed.canonical(), code);
         }
     }
 }

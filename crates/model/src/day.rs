@@ -33,6 +33,12 @@ pub enum DayError {
     Format(String),
     #[error("`{0}` is not a date in the calendar (month 1-12, day within the month)")]
     OutOfRange(String),
+    /// A real date, but outside [`Day::MIN`]..=[`Day::MAX`].
+    #[error(
+        "`{0}` is outside the dates the registry accepts: from 1900-01-01 to 2199-12-31 \
+         (check the year)"
+    )]
+    OutsideRange(String),
 }
 
 impl Day {
@@ -127,7 +133,7 @@ impl Day {
         let parsed = Day::from_ymd(year as i32, month, day)
             .ok_or_else(|| DayError::OutOfRange(text.to_owned()))?;
         if parsed < Day::MIN || parsed > Day::MAX {
-            return Err(DayError::OutOfRange(text.to_owned()));
+            return Err(DayError::OutsideRange(text.to_owned()));
         }
         Ok(parsed)
     }
@@ -262,17 +268,33 @@ mod tests {
         ] {
             assert!(matches!(Day::parse(bad), Err(DayError::Format(_))), "{bad}");
         }
-        for bad in [
-            "2023-02-29",
-            "2024-13-01",
-            "2024-00-10",
-            "2024-04-31",
-            "1899-12-31",
-        ] {
+        for bad in ["2023-02-29", "2024-13-01", "2024-00-10", "2024-04-31"] {
             assert!(
                 matches!(Day::parse(bad), Err(DayError::OutOfRange(_))),
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn real_dates_beyond_the_accepted_range_say_so_and_give_the_range() {
+        assert_eq!(Day::parse("2199-12-31"), Ok(Day::MAX));
+        for far in ["9999-12-31", "2200-01-01", "1899-12-31", "0000-01-01"] {
+            let error = Day::parse(far).unwrap_err();
+            assert!(matches!(error, DayError::OutsideRange(_)), "{far}");
+            let message = error.to_string();
+            assert!(
+                message.contains("outside the dates the registry accepts")
+                    && message.contains("1900-01-01")
+                    && message.contains("2199-12-31")
+                    && !message.contains("not a date in the calendar"),
+                "{message}"
+            );
+        }
+        // An impossible day stays "not in the calendar", even in a far year.
+        assert!(matches!(
+            Day::parse("9999-02-30"),
+            Err(DayError::OutOfRange(_))
+        ));
     }
 }

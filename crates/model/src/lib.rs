@@ -8,6 +8,7 @@ pub mod duration;
 pub mod event;
 pub mod id;
 pub mod subject;
+pub mod text;
 
 pub use day::{Day, DayError};
 pub use duration::{Calendar, Duration, DurationError};

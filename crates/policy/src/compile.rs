@@ -111,7 +111,18 @@ impl Compiler<'_> {
 
     fn parse(&mut self, file: usize) -> Option<Document> {
         match toml::from_str::<Document>(&self.sources[file].text) {
-            Ok(document) => Some(document),
+            Ok(document) => {
+                for found in crate::printable::unprintable_strings(&self.sources[file].text) {
+                    self.error(
+                        file,
+                        found.span,
+                        "control-character",
+                        found.message,
+                        Some("remove the character; write a line break only in a `summary` or a `description`".to_owned()),
+                    );
+                }
+                Some(document)
+            }
             Err(error) => {
                 let span = error.span().unwrap_or(0..0);
                 let message = error.message().trim().to_owned();

@@ -192,9 +192,9 @@ fn scorecards(out: &mut String, policy: &Policy, pack: usize) {
                 .collect();
             let _ = writeln!(
                 out,
-                "- {} ({:?} of {} over {}): {} — reason {} \"{}\"",
+                "- {} ({} of {} over {}): {} — reason {} \"{}\"",
                 c.title,
-                c.measurement,
+                measurement_words(c.measurement),
                 names.join(", "),
                 c.window,
                 bins.join(", "),
@@ -215,8 +215,13 @@ fn lists(out: &mut String, policy: &Policy, pack: usize) {
     for list in policy.lists.iter().filter(|l| l.pack == pack) {
         let _ = writeln!(
             out,
-            "### {:?} list: {} (`{}`)\n",
-            list.colour, list.title, list.id
+            "### {} list: {} (`{}`)\n",
+            match list.colour {
+                crate::Colour::Red => "Red",
+                crate::Colour::Black => "Black",
+            },
+            list.title,
+            list.id
         );
         let _ = writeln!(
             out,
@@ -323,13 +328,26 @@ fn measures(out: &mut String, policy: &Policy, pack: usize) {
         }
         let _ = writeln!(
             out,
-            "| {} (`{}`) | {:?} | {when} | {} | {} | {basis} |",
+            "| {} (`{}`) | {} | {when} | {} | {} | {basis} |",
             m.title,
             m.id,
-            m.effect,
+            match m.effect {
+                crate::Effect::Reward => "reward",
+                crate::Effect::Restriction => "restriction",
+            },
             m.context,
             m.relying_parties.join(", ")
         );
     }
     out.push('\n');
+}
+
+/// What a scorecard characteristic measures, in words.
+fn measurement_words(measurement: crate::Measurement) -> &'static str {
+    match measurement {
+        crate::Measurement::Count => "count",
+        crate::Measurement::Sum => "sum",
+        crate::Measurement::DaysSinceLast => "days since the last",
+        crate::Measurement::DaysSinceFirst => "days since the first",
+    }
 }

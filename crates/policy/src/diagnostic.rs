@@ -3,6 +3,7 @@
 //! Parsing and validation collect every problem they find rather than stopping at the first,
 //! so an author fixes a pack in one round.
 
+use credence_model::text::{Escaped, is_forbidden};
 use std::fmt;
 use std::ops::Range;
 
@@ -31,11 +32,29 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "error[{}]: {}", self.code, self.message)?;
-        writeln!(f, "  --> {}:{}:{}", self.file, self.line, self.column)?;
+        // The message and the excerpt quote the file, which may hold anything: a character
+        // that could forge a line or drive the terminal is printed escaped (in the excerpt,
+        // as one character, so that the marks below stay under what they mark).
+        writeln!(f, "error[{}]: {}", self.code, Escaped(&self.message))?;
+        writeln!(
+            f,
+            "  --> {}:{}:{}",
+            Escaped(&self.file),
+            self.line,
+            self.column
+        )?;
         let gutter = self.line.to_string().len();
         writeln!(f, "{:gutter$} |", "")?;
-        writeln!(f, "{} | {}", self.line, self.excerpt)?;
+        let excerpt: String = self
+            .excerpt
+            .chars()
+            .map(|c| match c {
+                '\t' => ' ',
+                c if is_forbidden(c) => '\u{FFFD}',
+                c => c,
+            })
+            .collect();
+        writeln!(f, "{} | {excerpt}", self.line)?;
         let width = self.mark.end.saturating_sub(self.mark.start).max(1);
         write!(
             f,
@@ -46,7 +65,7 @@ impl fmt::Display for Diagnostic {
             pad = self.mark.start
         )?;
         if let Some(help) = &self.help {
-            write!(f, "\n{:gutter$} = help: {help}", "")?;
+            write!(f, "\n{:gutter$} = help: {}", "", Escaped(help))?;
         }
         Ok(())
     }

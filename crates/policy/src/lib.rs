@@ -17,6 +17,7 @@ pub mod describe;
 pub mod diagnostic;
 pub mod expr;
 pub mod lexicon;
+pub mod printable;
 pub mod refusal;
 pub mod syntax;
 

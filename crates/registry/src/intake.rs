@@ -8,10 +8,14 @@
 //! ```
 //!
 //! with `"target"` (the `ref` of the record an event acts on: required for every action but
-//! `record`, `consent` and `withdraw`) and `"legacy_id": true` (the source vouches for a legacy
-//! pilot USCC whose check character fails) when needed. Or it is CSV: a header
-//! `ref,action,subject,category,date[,target][,legacy_id]` then one column per attribute, an
-//! empty cell being absent. Attribute values: money as yuan with at most two decimals (a JSON
+//! `record`, `consent` and `withdraw`), `"legacy_id": true` (the source vouches for a legacy
+//! pilot USCC whose check character fails) and `"kind": "person"` or `"organisation"` when
+//! needed. `kind` is required when the subject's 18 characters are valid both as a resident id
+//! and as a USCC (the row is refused on field `kind` without it), and is what settles a valid
+//! USCC that has the shape of a broken resident id; when given, an identifier that cannot be of
+//! that kind is refused. Or it is CSV: a header
+//! `ref,action,subject,category,date[,target][,legacy_id][,kind]` then one column per
+//! attribute, an empty cell being absent. Attribute values: money as yuan with at most two decimals (a JSON
 //! string or number; stored in fen), int as a number, bool as `true`/`false`, date as
 //! `YYYY-MM-DD`, enum one of the declared values, text up to [`TEXT_MAX`] characters, subject an
 //! identifier (stored as its pseudonym, and indexed as a link of the event).
@@ -23,7 +27,8 @@
 //! Checks, in two passes:
 //!
 //! 1. each row on its own (`row`): reference, action, the subject's identifier with its check
-//!    character, the category (declared by the policy and registered for this source), the
+//!    character and structure (see `credence_model::id`: placeholders and 15-digit
+//!    first-generation ids are refused) read as the stated `kind`, the category (declared by the policy and registered for this source), the
 //!    subject kind the category is about, the date (not in the future, not before 1900), every
 //!    attribute against its declared type, required attributes, the target where the action
 //!    needs one;
@@ -46,6 +51,7 @@ use std::fmt;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
+use credence_model::text::Escaped;
 use credence_model::{Action, Day, Event};
 use credence_policy::Policy;
 use credence_store::{
@@ -55,6 +61,7 @@ use credence_store::{
 pub use pseudonym::{Pseudonymiser, hex, hmac_sha256, pseudonym};
 
 use plan::Plan;
+pub use row::parse_money;
 use row::{Parsed, RowFields, Validator};
 
 /// The longest line (JSONL) or row (CSV) accepted, in bytes.
@@ -130,14 +137,17 @@ pub struct RowError {
 }
 
 impl fmt::Display for RowError {
+    /// Messages quote the file's values, which may hold anything: they are printed escaped.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let message = Escaped(&self.message);
         if self.field == "-" {
-            write!(f, "line {}: {}", self.line, self.message)
+            write!(f, "line {}: {message}", self.line)
         } else {
             write!(
                 f,
-                "line {}, field `{}`: {}",
-                self.line, self.field, self.message
+                "line {}, field `{}`: {message}",
+                self.line,
+                Escaped(&self.field)
             )
         }
     }
@@ -150,6 +160,8 @@ pub struct IntakeErrors {
     pub errors: Vec<RowError>,
     /// Rows read.
     pub rows: usize,
+    /// Validation stopped early at a limit: why, and that the rest was not checked.
+    pub stopped: Option<String>,
 }
 
 impl IntakeErrors {
@@ -169,10 +181,13 @@ impl fmt::Display for IntakeErrors {
             f,
             "`{}` was rejected: {n} error{} in {rows} row{}; nothing was accepted, fix the file \
              and submit it again",
-            self.file,
+            Escaped(&self.file),
             if n == 1 { "" } else { "s" },
             if rows == 1 { "" } else { "s" },
         )?;
+        if let Some(stopped) = &self.stopped {
+            writeln!(f, "  {stopped}")?;
+        }
         for error in self.errors.iter().take(ERRORS_SHOWN) {
             writeln!(f, "  {error}")?;
         }
@@ -230,12 +245,13 @@ pub fn read_batch_with_progress(
             Format::Csv => "",
         },
     };
-    let reject = |mut errors: Vec<RowError>, rows: usize| {
+    let reject = |mut errors: Vec<RowError>, rows: usize, stopped: Option<String>| {
         errors.sort_by_key(|e| e.line);
         IntakeFailure::Rejected(IntakeErrors {
             file: file_name.to_owned(),
             errors,
             rows,
+            stopped,
         })
     };
     // The body (CSV: after its header) and the line its first byte is on.
@@ -243,7 +259,7 @@ pub fn read_batch_with_progress(
         Format::Jsonl => (text, 1, None),
         Format::Csv => match csvfile::header(text) {
             Ok((columns, offset, line)) => (&text[offset..], line, Some(columns)),
-            Err(errors) => return Err(reject(errors, 0)),
+            Err(errors) => return Err(reject(errors, 0, None)),
         },
     };
     let Checked {
@@ -270,12 +286,18 @@ pub fn read_batch_with_progress(
             message: "the file holds no rows: nothing to submit".to_owned(),
         });
     }
-    if stopped || rows > BATCH_EVENTS_MAX {
-        return Err(reject(errors, rows));
+    if stopped.is_some() || rows > BATCH_EVENTS_MAX {
+        let stopped = stopped.or_else(|| {
+            Some(format!(
+                "validation stopped after {BATCH_EVENTS_MAX} rows, the most one batch may hold: \
+                 the rest of the file was not checked"
+            ))
+        });
+        return Err(reject(errors, rows, stopped));
     }
     cross_check(&validator.plan, &parsed, store, &mut errors)?;
     if !errors.is_empty() {
-        return Err(reject(errors, rows));
+        return Err(reject(errors, rows, None));
     }
     let source = &ctx.source.id;
     let events = parsed
@@ -301,8 +323,8 @@ struct Checked {
     parsed: Vec<Parsed>,
     errors: Vec<RowError>,
     rows: usize,
-    /// A limit was reached and reading stopped early.
-    stopped: bool,
+    /// A limit was reached and reading stopped early: why, in words.
+    stopped: Option<String>,
 }
 
 /// Pass one over `body`, whose first byte is on line `first_line`: every row on its own.
@@ -386,8 +408,9 @@ fn check_rows(
         parsed: Vec::with_capacity(results.iter().map(|r| r.parsed.len()).sum()),
         errors: Vec::new(),
         rows: 0,
-        stopped: shared.stop.load(Ordering::Relaxed),
+        stopped: None,
     };
+    let stopped_early = shared.stop.load(Ordering::Relaxed);
     let mut line = first_line - 1;
     for (piece, result) in pieces.iter().zip(results) {
         checked
@@ -406,16 +429,29 @@ fn check_rows(
         line += count_newlines(piece);
     }
     if checked.errors.len() >= ERRORS_MAX {
-        checked.stopped = true;
-        checked.errors.sort_by_key(|e| e.line);
-        let last = checked.errors.last().map_or(1, |e| e.line);
-        checked.errors.push(RowError {
-            line: last,
-            field: "-".to_owned(),
-            message: format!(
-                "validation stopped after {ERRORS_MAX} errors: fix these and submit the file again"
-            ),
-        });
+        let last = checked
+            .errors
+            .iter()
+            .map(|e| e.line)
+            .max()
+            .unwrap_or(first_line);
+        checked.stopped = Some(format!(
+            "validation stopped after {} errors (the limit is {ERRORS_MAX}), the last on line \
+             {last}: the rest of the file was not checked; fix these and submit the file again",
+            checked.errors.len()
+        ));
+    } else if stopped_early {
+        let last = checked
+            .parsed
+            .iter()
+            .map(|r| r.line)
+            .max()
+            .unwrap_or(first_line);
+        checked.stopped = Some(format!(
+            "validation stopped at line {last}, after {} rows: the rest of the file was not \
+             checked",
+            checked.rows
+        ));
     }
     checked
 }

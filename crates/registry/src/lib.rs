@@ -1,10 +1,12 @@
 //! The application layer of credence, between the command line (or a service) and the store
 //! and engine.
 //!
+//! * [`encoding`] turns the bytes of a submitted file into text, or says where it is not UTF-8;
 //! * [`sources`] reads the file of registered sources and the categories each may report;
 //! * [`intake`] turns a file submitted by a source into a validated [`credence_store::Batch`],
 //!   or rejects it whole with every error listed by line and field.
 
+pub mod encoding;
 pub mod intake;
 pub mod registry;
 pub mod render;

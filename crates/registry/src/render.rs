@@ -2,12 +2,17 @@
 //!
 //! Every sentence is built from the standing's explanation (rules, records, grounds, computed
 //! remedies); nothing here decides anything.
+//!
+//! Text that came from a source, a relying party or a pack (references, case numbers, party
+//! names, titles) is written through [`credence_model::text::escape`], so that a line break or
+//! a terminal escape in it can never forge a line of the answer; enums are written as words.
 
 use std::fmt::Write;
 
-use credence_engine::{EntryState, Remedy, SchemeStatus, Standing};
+use credence_engine::{EntryEnd, EntryState, Remedy, SchemeStatus, Standing};
 use credence_model::Event;
-use credence_policy::{Measure, Policy, Trigger};
+use credence_model::text::Escaped;
+use credence_policy::{Effect, Measure, Policy, Trigger};
 use credence_store::StoredSubject;
 
 use crate::registry::CheckAnswer;
@@ -25,11 +30,14 @@ pub fn record_phrase(policy: &Policy, events: &[Event], index: u32) -> String {
     let case = event
         .attributes
         .get("case")
-        .map(|c| format!(", case {c}"))
+        .map(|c| format!(", case {}", Escaped(&c.to_string())))
         .unwrap_or_default();
     format!(
-        "{title} ({} `{}`{case}, {})",
-        event.source, event.reference, event.valid
+        "{} ({} `{}`{case}, {})",
+        Escaped(title),
+        Escaped(&event.source),
+        Escaped(&event.reference),
+        event.valid
     )
 }
 
@@ -90,11 +98,11 @@ pub fn check_answer(
             let ground = list.and_then(|l| l.grounds.iter().find(|g| g.id == entry.ground));
             reasons.push(format!(
                 "listed on `{}` since {} on ground {} ({}; {}), because of {}",
-                entry.list,
+                Escaped(&entry.list),
                 entry.since,
-                entry.ground,
-                ground.map_or("", |g| g.title.as_str()),
-                entry.basis,
+                Escaped(&entry.ground),
+                Escaped(ground.map_or("", |g| g.title.as_str())),
+                Escaped(&entry.basis),
                 record_phrase(policy, events, entry.record)
             ));
             remedies.extend(
@@ -172,13 +180,10 @@ pub fn report_text(report: &crate::registry::Report, policy: &Policy) -> String 
         any = true;
         let state = match entry.state {
             EntryState::InForce => "IN FORCE".to_owned(),
-            EntryState::Ended => format!(
-                "ended ({})",
-                entry
-                    .ended_by
-                    .map(|e| format!("{e:?}").to_lowercase())
-                    .unwrap_or_default()
-            ),
+            EntryState::Ended => match entry.ended_by {
+                Some(end) => format!("ended: {}", end_words(end)),
+                None => "ended".to_owned(),
+            },
             EntryState::Barred => format!(
                 "not listed: bar `{}` applies",
                 entry.bar.as_deref().unwrap_or("")
@@ -222,11 +227,12 @@ pub fn report_text(report: &crate::registry::Report, policy: &Policy) -> String 
             .map_or("", |i| policy.measures[i].title.as_str());
         let _ = writeln!(
             out,
-            "  {} {:?}: {title}{} — {}",
-            m.measure,
-            m.effect,
+            "  {} ({}): {}{} — {}",
+            Escaped(&m.measure),
+            effect_word(m.effect),
+            Escaped(title),
             m.until.map(|u| format!(" until {u}")).unwrap_or_default(),
-            m.basis
+            Escaped(&m.basis)
         );
     }
     let _ = writeln!(out, "\nScores and grades");
@@ -327,13 +333,13 @@ pub fn report_text(report: &crate::registry::Report, policy: &Policy) -> String 
             "  {} {} {} {} `{}`{}{status}",
             event.valid,
             event.action,
-            event.category,
-            event.source,
-            event.reference,
+            Escaped(&event.category),
+            Escaped(&event.source),
+            Escaped(&event.reference),
             event
                 .target
                 .as_ref()
-                .map(|t| format!(" -> `{t}`"))
+                .map(|t| format!(" -> `{}`", Escaped(t)))
                 .unwrap_or_default()
         );
     }
@@ -353,10 +359,12 @@ pub fn report_text(report: &crate::registry::Report, policy: &Policy) -> String 
                 .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "  {} {:?}: {title}{} — binds the representative: {basis}",
-                m.measure,
-                m.effect,
-                m.until.map(|u| format!(" until {u}")).unwrap_or_default()
+                "  {} ({}): {}{} — binds the representative: {}",
+                Escaped(&m.measure),
+                effect_word(m.effect),
+                Escaped(title),
+                m.until.map(|u| format!(" until {u}")).unwrap_or_default(),
+                Escaped(&basis)
             );
         }
     }
@@ -371,7 +379,9 @@ pub fn report_text(report: &crate::registry::Report, policy: &Policy) -> String 
         let _ = writeln!(
             out,
             "  {day} {}: {} — {}",
-            access.party, access.purpose, access.outcome
+            Escaped(&access.party),
+            Escaped(&access.purpose),
+            Escaped(&access.outcome)
         );
     }
     out
@@ -383,6 +393,26 @@ fn plural(n: usize, noun: &str) -> String {
         (1, _) => format!("1 {noun}"),
         (_, true) => format!("{n} {noun}es"),
         _ => format!("{n} {noun}s"),
+    }
+}
+
+/// Why a list entry ended, in words.
+pub fn end_words(end: EntryEnd) -> &'static str {
+    match end {
+        EntryEnd::Expired => "its period ran out",
+        EntryEnd::Retention => "the record's retention period ran out",
+        EntryEnd::Performance => "the obligation was performed",
+        EntryEnd::Repair => "credit repair",
+        EntryEnd::Suppressed => "the record was suppressed",
+        EntryEnd::DisputeUnanswered => "the source did not answer a dispute in time",
+    }
+}
+
+/// A measure's effect in words.
+pub fn effect_word(effect: Effect) -> &'static str {
+    match effect {
+        Effect::Reward => "reward",
+        Effect::Restriction => "restriction",
     }
 }
 

@@ -138,6 +138,15 @@ pub fn parse_sources(
             });
         }
     };
+    // Titles and ids are printed in answers and reports.
+    for found in credence_policy::printable::unprintable_strings(text) {
+        error(
+            found.span,
+            "control-character",
+            found.message,
+            Some("remove the character".to_owned()),
+        );
+    }
     if document.source.is_empty() {
         error(
             0..0,
@@ -159,7 +168,10 @@ pub fn parse_sources(
             error(
                 doc.id.span(),
                 "source-id",
-                format!("`{id}` is not a valid source id"),
+                format!(
+                    "`{}` is not a valid source id",
+                    credence_model::text::escape(id)
+                ),
                 Some(format!(
                     "write 1-{SOURCE_ID_MAX} lowercase letters, digits, `-`, `_` or `.`, starting \
                      with a letter, for example \"tax-bureau\""

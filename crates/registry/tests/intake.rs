@@ -204,7 +204,8 @@ fn person2() -> String {
 }
 
 fn org2() -> String {
-    uscc("91440300MA5D1234K")
+    // Positions 9-17 an organisation code with its GB 11714 check character.
+    uscc("91440300MA5D12340")
 }
 
 struct Registry {
@@ -1392,9 +1393,10 @@ fn large_files_keep_their_line_numbers_and_order() {
             bad.push(i);
         }
         jsonl.push(conduct(&format!("r{i}"), PERSON, &format!("\"{amount}\"")));
-        // Quoted cells with line breaks inside, so that pieces must not cut a record.
+        // Quoted cells with line breaks inside, so that pieces must not cut a record (the
+        // break alone is trimmed to an empty, absent cell: no text may hold one).
         csv.push_str(&format!(
-            "r{i},record,{PERSON},court.dishonest-conduct,2024-03-01,,\"case\r\n{i}\",court,refuses,\"{amount}\"\r\n"
+            "r{i},record,{PERSON},court.dishonest-conduct,2024-03-01,\"\r\n\",\"case{i}\",court,refuses,\"{amount}\"\r\n"
         ));
         if i % 5_000 == 0 {
             jsonl.push(String::new());
@@ -1471,7 +1473,7 @@ fn large_files_keep_their_line_numbers_and_order() {
     assert_eq!(batch.events.len(), ROWS + 1);
     assert_eq!(
         batch.events[7].event.attributes["case"],
-        Value::Text("case\r\n7".into())
+        Value::Text("case7".into())
     );
     assert_eq!(batch.events[ROWS].event.target.as_deref(), Some("r0"));
 }
@@ -1485,7 +1487,12 @@ fn csv_lines_count_line_ends_blank_lines_and_quoted_breaks() {
     let errors = registry.reject("court", &csv, Format::Csv);
     assert_eq!(
         error_lines(&errors),
-        vec![(6, "subject".to_owned()), (9, "date".to_owned())],
+        vec![
+            // A record over two lines is named by its first; its text may not hold the break.
+            (4, "case".to_owned()),
+            (6, "subject".to_owned()),
+            (9, "date".to_owned())
+        ],
         "{errors}"
     );
     let errors = registry.reject("court", "\n\nref,action,subject,category\n", Format::Csv);

@@ -34,6 +34,19 @@ const PIECES: &[&str] = &[
     "true",
     "2099-01-01",
     "99999999999999999999",
+    // Input crafted to hurt: runs of signs, deep nesting, control characters, dates beyond
+    // the accepted range, byte order marks.
+    "----------------------------------------------------------------",
+    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+    "{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":",
+    "\\n",
+    "\\u001b[2J",
+    "\u{1b}[31m",
+    "\t",
+    "\u{202e}",
+    "\u{2028}",
+    "\u{feff}",
+    "9999-12-31",
 ];
 
 fn damage(text: &str, rng: &mut credence_gen::SplitMix64) -> String {

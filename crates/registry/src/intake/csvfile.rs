@@ -1,5 +1,5 @@
-//! CSV: a header `ref,action,subject,category,date` (with optional `target` and `legacy_id`
-//! columns, in any order) followed by one column per attribute. An empty cell is absent; cells
+//! CSV: a header `ref,action,subject,category,date` (with optional `target`, `legacy_id` and
+//! `kind` columns, in any order) followed by one column per attribute. An empty cell is absent; cells
 //! are trimmed. Line numbers are physical lines, the header being line 1.
 
 use std::borrow::Cow;
@@ -10,7 +10,7 @@ use super::{Collector, LINE_MAX, RowError};
 
 /// The columns a row's own fields are read from.
 const REQUIRED: [&str; 5] = ["ref", "action", "subject", "category", "date"];
-const OPTIONAL: [&str; 2] = ["target", "legacy_id"];
+const OPTIONAL: [&str; 3] = ["target", "legacy_id", "kind"];
 
 /// Column positions of the row's own fields (`None`: no such column).
 #[derive(Debug, Default)]
@@ -22,6 +22,7 @@ pub(crate) struct Columns {
     date: Option<usize>,
     target: Option<usize>,
     legacy_id: Option<usize>,
+    kind: Option<usize>,
     /// (position, attribute name)
     attributes: Vec<(usize, String)>,
     width: usize,
@@ -150,6 +151,7 @@ pub(crate) fn header(text: &str) -> Result<(Columns, usize, usize), Vec<RowError
             "date" => &mut columns.date,
             "target" => &mut columns.target,
             "legacy_id" => &mut columns.legacy_id,
+            "kind" => &mut columns.kind,
             "attributes" => {
                 error(
                     line,
@@ -263,6 +265,7 @@ pub(crate) fn read(text: &str, columns: &Columns, collector: &mut Collector<'_, 
             date: cell(columns.date),
             target: cell(columns.target),
             legacy_id: cell(columns.legacy_id),
+            kind: cell(columns.kind),
             attributes: columns
                 .attributes
                 .iter()

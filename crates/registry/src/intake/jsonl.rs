@@ -35,6 +35,8 @@ struct JsonRow<'a> {
     #[serde(borrow, default)]
     legacy_id: Option<&'a RawValue>,
     #[serde(borrow, default)]
+    kind: Option<&'a RawValue>,
+    #[serde(borrow, default)]
     attributes: Option<&'a RawValue>,
 }
 
@@ -118,8 +120,8 @@ pub(crate) fn read(text: &str, collector: &mut Collector<'_, '_>) {
                         field,
                         format!(
                             "unknown field `{field}`: a row has `ref`, `action`, `subject`, \
-                             `category`, `date`, `attributes` and, when needed, `target` and \
-                             `legacy_id`; put record details inside `attributes`"
+                             `category`, `date`, `attributes` and, when needed, `target`, \
+                             `legacy_id` and `kind`; put record details inside `attributes`"
                         ),
                     );
                 } else if let Some(field) = named_field(&message, "duplicate field `") {
@@ -142,6 +144,7 @@ pub(crate) fn read(text: &str, collector: &mut Collector<'_, '_>) {
             date: present(row.date),
             target: present(row.target),
             legacy_id: present(row.legacy_id),
+            kind: present(row.kind),
             attributes: Vec::new(),
             attributes_unreadable: false,
         };

@@ -59,7 +59,10 @@ impl Pseudonymiser {
         let mac = match id {
             // The canonical text, without building it.
             Identifier::ResidentId(resident) => self.mac(resident.as_str().as_bytes()),
-            Identifier::Uscc(code) => self.mac(code.as_str().as_bytes()),
+            // A code that is also a valid resident id is keyed by `uscc:…`, never by the
+            // person's text.
+            Identifier::Uscc(code) if !code.is_ambiguous() => self.mac(code.as_str().as_bytes()),
+            Identifier::Uscc(_) => self.mac(id.canonical().as_bytes()),
             Identifier::Other(_) => self.mac(id.canonical().as_bytes()),
         };
         hex(&mac)

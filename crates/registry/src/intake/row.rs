@@ -4,7 +4,9 @@
 
 use std::borrow::Cow;
 
-use credence_model::{Action, Attributes, Day, DayError, IdOptions, Identifier, Value};
+use credence_model::{
+    Action, Attributes, Day, DayError, IdError, IdOptions, Identifier, SubjectKind, Value,
+};
 use credence_policy::AttrType;
 use credence_store::SubjectRef;
 use serde::Deserialize;
@@ -30,8 +32,19 @@ pub(crate) enum Cell<'a> {
 pub(crate) struct Str<'a>(#[serde(borrow)] pub Cow<'a, str>);
 
 impl<'a> Cell<'a> {
-    /// The cell's text, when it is a string (a JSON string, or any CSV cell).
+    /// The cell's text, when it is a string (a JSON string, or any CSV cell) without a line
+    /// break, tab, control or terminal escape character: every text intake keeps may be
+    /// printed in an answer, where such a character would forge or hide lines.
     fn string(self) -> Result<Cow<'a, str>, String> {
+        let text = self.any_string()?;
+        match credence_model::text::forbidden_message(&text) {
+            None => Ok(text),
+            Some(message) => Err(message),
+        }
+    }
+
+    /// The cell's text, when it is a string, whatever characters it holds.
+    fn any_string(self) -> Result<Cow<'a, str>, String> {
         match self {
             Cell::Text(text) => Ok(Cow::Borrowed(text)),
             Cell::Json(raw) => {
@@ -100,6 +113,9 @@ pub(crate) struct RowFields<'a> {
     pub date: Option<Cell<'a>>,
     pub target: Option<Cell<'a>>,
     pub legacy_id: Option<Cell<'a>>,
+    /// `person` or `organisation`: required when the subject's identifier is valid under both
+    /// readings (a resident id and a USCC), checked against the identifier otherwise.
+    pub kind: Option<Cell<'a>>,
     /// Attribute name and value, in file order; absent values already left out.
     pub attributes: Vec<(Cow<'a, str>, Cell<'a>)>,
     /// The attributes could not be read at all (already reported): required ones are not
@@ -168,7 +184,21 @@ impl<'p> Validator<'p> {
                 false
             }
         };
-        let identifier = self.identifier(fields.subject, legacy, &mut out);
+        let kind = match fields.kind.map(Cell::string) {
+            None => None,
+            Some(Ok(text)) => match text.parse::<SubjectKind>() {
+                Ok(kind) => Some(kind),
+                Err(e) => {
+                    out.push("kind", e.to_string());
+                    None
+                }
+            },
+            Some(Err(message)) => {
+                out.push("kind", message);
+                None
+            }
+        };
+        let identifier = self.identifier(fields.subject, legacy, kind, &mut out);
         let category = self.category(fields.category, action, &mut out);
         let target_entry = category.map(|index| {
             self.plan
@@ -254,12 +284,6 @@ impl<'p> Validator<'p> {
                 ),
             );
             None
-        } else if text.chars().any(char::is_control) {
-            out.push(
-                field,
-                "the reference contains a control character (a tab or a line break)".to_owned(),
-            );
-            None
         } else {
             Some(text.into_owned())
         }
@@ -295,6 +319,7 @@ impl<'p> Validator<'p> {
         &self,
         cell: Option<Cell<'_>>,
         legacy: bool,
+        kind: Option<SubjectKind>,
         out: &mut RowErrors<'_>,
     ) -> Option<Identifier> {
         let Some(cell) = cell else {
@@ -316,7 +341,7 @@ impl<'p> Validator<'p> {
         let options = IdOptions {
             allow_legacy_uscc: legacy,
         };
-        match Identifier::parse(&text, options) {
+        match Identifier::parse_as(&text, options, kind) {
             Ok(id) => match id.birth_date() {
                 Some(birth) if birth > self.today => {
                     out.push(
@@ -331,6 +356,28 @@ impl<'p> Validator<'p> {
                 }
                 _ => Some(id),
             },
+            Err(IdError::Ambiguous {
+                text,
+                person,
+                organisation,
+            }) => {
+                out.push(
+                    "kind",
+                    format!(
+                        "missing: `{text}` is both a valid resident id (a person born {}) and a \
+                         valid USCC (an organisation registered by {} in region {}): state which \
+                         the subject is, `person` or `organisation`",
+                        person.birth_date(),
+                        organisation.authority_name(),
+                        organisation.region()
+                    ),
+                );
+                None
+            }
+            Err(e @ IdError::KindMismatch { .. }) => {
+                out.push("kind", e.to_string());
+                None
+            }
             Err(e) => {
                 out.push("subject", e.to_string());
                 None
@@ -695,7 +742,7 @@ fn kind_phrase(kind: credence_model::SubjectKind) -> &'static str {
 fn parse_day(text: &str) -> Result<Day, String> {
     match Day::parse(text) {
         Ok(day) => Ok(day),
-        Err(DayError::OutOfRange(_))
+        Err(DayError::OutsideRange(_))
             if text
                 .get(..4)
                 .and_then(|y| y.parse::<i32>().ok())
@@ -730,19 +777,38 @@ fn money(cell: Cell<'_>) -> Result<i64, String> {
     parse_money(&text)
 }
 
-pub(crate) fn parse_money(text: &str) -> Result<i64, String> {
+/// An amount in yuan with at most two decimals (`15000.00`), as fen; a sign, an exponent or a
+/// thousands separator is refused.
+pub fn parse_money(text: &str) -> Result<i64, String> {
     let malformed = || {
         format!(
             "`{}` is not an amount: write yuan with up to two decimals, for example 15000.00",
             shorten(text)
         )
     };
-    if text.starts_with('-') && parse_money(&text[1..]).is_ok() {
-        return Err(format!(
-            "`{}` is negative: an amount is written as a positive number of yuan",
-            shorten(text)
-        ));
+    // One level only: a sign is looked at once, never per character (a value of thousands of
+    // `-` must not recurse thousands of times).
+    if let Some(rest) = text.strip_prefix('-') {
+        return Err(if unsigned_money(rest).is_ok() {
+            format!(
+                "`{}` is negative: an amount is written as a positive number of yuan",
+                shorten(text)
+            )
+        } else {
+            malformed()
+        });
     }
+    unsigned_money(text)
+}
+
+/// [`parse_money`] of a value without a sign.
+fn unsigned_money(text: &str) -> Result<i64, String> {
+    let malformed = || {
+        format!(
+            "`{}` is not an amount: write yuan with up to two decimals, for example 15000.00",
+            shorten(text)
+        )
+    };
     let (whole, fraction) = match text.split_once('.') {
         Some((whole, fraction)) => (whole, fraction),
         None => (text, ""),
