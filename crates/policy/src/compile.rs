@@ -378,13 +378,19 @@ impl Compiler<'_> {
         policy: &Policy,
     ) {
         let base = *doc.base.get_ref();
-        let span = match (doc.min.as_ref(), doc.max.as_ref()) {
-            (Some(min), Some(max)) => max.get_ref().saturating_sub(*min.get_ref()),
-            (None, Some(max)) => max.get_ref().saturating_sub(base.min(0)),
-            _ => base.abs(),
-        }
-        .max(1);
-        let most = span.saturating_mul(refusal::CAP_SHARE_MAX_PERCENT) / 100;
+        // The scale the points move on: the bounds, else the base, else the highest grade.
+        let top_grade = doc
+            .grade
+            .iter()
+            .filter_map(|g| g.get_ref().min.as_ref().map(|m| *m.get_ref()))
+            .max()
+            .filter(|m| *m > 0);
+        let scale = match (doc.min.as_ref(), doc.max.as_ref()) {
+            (Some(min), Some(max)) => Some(max.get_ref().saturating_sub(*min.get_ref())),
+            (None, Some(max)) => Some(max.get_ref().saturating_sub(base.min(0))),
+            _ if base > 0 => Some(base),
+            _ => top_grade,
+        };
         for (cap, cap_doc) in caps.iter().zip(&doc.cap) {
             let Some(gain) = cap.gain else { continue };
             let yearly = match cap.per {
@@ -401,8 +407,11 @@ impl Compiler<'_> {
                 .gain
                 .as_ref()
                 .map_or(cap_doc.span(), |g| g.span());
-            if yearly > most {
-                self.error(file, at.clone(), refusal::VOLUME_REWARD, format!("the cap on `{}` lets them earn {yearly} points a year, more than {}% of the scheme's span of {span} ({most})", names.join("`, `"), refusal::CAP_SHARE_MAX_PERCENT), Some("a cap bounds how much activity can earn: lower `gain` so that a year of records earns at most a fifth of the scale".into()));
+            if let Some(span) = scale
+                && let most = span.saturating_mul(refusal::CAP_SHARE_MAX_PERCENT) / 100
+                && yearly > most
+            {
+                self.error(file, at.clone(), refusal::VOLUME_REWARD, format!("the cap on `{}` lets them earn {yearly} points a year, more than {}% of the scheme's scale of {span} ({most})", names.join("`, `"), refusal::CAP_SHARE_MAX_PERCENT), Some("a cap bounds how much activity can earn: lower `gain` so that a year of records earns at most a fifth of the scale".into()));
                 continue;
             }
             let smallest = rules

@@ -5,7 +5,7 @@
 //! reveal: a special category named in a title, an enum value, a condition literal or a legal
 //! basis, in English, pinyin or Chinese, with look-alike letters or separators inside.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -40,10 +40,10 @@ pub struct Class {
     /// The refusal code a hit gives.
     pub code: &'static str,
     pub scope: Scope,
-    /// (as written, folded, skeleton) for whole words.
-    words: Vec<(String, String, String)>,
-    /// (as written, folded) for stems found inside words.
-    stems: Vec<(String, String)>,
+    /// Whole words, folded and in skeleton form, to the term as written.
+    words: HashMap<String, String>,
+    /// (as written, folded, skeleton) for stems found inside words.
+    stems: Vec<(String, String, String)>,
     /// (as written, folded) for Chinese terms found anywhere.
     chinese: Vec<(String, String)>,
 }
@@ -120,12 +120,15 @@ pub fn classes() -> &'static [Class] {
                 scope: c.scope,
                 words: fold(c.words, true)
                     .into_iter()
+                    .flat_map(|(t, f)| [(skeleton(&f), t.clone()), (f, t)])
+                    .collect(),
+                stems: fold(c.stems, true)
+                    .into_iter()
                     .map(|(t, f)| {
                         let s = skeleton(&f);
                         (t, f, s)
                     })
                     .collect(),
-                stems: fold(c.stems, true),
                 chinese: fold(c.chinese, false),
             })
             .collect()
@@ -225,21 +228,25 @@ struct Folded {
     words: Vec<String>,
     /// Words split at separators and case changes only, in skeleton form.
     skeletons: Vec<String>,
-    /// Every run of consecutive words, joined, of either kind.
-    runs: HashSet<String>,
+    /// Every run of consecutive words, joined, of either kind, in the order of the text.
+    runs: Vec<String>,
     /// Every letter and digit, Chinese included, lower case, without separators.
     all: String,
 }
 
 impl Folded {
     fn new(text: &str) -> Folded {
-        let plain: String = text
-            .nfkc()
-            .map(confusable)
-            .collect::<String>()
-            .nfd()
-            .filter(|c| !is_combining_mark(*c))
-            .collect();
+        // NFKC, the confusables and the marks leave ASCII as it is.
+        let plain: String = if text.is_ascii() {
+            text.to_owned()
+        } else {
+            text.nfkc()
+                .map(confusable)
+                .collect::<String>()
+                .nfd()
+                .filter(|c| !is_combining_mark(*c))
+                .collect()
+        };
         let mut words: Vec<String> = Vec::new();
         let mut joined: Vec<String> = Vec::new();
         let mut all = String::new();
@@ -271,7 +278,7 @@ impl Folded {
             previous = Some(c);
         }
         let skeletons: Vec<String> = joined.iter().map(|w| skeleton(w)).collect();
-        let mut runs = HashSet::new();
+        let mut runs = Vec::new();
         runs_of(&words, &mut runs);
         runs_of(&skeletons, &mut runs);
         Folded {
@@ -293,17 +300,18 @@ impl Folded {
 
     fn find(&self, class: &'static Class) -> Option<Hit> {
         let hit = |term: &'static str| Some(Hit { class, term });
-        for (term, folded, skeleton) in &class.words {
-            if self.runs.contains(folded) || self.runs.contains(skeleton) {
-                return hit(term);
-            }
+        if let Some(term) = self.runs.iter().find_map(|run| class.words.get(run)) {
+            return hit(term);
         }
         let latin = self.words.concat();
         let skeletons = self.skeletons.concat();
-        for (term, folded) in &class.stems {
-            if latin.contains(folded.as_str()) || skeletons.contains(&skeleton(folded)) {
+        for (term, folded, skeleton) in &class.stems {
+            if latin.contains(folded.as_str()) || skeletons.contains(skeleton.as_str()) {
                 return hit(term);
             }
+        }
+        if self.all.is_ascii() {
+            return None;
         }
         for (term, folded) in &class.chinese {
             if self.all.contains(folded.as_str()) {
@@ -319,7 +327,7 @@ const RUN_MAX: usize = 40;
 
 /// Adds every run of consecutive words, joined (`re` `ligion` is `religion`), and the same
 /// without a plural ending, so that a term is found by one lookup.
-fn runs_of(words: &[String], runs: &mut HashSet<String>) {
+fn runs_of(words: &[String], runs: &mut Vec<String>) {
     for start in 0..words.len() {
         let mut joined = String::new();
         for word in &words[start..] {
@@ -327,10 +335,10 @@ fn runs_of(words: &[String], runs: &mut HashSet<String>) {
             if joined.len() > RUN_MAX {
                 break;
             }
-            runs.insert(joined.clone());
+            runs.push(joined.clone());
             for plural in ["s", "es"] {
                 if let Some(singular) = joined.strip_suffix(plural) {
-                    runs.insert(singular.to_owned());
+                    runs.push(singular.to_owned());
                 }
             }
         }
