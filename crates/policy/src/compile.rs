@@ -250,11 +250,14 @@ impl Compiler<'_> {
         };
         let mut found = Vec::new();
         strings(&toml::Value::Table(table), "", &mut found);
+        // Keys and texts repeat (`id`, `title`, a category's id): each is looked up once.
+        let mut clean: HashSet<String> = HashSet::new();
         for (path, text) in found {
-            if self.reported.contains(&(file, text.clone())) {
+            if clean.contains(&text) || self.reported.contains(&(file, text.clone())) {
                 continue;
             }
             let Some(hit) = crate::lexicon::special(&text) else {
+                clean.insert(text);
                 continue;
             };
             let span = self.string_span(file, &text);
@@ -269,6 +272,48 @@ impl Compiler<'_> {
                 Some(refusal::SPECIAL_TEXT_HELP.into()),
             );
             self.reported.insert((file, text));
+        }
+    }
+
+    /// A breach or adjudication that names a scheme, rating or scorecard of the set launders a
+    /// score into a record that may ground a list: refused by structure, whatever the words.
+    fn names_a_score(&mut self, file: usize, doc: &syntax::CategoryDoc, policy: &Policy) {
+        if !CategoryKind::parse(doc.kind.get_ref()).is_some_and(CategoryKind::may_penalise) {
+            return;
+        }
+        let fold = |text: &str| -> String {
+            text.chars()
+                .filter(|c| c.is_alphanumeric())
+                .flat_map(char::to_lowercase)
+                .collect()
+        };
+        let mut texts = vec![fold(doc.id.get_ref()), fold(doc.title.get_ref())];
+        texts.extend(doc.description.iter().map(|d| fold(d.get_ref())));
+        texts.extend(doc.attributes.keys().map(|k| fold(k.get_ref())));
+        let scores = policy
+            .schemes
+            .iter()
+            .map(|s| (&s.id, &s.title))
+            .chain(policy.scorecards.iter().map(|c| (&c.id, &c.title)));
+        for (id, title) in scores {
+            let named = [fold(id), fold(title)]
+                .into_iter()
+                .filter(|n| n.chars().count() >= 5)
+                .find(|n| texts.iter().any(|t| t.contains(n.as_str())));
+            if named.is_some() {
+                self.error(
+                    file,
+                    doc.id.span(),
+                    refusal::RESTRICTION_ON_SCORE,
+                    format!(
+                        "{} category `{}` is about `{id}`, a score of this policy set",
+                        doc.kind.get_ref(),
+                        doc.id.get_ref()
+                    ),
+                    Some(refusal::penalised_help(refusal::RESTRICTION_ON_SCORE).into()),
+                );
+                return;
+            }
         }
     }
 
@@ -601,6 +646,11 @@ impl Compiler<'_> {
                 self.check_id(*file, &list.get_ref().id, &mut seen, "list");
                 let lowered = self.list(*file, pack, list, &mut policy);
                 policy.lists.push(lowered);
+            }
+        }
+        for (file, document) in documents {
+            for category in &document.category {
+                self.names_a_score(*file, category.get_ref(), &policy);
             }
         }
         for (pack, (file, document)) in documents.iter().enumerate() {

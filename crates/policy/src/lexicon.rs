@@ -135,9 +135,36 @@ pub fn classes() -> &'static [Class] {
     })
 }
 
-/// The first term of a class in `scopes` that `text` contains.
+/// Every whole word of every class (folded and in skeleton form), to its classes and terms.
+fn index() -> &'static HashMap<&'static str, Vec<Hit>> {
+    static INDEX: OnceLock<HashMap<&'static str, Vec<Hit>>> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut index: HashMap<&'static str, Vec<Hit>> = HashMap::new();
+        for class in classes() {
+            for (word, term) in &class.words {
+                index.entry(word.as_str()).or_default().push(Hit {
+                    class,
+                    term: term.as_str(),
+                });
+            }
+        }
+        index
+    })
+}
+
+/// The first term of a class in `scopes` that `text` contains: whole words first, in the
+/// order of the text, then stems and Chinese terms, in the order of the lexicon.
 pub fn find(text: &str, scopes: &[Scope]) -> Option<Hit> {
     let folded = Folded::new(text);
+    let index = index();
+    let word = folded.runs.iter().find_map(|run| {
+        index
+            .get(run.as_str())
+            .and_then(|hits| hits.iter().find(|h| scopes.contains(&h.class.scope)))
+    });
+    if let Some(hit) = word {
+        return Some(*hit);
+    }
     classes()
         .iter()
         .filter(|c| scopes.contains(&c.scope))
@@ -224,12 +251,12 @@ fn is_han(c: char) -> bool {
 
 /// A text normalised for lookup: NFKC, confusables, combining marks removed, split into words.
 struct Folded {
-    /// Words split at separators, case changes (`onlineRumour`) and letter-digit changes.
-    words: Vec<String>,
-    /// Words split at separators and case changes only, in skeleton form.
-    skeletons: Vec<String>,
-    /// Every run of consecutive words, joined, of either kind, in the order of the text.
+    /// Every run of consecutive words (split at separators, case changes (`onlineRumour`) and
+    /// letter-digit changes), joined, and the same of the skeletons, in the order of the text.
     runs: Vec<String>,
+    /// The words joined, and the skeletons joined.
+    latin: String,
+    latin_skeleton: String,
     /// Every letter and digit, Chinese included, lower case, without separators.
     all: String,
 }
@@ -268,12 +295,11 @@ impl Folded {
             } else if digit_break {
                 words.push(String::new());
             }
-            let lower: String = c.to_lowercase().collect();
             if let Some(w) = words.last_mut() {
-                w.push_str(&lower);
+                w.extend(c.to_lowercase());
             }
             if let Some(j) = joined.last_mut() {
-                j.push_str(&lower);
+                j.extend(c.to_lowercase());
             }
             previous = Some(c);
         }
@@ -282,8 +308,8 @@ impl Folded {
         runs_of(&words, &mut runs);
         runs_of(&skeletons, &mut runs);
         Folded {
-            words,
-            skeletons,
+            latin: words.concat(),
+            latin_skeleton: skeletons.concat(),
             runs,
             all,
         }
@@ -291,22 +317,21 @@ impl Folded {
 
     /// The Latin letters and digits of a term, without separators.
     fn latin_compact(&self) -> String {
-        self.words.concat()
+        self.latin.clone()
     }
 
     fn all_compact(&self) -> String {
         self.all.clone()
     }
 
+    /// The first stem or Chinese term of `class` in the text (whole words are looked up in the
+    /// index).
     fn find(&self, class: &'static Class) -> Option<Hit> {
         let hit = |term: &'static str| Some(Hit { class, term });
-        if let Some(term) = self.runs.iter().find_map(|run| class.words.get(run)) {
-            return hit(term);
-        }
-        let latin = self.words.concat();
-        let skeletons = self.skeletons.concat();
         for (term, folded, skeleton) in &class.stems {
-            if latin.contains(folded.as_str()) || skeletons.contains(skeleton.as_str()) {
+            if self.latin.contains(folded.as_str())
+                || self.latin_skeleton.contains(skeleton.as_str())
+            {
                 return hit(term);
             }
         }

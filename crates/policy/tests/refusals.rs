@@ -1515,3 +1515,29 @@ fn every_authority_reports_only_its_own_contexts() {
         "refused-source-authority"
     ));
 }
+
+#[test]
+fn an_inspection_score_is_no_laundered_credit_score() {
+    let inspection = |title: &str| {
+        format!(
+            r#"
+[[category]]
+id = "t.inspection"
+title = "{title}"
+context = "food-safety"
+subjects = ["organisation"]
+kind = "adjudication"
+obligation = "Food Safety Law of the PRC, art. 33"
+retention = "3y"
+
+[category.attributes]
+hygiene_score = {{ type = "int", title = "Inspection score for hygiene", required = true }}
+"#
+        )
+    };
+    compiles(&inspection("Food hygiene inspection rating"));
+    refused(
+        &inspection("Personal credit score below 600"),
+        refusal::RESTRICTION_ON_SCORE,
+    );
+}

@@ -1589,17 +1589,17 @@ categories = []
 [[source]]
 id = "Bad Id"
 title = "x"
-authority = "court"
+authority = "civic-office"
 categories = ["civic-points", "nothing-like-it"]
 "#;
     let error = parse_sources("src.toml", text, &policy).unwrap_err();
     let shown = error.to_string();
     for expected in [
         "`court.guarante` is neither a category of the policy nor an opt-in scheme",
-        "--> src.toml:5:15",
+        "--> src.toml:6:15",
         "did you mean `court.guarantee`?",
         "source `court` lists `court.hearing` twice",
-        "--> src.toml:5:50",
+        "--> src.toml:6:50",
         "source `court` is declared twice (first on line 3)",
         "source `court` has an empty title",
         "source `court` may report no category",
