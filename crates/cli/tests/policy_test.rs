@@ -204,3 +204,33 @@ fn a_malformed_scenario_exits_3_naming_the_line() {
     // No file at all.
     assert_eq!(credence(&["policy", "test"]).status.code(), Some(3));
 }
+
+#[test]
+fn the_demo_summary_shows_every_shipped_pack() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_credence"))
+        .args(["demo", "--people", "400", "--orgs", "400", "--dir"])
+        .arg(dir.path())
+        .env("CREDENCE_TODAY", "2026-11-01")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for pack in packs() {
+        let id = pack.file_stem().unwrap().to_string_lossy().into_owned();
+        let line = stdout.lines().find(|l| l.contains("packs: ")).unwrap();
+        assert!(line.contains(&id), "{id} missing from {line}");
+    }
+    for shown in [
+        "on red list customs-advanced-certified",
+        "on black list customs-dishonest",
+        "food-hygiene-rating:",
+        "no records: not rated",
+    ] {
+        assert!(stdout.contains(shown), "`{shown}` missing:\n{stdout}");
+    }
+}

@@ -364,7 +364,33 @@ impl Compiler<'_> {
                 basis: header.basis.clone(),
                 summary: header.summary.clone(),
                 file: self.sources[*file].name.clone(),
+                deadlines: Vec::new(),
             });
+            let mut seen_deadlines = HashSet::new();
+            for deadline in &document.deadline {
+                let d = deadline.get_ref();
+                self.check_id(*file, &d.id, &mut seen_deadlines, "deadline");
+                if d.basis.get_ref().trim().is_empty() {
+                    self.error(
+                        *file,
+                        d.basis.span(),
+                        "deadline",
+                        format!("deadline `{}` needs its legal basis", d.id.get_ref()),
+                        None,
+                    );
+                }
+                if let Some(within) = self.duration(*file, &d.within)
+                    && let Some(pack) = policy.packs.last_mut()
+                {
+                    pack.deadlines.push(Deadline {
+                        id: d.id.get_ref().clone(),
+                        title: d.title.clone(),
+                        within,
+                        from: d.from.clone(),
+                        basis: d.basis.get_ref().clone(),
+                    });
+                }
+            }
         }
         policy.calendar = Calendar::new(holidays);
         for (pack, (file, document)) in documents.iter().enumerate() {

@@ -65,6 +65,18 @@ pub struct Pack {
     pub basis: String,
     pub summary: Option<String>,
     pub file: String,
+    /// The deadlines of the pack's procedure (appeal, right of reply), for the service.
+    pub deadlines: Vec<Deadline>,
+}
+
+/// A deadline of a pack's procedure.
+#[derive(Clone, Debug, Serialize)]
+pub struct Deadline {
+    pub id: String,
+    pub title: String,
+    pub within: Duration,
+    pub from: String,
+    pub basis: String,
 }
 
 /// The area of life a record or a measure belongs to. Restrictions may not cross contexts
@@ -274,6 +286,8 @@ pub struct Category {
     pub retention: Duration,
     /// A disputed record stops counting when its source has not answered within this.
     pub dispute_answer: Duration,
+    /// A newer record of the category replaces this one from its date.
+    pub superseded: bool,
     /// In slot order.
     pub attributes: Vec<Attribute>,
     /// Every distinct duration measured from a record of this category (retention first): the

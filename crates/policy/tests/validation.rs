@@ -936,3 +936,16 @@ fn a_black_list_suspends_rewards_with_a_basis() {
         "is a restriction",
     );
 }
+
+#[test]
+fn deadlines_have_a_duration_and_a_basis() {
+    let deadline = "\n[[deadline]]\nid = \"appeal\"\ntitle = \"Appeal\"\nwithin = \"21d\"\nfrom = \"notification\"\nbasis = \"Act s.3\"\n";
+    compiles(deadline);
+    fails(&deadline.replace("21d", "3 weeks"), "duration", "3 weeks");
+    fails(
+        &deadline.replace("Act s.3", " "),
+        "deadline",
+        "needs its legal basis",
+    );
+    fails(&format!("{deadline}{deadline}"), "duplicate", "appeal");
+}

@@ -160,6 +160,7 @@ impl Compiler<'_> {
             kind,
             retention,
             dispute_answer,
+            superseded: doc.superseded,
             attributes,
             durations: vec![retention],
             pack,
