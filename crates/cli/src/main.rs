@@ -155,8 +155,9 @@ enum Command {
         /// The measure id (see `credence policy describe`).
         measure: String,
         /// The kind of relying party asking (`airline`, `railway`, `library`...): one that the
-        /// measure names.
-        #[arg(long = "as", value_name = "PARTY")]
+        /// measure names. It is logged and shown to the subject, so it may not hold control
+        /// characters.
+        #[arg(long = "as", value_name = "PARTY", value_parser = printable)]
         party: String,
         #[arg(long)]
         as_of: Option<Day>,
@@ -363,6 +364,15 @@ fn code_for(error: &anyhow::Error) -> u8 {
             exit::INVALID_INPUT
         }
         _ => exit::FAILURE,
+    }
+}
+
+/// An argument that is written into the registry and printed later: no line break, tab,
+/// control or terminal escape character (a forged line of the subject's access log).
+fn printable(value: &str) -> Result<String, String> {
+    match credence_model::text::forbidden_message(value) {
+        None => Ok(value.to_owned()),
+        Some(message) => Err(message),
     }
 }
 

@@ -642,3 +642,25 @@ fn time_never_runs_backwards_and_the_future_is_not_known() {
         "2026-11-01",
     ]);
 }
+
+#[test]
+fn a_relying_party_named_with_control_characters_is_refused_before_anything_is_logged() {
+    let root = tempfile::tempdir().unwrap();
+    let (registry, _) = city(root.path(), "20");
+    let reg = registry.to_str().unwrap();
+    let output = credence(&[
+        "--registry",
+        reg,
+        "check",
+        "11010519491231002X",
+        "no-flights",
+        "--as",
+        "airline\n  2026-11-01 police: check no-flights — cleared",
+    ]);
+    assert_eq!(output.status.code(), Some(2), "a bad argument");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("line break"), "{stderr}");
+    let report = ok(&["--registry", reg, "report", "11010519491231002X"]);
+    assert!(report.contains("Who looked (1 access)"), "{report}");
+    assert!(!report.contains("police"), "{report}");
+}

@@ -522,7 +522,9 @@ fn score_schemes<const EXPLAIN: bool>(
             }
             let scheme = &policy.schemes[usize::from(scheme_index)];
             let rule = &scheme.rules[usize::from(rule_index)];
-            let until = end(&scratch.ends, record, rule.validity_slot).min(record.stops);
+            // A pending dispute's deadline is not when the points stop: they stop then only if
+            // the source does not answer (the record says it is disputed).
+            let until = end(&scratch.ends, record, rule.validity_slot).min(record.stops_answered);
             if as_of >= until || !holds(&rule.when, values) {
                 continue;
             }
@@ -545,7 +547,7 @@ fn score_schemes<const EXPLAIN: bool>(
             }
             let direct =
                 &policy.schemes[usize::from(scheme_index)].direct[usize::from(direct_index)];
-            let until = end(&scratch.ends, record, direct.validity_slot).min(record.stops);
+            let until = end(&scratch.ends, record, direct.validity_slot).min(record.stops_answered);
             if as_of < until && holds(&direct.when, values) {
                 scratch.direct_candidates.push((
                     scheme_index,

@@ -781,6 +781,12 @@ fn prepare_18(text: &str) -> Result<(&str, String), IdError> {
         return Err(IdError::Empty);
     }
     let len = trimmed.chars().count();
+    if len == 15 && trimmed.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(IdError::FirstGeneration {
+            text: trimmed.to_owned(),
+            converted: convert_first_generation(trimmed),
+        });
+    }
     if len != 18 {
         return Err(IdError::Length {
             text: trimmed.to_owned(),
@@ -956,7 +962,8 @@ impl Uscc {
                 found,
             });
         }
-        let ambiguous = !legacy && ResidentId::parse(&upper).is_ok();
+        let ambiguous =
+            !legacy && looks_like_resident_id(&upper) && ResidentId::parse(&upper).is_ok();
         Ok(Uscc {
             code: upper,
             legacy,

@@ -143,6 +143,18 @@ fn first_generation_ids_are_refused_with_their_conversion() {
     let error = strict("110105491231002").unwrap_err();
     assert!(error.contains("first-generation"), "{error}");
     assert!(error.contains("`11010519491231002X`"), "{error}");
+    // Also when the value is stated to be a resident id.
+    for text in ["resident:110105491231002", "110105491231002"] {
+        let error = ResidentId::parse(text.trim_start_matches("resident:")).unwrap_err();
+        assert!(
+            error.to_string().contains("`11010519491231002X`"),
+            "{error}"
+        );
+        assert!(
+            strict(text).unwrap_err().contains("first-generation"),
+            "{text}"
+        );
+    }
     // Not a real date: no conversion offered.
     let error = strict("110105490230002").unwrap_err();
     assert!(error.contains("do not convert"), "{error}");

@@ -560,7 +560,11 @@ fn unknown_field(message: &str) -> Option<&str> {
 /// The candidate closest to `name` by edit distance, when it is close enough to be a typo
 /// (and not `name` itself): the "did you mean" of every message that names an unknown id.
 pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    // The distance is at least the difference in length: a name far longer than every
+    // candidate (a 60 KiB value in a file) is never compared character by character.
+    let length = name.chars().count();
     candidates
+        .filter(|c| length.abs_diff(c.chars().count()) <= 2.max(c.len() / 4))
         .map(|c| (edit_distance(name, c), c))
         .filter(|(d, c)| *d > 0 && *d <= 2.max(c.len() / 4))
         .min_by_key(|(d, _)| *d)

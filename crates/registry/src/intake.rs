@@ -18,7 +18,11 @@
 //! attribute, an empty cell being absent. Attribute values: money as yuan with at most two decimals (a JSON
 //! string or number; stored in fen), int as a number, bool as `true`/`false`, date as
 //! `YYYY-MM-DD`, enum one of the declared values, text up to [`TEXT_MAX`] characters, subject an
-//! identifier (stored as its pseudonym, and indexed as a link of the event).
+//! identifier (stored as its pseudonym, and indexed as a link of the event). No text of a row
+//! (reference, target, any field or attribute) may hold a line break, tab, control character,
+//! terminal escape, line separator or bidirectional control: it would be printed into answers
+//! ([`credence_model::text`]). The file is UTF-8 ([`crate::encoding`]); a leading UTF-8 byte
+//! order mark is dropped.
 //!
 //! Nothing is accepted from a file with any error: the source fixes the file and submits it
 //! again, and since intake is idempotent on the source's references, rows it already submitted
@@ -29,9 +33,9 @@
 //! 1. each row on its own (`row`): reference, action, the subject's identifier with its check
 //!    character and structure (see `credence_model::id`: placeholders and 15-digit
 //!    first-generation ids are refused) read as the stated `kind`, the category (declared by the policy and registered for this source), the
-//!    subject kind the category is about, the date (not in the future, not before 1900), every
-//!    attribute against its declared type, required attributes, the target where the action
-//!    needs one;
+//!    subject kind the category is about, the date (not in the future, within 1900-01-01 to
+//!    2199-12-31), every attribute against its declared type, required attributes, the target
+//!    where the action needs one;
 //! 2. the rows together and against the store (one [`Store::known_references`] call for the
 //!    whole file): references unique in the file, targets naming a `record` of the same source,
 //!    subject and category (earlier in the file or already stored), and a reference already

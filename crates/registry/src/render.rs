@@ -379,7 +379,13 @@ pub fn report_text(report: &crate::registry::Report, policy: &Policy) -> String 
             .records
             .iter()
             .find(|r| r.index as usize == index)
-            .map(|r| format!(" [{}; kept until {}]", status_word(r.status), r.expires))
+            .map(|r| match &r.disputed {
+                Some(d) => format!(
+                    " [disputed on {}: stops counting on {} unless the source answers; kept until {}]",
+                    d.since, d.deadline, r.expires
+                ),
+                None => format!(" [{}; kept until {}]", status_word(r.status), r.expires),
+            })
             .or_else(|| {
                 standing
                     .ignored

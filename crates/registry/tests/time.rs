@@ -562,6 +562,14 @@ fn an_open_dispute_says_what_is_true() {
         "{text}"
     );
     assert!(!text.contains("ends by itself on 2024-03-16"), "{text}");
+    // Nowhere is the deadline given as the day something ends: not for the points the record
+    // costs, not in the file.
+    assert!(!text.contains("until 2024-03-16"), "{text}");
+    assert!(!text.contains("counting on 2024-03-16;"), "{text}");
+    assert!(
+        text.contains("[disputed on 2024-03-01: stops counting on 2024-03-16 unless the source answers; kept until 2029-01-10]"),
+        "{text}"
+    );
     let answer = registry
         .check(&subject, "no-flights", day("2024-03-05"), "airline", 0)
         .unwrap();
@@ -587,13 +595,19 @@ fn said(registry: &mut Registry, subject: &str, as_of: Day, known_at: Day) -> St
     format!("{text}\n{json}")
 }
 
-/// Every answer about `subjects` as of `as_of`, as known on `known_at`: the reports, and the
-/// checks of relying parties asked on `known_at` itself.
+/// Every answer about `subjects` as of `as_of`, as known on `known_at`: the reports, and every
+/// measure's check by its first relying party, asked on `known_at` itself.
 fn answers(registry: &mut Registry, subjects: &[String], as_of: Day, known_at: Day) -> Vec<String> {
+    let checks: Vec<(String, String)> = registry
+        .policy()
+        .measures
+        .iter()
+        .filter_map(|m| Some((m.id.clone(), m.relying_parties.first()?.clone())))
+        .collect();
     let mut out = Vec::new();
     for subject in subjects {
         out.push(said(registry, subject, as_of, known_at));
-        for (measure, party) in [("no-flights", "airline"), ("no-g-trains", "railway")] {
+        for (measure, party) in &checks {
             let answer = registry.check(subject, measure, known_at, party, 0);
             out.push(format!("{answer:?}"));
         }
@@ -605,7 +619,7 @@ fn answers(registry: &mut Registry, subjects: &[String], as_of: Day, known_at: D
 fn an_answer_as_known_at_k_never_changes_when_later_events_are_added() {
     let mut rng = SplitMix64::new(0x0c0d_e4a7);
     let mut accepted = 0;
-    for round in 0..4 {
+    for round in 0..3 {
         let root = tempfile::tempdir().unwrap();
         let mut registry = registry(root.path());
         let subjects = [
@@ -627,7 +641,7 @@ fn an_answer_as_known_at_k_never_changes_when_later_events_are_added() {
         let mut today = day("2021-06-01");
         let mut records: Vec<(usize, String)> = Vec::new();
         let mut snapshots: Vec<(Day, Day, Vec<String>)> = Vec::new();
-        for batch in 0..10 {
+        for batch in 0..8 {
             today = today.add_days(30 + rng.below(120) as i32);
             // Every answer as known the day before, before what is recorded today.
             let known_at = today.add_days(-1);
@@ -673,6 +687,21 @@ fn an_answer_as_known_at_k_never_changes_when_later_events_are_added() {
             if ingest(&mut registry, "court", &rows, &today.to_string()).is_ok() {
                 accepted += 1;
             }
+            // Sometimes the organisation's legal representative changes, learned late.
+            if rng.below(3) == 0 {
+                let who = &subjects[rng.below(2) as usize];
+                let date = today.add_days(-(rng.below(300) as i32));
+                let record = format!(
+                    r#"{{"ref":"rep-{round}-{batch}","action":"record","subject":"{ORGANISATION}","category":"registry.legal-representative","date":"{date}","attributes":{{"person":"{who}"}}}}"#
+                );
+                ingest(
+                    &mut registry,
+                    "market-regulator",
+                    &[record],
+                    &today.to_string(),
+                )
+                .unwrap();
+            }
         }
         // Every earlier answer, asked again now that more is known, is the same.
         for (as_of, known_at, before) in snapshots {
@@ -683,5 +712,5 @@ fn an_answer_as_known_at_k_never_changes_when_later_events_are_added() {
             }
         }
     }
-    assert!(accepted > 10, "{accepted}");
+    assert!(accepted > 6, "{accepted}");
 }

@@ -169,24 +169,34 @@ pub(crate) fn check_lifecycles(
     errors: &mut Vec<super::RowError>,
 ) -> Result<(), credence_store::StoreError> {
     use credence_model::{Event, SubjectFacts};
-    // The rows of each subject that has a row acting on a record, in file order.
+    // The subjects with a row acting on a record (most files have none: nothing to look up).
+    let acted: std::collections::HashSet<&str> = parsed
+        .iter()
+        .filter(|row| row.target.is_some())
+        .filter_map(|row| row.subject.as_ref().map(|s| s.pseudonym.as_str()))
+        .collect();
+    if acted.is_empty() {
+        return Ok(());
+    }
+    // Their rows, in file order.
     let mut subjects: Vec<&str> = Vec::new();
     let mut rows: HashMap<&str, Vec<&super::row::Parsed>> = HashMap::new();
     for row in parsed {
         let Some(subject) = row.subject.as_ref() else {
             continue;
         };
-        let entry = rows.entry(subject.pseudonym.as_str()).or_default();
+        let pseudonym = subject.pseudonym.as_str();
+        if !acted.contains(pseudonym) {
+            continue;
+        }
+        let entry = rows.entry(pseudonym).or_default();
         if entry.is_empty() {
-            subjects.push(subject.pseudonym.as_str());
+            subjects.push(pseudonym);
         }
         entry.push(row);
     }
     for pseudonym in subjects {
         let rows = &rows[pseudonym];
-        if !rows.iter().any(|r| r.target.is_some()) {
-            continue;
-        }
         let Some(first) = rows[0].subject.as_ref() else {
             continue;
         };
