@@ -949,3 +949,23 @@ fn deadlines_have_a_duration_and_a_basis() {
     );
     fails(&format!("{deadline}{deadline}"), "duplicate", "appeal");
 }
+
+#[test]
+fn an_extensions_condition_reads_each_extendable_grounds_record() {
+    let with = |when: &str| {
+        LIST.replace(
+            "exit = [\"retraction\"]",
+            &format!(
+                "exit = [\"retraction\"]\nextension = {{ min = \"1y\", max = \"3y\", when = '{when}', basis = \"B\" }}"
+            ),
+        )
+        .replace("duration = \"2y\"", "duration = \"2y\"\nextendable = true")
+    };
+    compiles(&with("severity == \"serious\""));
+    fails(
+        &with("aggravated"),
+        "condition",
+        "no attribute `aggravated`",
+    );
+    fails(&with("amount"), "condition", "not a bool attribute");
+}

@@ -155,6 +155,30 @@ fn intake_refuses_actions_the_records_state_forbids_naming_line_and_field() {
                 Some("c3"),
                 r#"{"months":12}"#,
             ),
+            row(
+                "c4",
+                "record",
+                &subject,
+                "2024-01-01",
+                None,
+                &conduct("D", "obstructs", true),
+            ),
+            row(
+                "x3",
+                "extend",
+                &subject,
+                "2024-06-01",
+                Some("c4"),
+                r#"{"months":24}"#,
+            ),
+            row(
+                "x4",
+                "extend",
+                &subject,
+                "2024-07-01",
+                Some("c4"),
+                r#"{"months":24}"#,
+            ),
         ],
         "2026-11-01",
     ));
@@ -163,10 +187,11 @@ fn intake_refuses_actions_the_records_state_forbids_naming_line_and_field() {
         "line 4, field `date`: `fulfil` on 2024-04-01 of `c2` cannot follow: it is dated before the record (2024-05-01)",
         "line 5, field `action`: `resolve` on 2024-06-01 of `c2` cannot follow: no dispute of the record is open",
         "line 7, field `action`: `extend` on 2024-06-01 of `c3` cannot follow: the law's condition",
+        "line 10, field `attributes.months`: `extend` on 2024-07-01 of `c4` cannot follow: the extensions would total more than the list's maximum of 36 months (24 already)",
     ] {
         assert!(message.contains(needle), "{needle}\nnot in\n{message}");
     }
-    assert!(message.contains("4 errors"), "{message}");
+    assert!(message.contains("5 errors"), "{message}");
 }
 
 #[test]
