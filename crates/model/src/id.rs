@@ -1611,12 +1611,22 @@ mod tests {
             OtherId::parse("ssn:1").unwrap_err(),
             Identifier::parse("John Smith", strict()).unwrap_err(),
             "company".parse::<SubjectKind>().unwrap_err(),
+            Identifier::parse("000000000000000000", strict()).unwrap_err(),
+            Identifier::parse("110105491231002", strict()).unwrap_err(),
+            Identifier::parse("00010519491231002X", strict()).unwrap_err(),
+            Uscc::parse(&uscc("94110000600037341"), strict()).unwrap_err(),
+            Uscc::parse(&uscc("91990000600037341"), strict()).unwrap_err(),
+            Uscc::parse(&uscc("91110000600037342"), strict()).unwrap_err(),
+            Identifier::parse("111103199502111002", strict()).unwrap_err(),
+            Identifier::parse("11618819940230834X", strict()).unwrap_err(),
+            OtherId::parse("passport:N/A").unwrap_err(),
+            Identifier::parse_as(USCC, strict(), Some(SubjectKind::Person)).unwrap_err(),
         ];
         for error in errors {
             let message = error.to_string();
             let first = message.chars().next().unwrap();
             assert!(first == '`' || first.is_lowercase(), "{message}");
-            if error != IdError::Empty {
+            if error != IdError::Empty && !matches!(error, IdError::KindMismatch { .. }) {
                 assert!(message.starts_with('`'), "{message}");
             }
         }

@@ -188,3 +188,55 @@ fn placeholder_codes_are_refused() {
     let error = strict(&text).unwrap_err();
     assert!(error.contains("placeholder"), "{text}: {error}");
 }
+
+#[test]
+fn no_text_makes_the_reader_panic() {
+    // Random text around the shapes the reader distinguishes: prefixes, 15 and 18 characters,
+    // digits, letters, punctuation and multi-byte characters.
+    let pieces = [
+        "resident:",
+        "uscc:",
+        "USCC:",
+        "passport:",
+        ":",
+        "0",
+        "1",
+        "9",
+        "X",
+        "x",
+        "Y",
+        "A",
+        "I",
+        "-",
+        " ",
+        "é",
+        "一",
+        "\u{0}",
+        "\u{1b}",
+        "11",
+        "19",
+        "20",
+    ];
+    let mut rng = credence_gen::SplitMix64::new(0x5eed);
+    for _ in 0..50_000 {
+        let n = rng.below(24) as usize;
+        let text: String = (0..n)
+            .map(|_| pieces[rng.below(pieces.len() as u64) as usize])
+            .collect();
+        for kind in [
+            None,
+            Some(SubjectKind::Person),
+            Some(SubjectKind::Organisation),
+        ] {
+            let _ =
+                Identifier::parse_as(&text, IdOptions::default(), kind).map_err(|e| e.to_string());
+        }
+        let _ = ResidentId::parse(&text);
+        let _ = Uscc::parse(
+            &text,
+            IdOptions {
+                allow_legacy_uscc: true,
+            },
+        );
+    }
+}
