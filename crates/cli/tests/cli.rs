@@ -461,6 +461,20 @@ fn a_reader_that_closes_the_pipe_ends_the_command_quietly() {
         assert_eq!(output.status.code(), Some(0), "{command:?}: {stderr}");
         assert!(stderr.is_empty(), "{command:?} said: {stderr}");
     }
+    // The demo prints with println!: the panic it raises on the closed pipe ends it quietly.
+    let demo = root.path().join("demo");
+    let output = credence_into_closed_pipe(&[
+        "demo",
+        "--people",
+        "100",
+        "--orgs",
+        "10",
+        "--dir",
+        demo.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "demo: {stderr}");
+    assert!(!stderr.contains("panicked"), "demo: {stderr}");
 }
 
 #[test]
