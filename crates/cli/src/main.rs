@@ -23,6 +23,7 @@ macro_rules! say_more {
 
 mod bench;
 mod demo;
+mod policy_test;
 mod shipped;
 
 use std::path::{Path, PathBuf};
@@ -154,8 +155,9 @@ enum Command {
         /// The measure id (see `credence policy describe`).
         measure: String,
         /// The kind of relying party asking (`airline`, `railway`, `library`...): one that the
-        /// measure names.
-        #[arg(long = "as", value_name = "PARTY")]
+        /// measure names. It is logged and shown to the subject, so it may not hold control
+        /// characters.
+        #[arg(long = "as", value_name = "PARTY", value_parser = printable)]
         party: String,
         #[arg(long)]
         as_of: Option<Day>,
@@ -245,6 +247,14 @@ enum PolicyCommand {
     Check { files: Vec<PathBuf> },
     /// Print the public catalogue of the packs (Markdown).
     Describe { files: Vec<PathBuf> },
+    /// Run worked examples (scenario files, or directories of them) against the packs: exits 1
+    /// when an expectation fails, 3 when a scenario is malformed.
+    Test {
+        /// The packs to test (default: the shipped packs, built in).
+        #[arg(long = "policy", num_args = 1..)]
+        policy: Vec<PathBuf>,
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -339,7 +349,9 @@ fn code_for(error: &anyhow::Error) -> u8 {
             RegistryError::Intake(_)
             | RegistryError::Policy(_)
             | RegistryError::Sources(_)
-            | RegistryError::Identifier(..),
+            | RegistryError::Identifier(..)
+            | RegistryError::Time(_)
+            | RegistryError::Store(credence_store::StoreError::RecordedBackwards { .. }),
         ) => exit::INVALID_INPUT,
         Some(RegistryError::UnknownMeasure(_) | RegistryError::UnknownSource { .. }) => {
             exit::NOT_FOUND
@@ -355,9 +367,26 @@ fn code_for(error: &anyhow::Error) -> u8 {
     }
 }
 
+/// An argument that is written into the registry and printed later: no line break, tab,
+/// control or terminal escape character (a forged line of the subject's access log).
+fn printable(value: &str) -> Result<String, String> {
+    match credence_model::text::forbidden_message(value) {
+        None => Ok(value.to_owned()),
+        Some(message) => Err(message),
+    }
+}
+
 /// Today's date in UTC, or the date given with `--today`.
 pub fn today(given: Option<Day>) -> Day {
     given.unwrap_or_else(|| Day((now_ms() / 86_400_000) as i32))
+}
+
+/// Now: the registry's date (`--today`, or the UTC date) and the wall-clock time.
+pub fn stamp(today: Day) -> credence_store::Stamp {
+    credence_store::Stamp {
+        day: today,
+        at_ms: now_ms(),
+    }
 }
 
 pub fn now_ms() -> i64 {
@@ -413,13 +442,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             known_at,
             json,
         } => {
+            let known_at = known_at.unwrap_or(today);
+            Registry::known_at_allowed(known_at, today)?;
             let mut registry = Registry::open(&cli.registry)?;
-            let report = registry.report(
-                &subject,
-                as_of.unwrap_or(today),
-                known_at.unwrap_or(today),
-                now_ms(),
-            )?;
+            let report =
+                registry.report(&subject, as_of.unwrap_or(today), known_at, stamp(today))?;
             if json {
                 say!("{}", serde_json::to_string_pretty(&report)?);
             } else {
@@ -438,8 +465,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             json,
         } => {
             let mut registry = Registry::open(&cli.registry)?;
-            let answer =
-                registry.check(&subject, &measure, as_of.unwrap_or(today), &party, now_ms())?;
+            let answer = registry.check(
+                &subject,
+                &measure,
+                as_of.unwrap_or(today),
+                &party,
+                stamp(today),
+            )?;
             if json {
                 say!("{}", serde_json::to_string_pretty(&answer)?);
             } else {
@@ -500,6 +532,32 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     policy.measures.len()
                 );
                 Ok(ExitCode::SUCCESS)
+            }
+            PolicyCommand::Test { policy, files } => {
+                let sources = if policy.is_empty() {
+                    shipped::packs()
+                } else {
+                    read_policies(&policy)?
+                };
+                let policy = credence_policy::compile(&sources)?;
+                let outcome = policy_test::run(&policy, &files);
+                print!("{}", outcome.report);
+                for line in outcome.malformed.iter().chain(&outcome.failures) {
+                    eprintln!("{line}");
+                }
+                println!(
+                    "{} scenarios: {} expectations failed, {} malformed",
+                    outcome.scenarios,
+                    outcome.failures.len(),
+                    outcome.malformed.len()
+                );
+                Ok(if !outcome.malformed.is_empty() {
+                    ExitCode::from(exit::INVALID_INPUT)
+                } else if !outcome.failures.is_empty() {
+                    ExitCode::from(exit::FAILURE)
+                } else {
+                    ExitCode::SUCCESS
+                })
             }
             PolicyCommand::Describe { files } => {
                 let sources = read_policies(&files)?;
@@ -562,18 +620,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
             command: AuditCommand::Sources { json },
         } => {
             let registry = Registry::open(&cli.registry)?;
-            let quality = registry.source_quality()?;
+            let quality = registry.source_quality(today)?;
             if json {
                 say!("{}", serde_json::to_string_pretty(&quality)?);
             } else {
                 say!(
-                    "{:<24} {:>9} {:>8} {:>8} {:>8} {:>5}  reversal rate",
+                    "{:<24} {:>9} {:>8} {:>8} {:>8} {:>5} {:>10}  reversal rate",
                     "source",
                     "records",
                     "correct",
                     "retract",
                     "dispute",
-                    "lost"
+                    "lost",
+                    "unanswered"
                 );
                 let worst = quality
                     .iter()
@@ -583,13 +642,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 for q in &quality {
                     let bar = "█".repeat(((q.reversal_rate / worst) * 20.0).round() as usize);
                     say!(
-                        "{:<24} {:>9} {:>8} {:>8} {:>8} {:>5}  {:>6.2}% {bar}",
+                        "{:<24} {:>9} {:>8} {:>8} {:>8} {:>5} {:>10}  {:>6.2}% {bar}",
                         q.source,
                         q.records,
                         q.corrections,
                         q.retractions,
                         q.disputes,
                         q.disputes_lost,
+                        q.disputes_unanswered,
                         q.reversal_rate * 100.0
                     );
                 }
@@ -806,7 +866,8 @@ fn is_sources_file(path: &Path) -> bool {
 fn read_policies(paths: &[PathBuf]) -> Result<Vec<PolicySource>> {
     let mut sources = Vec::new();
     for path in paths {
-        if is_sources_file(path) {
+        // `policies/*` also names `policies/scenarios/`, the packs' worked examples.
+        if is_sources_file(path) || path.is_dir() {
             continue;
         }
         let text = read_text(path)?;

@@ -347,7 +347,7 @@ fn policy_check_validates_every_shipped_pack_together() {
     args.push(&sources);
     let out = ok(&args);
     assert!(
-        out.contains("packs valid") && out.contains("9 sources valid"),
+        out.contains("8 packs valid") && out.contains("11 sources valid"),
         "{out}"
     );
     // A source registered for a category no pack declares is refused.
@@ -461,6 +461,20 @@ fn a_reader_that_closes_the_pipe_ends_the_command_quietly() {
         assert_eq!(output.status.code(), Some(0), "{command:?}: {stderr}");
         assert!(stderr.is_empty(), "{command:?} said: {stderr}");
     }
+    // The demo prints with println!: the panic it raises on the closed pipe ends it quietly.
+    let demo = root.path().join("demo");
+    let output = credence_into_closed_pipe(&[
+        "demo",
+        "--people",
+        "100",
+        "--orgs",
+        "10",
+        "--dir",
+        demo.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "demo: {stderr}");
+    assert!(!stderr.contains("panicked"), "demo: {stderr}");
 }
 
 #[test]
@@ -529,4 +543,138 @@ fn a_file_that_is_not_utf8_is_refused_with_where_and_what_is_expected() {
         "--source",
         "court",
     ]);
+}
+
+#[test]
+fn the_access_log_is_dated_by_the_registrys_date() {
+    let root = tempfile::tempdir().unwrap();
+    let (registry, city) = city(root.path(), "200");
+    let reg = registry.to_str().unwrap();
+    ok(&[
+        "--registry",
+        reg,
+        "ingest",
+        city.join("court.jsonl").to_str().unwrap(),
+        "--source",
+        "court",
+    ]);
+    let debtor = subjects_in(&city.join("court.jsonl"))[0].clone();
+    ok(&[
+        "--registry",
+        reg,
+        "check",
+        &debtor,
+        "no-flights",
+        "--as",
+        "airline",
+    ]);
+    let report = ok(&["--registry", reg, "report", &debtor]);
+    let who: Vec<&str> = report
+        .split("\nWho looked")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(who.len(), 2, "{report}");
+    // CREDENCE_TODAY, the day the events were recorded on, whatever the wall clock says.
+    assert!(
+        who.iter().all(|l| l.starts_with(&format!("  {TODAY} "))),
+        "{who:?}"
+    );
+}
+
+#[test]
+fn time_never_runs_backwards_and_the_future_is_not_known() {
+    let root = tempfile::tempdir().unwrap();
+    let registry = root.path().join("registry");
+    let reg = registry.to_str().unwrap();
+    let mut args = vec!["init", reg, "--sources"];
+    let sources = sources();
+    args.push(&sources);
+    args.push("--policy");
+    let policies = policies();
+    args.extend(policies.iter().map(String::as_str));
+    ok(&args);
+    let row = |reference: &str| {
+        format!(
+            r#"{{"ref":"{reference}","action":"record","subject":"91110000600037341L","category":"court.dishonest-conduct","date":"2026-01-10","attributes":{{"case":"A","court":"X","ground":"refuses"}}}}"#
+        )
+    };
+    let first = root.path().join("first.jsonl");
+    std::fs::write(&first, row("c1")).unwrap();
+    ok(&[
+        "--registry",
+        reg,
+        "ingest",
+        first.to_str().unwrap(),
+        "--source",
+        "court",
+    ]);
+    // A batch recorded a month before what the registry already holds is refused (exit 3).
+    let second = root.path().join("second.jsonl");
+    std::fs::write(&second, row("c2")).unwrap();
+    let backwards = credence(&[
+        "--registry",
+        reg,
+        "--today",
+        "2026-10-01",
+        "ingest",
+        second.to_str().unwrap(),
+        "--source",
+        "court",
+    ]);
+    assert_eq!(backwards.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&backwards.stderr);
+    assert!(
+        stderr.contains("recorded on 2026-10-01, before 2026-11-01")
+            && stderr.contains("only moves forward"),
+        "{stderr}"
+    );
+    // What the registry will know after its date is not an answer (exit 3).
+    let future = credence(&[
+        "--registry",
+        reg,
+        "report",
+        "91110000600037341L",
+        "--known-at",
+        "2026-11-02",
+    ]);
+    assert_eq!(future.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&future.stderr);
+    assert!(
+        stderr.contains("--known-at 2026-11-02 is after the registry's date 2026-11-01"),
+        "{stderr}"
+    );
+    ok(&[
+        "--registry",
+        reg,
+        "report",
+        "91110000600037341L",
+        "--known-at",
+        "2026-11-01",
+    ]);
+}
+
+#[test]
+fn a_relying_party_named_with_control_characters_is_refused_before_anything_is_logged() {
+    let root = tempfile::tempdir().unwrap();
+    let (registry, _) = city(root.path(), "20");
+    let reg = registry.to_str().unwrap();
+    let output = credence(&[
+        "--registry",
+        reg,
+        "check",
+        "11010519491231002X",
+        "no-flights",
+        "--as",
+        "airline\n  2026-11-01 police: check no-flights — cleared",
+    ]);
+    assert_eq!(output.status.code(), Some(2), "a bad argument");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("line break"), "{stderr}");
+    let report = ok(&["--registry", reg, "report", "11010519491231002X"]);
+    assert!(report.contains("Who looked (1 access)"), "{report}");
+    assert!(!report.contains("police"), "{report}");
 }

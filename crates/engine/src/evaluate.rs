@@ -16,6 +16,7 @@ use credence_policy::{BarRule, CategoryId, Period, Policy, Scheme, Trigger};
 
 use crate::end_days::EndDays;
 use crate::history::HistoryRef;
+use crate::lifecycle::{self, Life, Refusal};
 
 const NEVER: i32 = i32::MAX;
 
@@ -28,6 +29,9 @@ pub(crate) struct RecordState {
     /// `valid` as year, month, day.
     pub ymd: (i32, u32, u32),
     pub attributes: u32,
+    /// Index in the history of the event whose attributes are the record's (the record, or
+    /// its latest admitted correction).
+    pub attributes_event: u32,
     pub corrected: bool,
     /// Retracted, or (after corrections) dated after `as_of`: the record does not exist for
     /// this evaluation.
@@ -44,8 +48,16 @@ pub(crate) struct RecordState {
     pub expires: i32,
     /// First day the record no longer counts for any reason (`NEVER` if it has not stopped).
     pub stops: i32,
+    /// The deadline of a dispute open on `as_of` and not yet passed (`NEVER`: none): the
+    /// record stops then unless the source answers.
+    pub dispute_deadline: i32,
+    /// `stops` but for that pending deadline: when the record stops if the source answers.
+    pub stops_answered: i32,
     /// Offset of this record's end days (one per duration of its category) in `Scratch::ends`.
     pub ends: u32,
+    /// The record's life as the state machine knows it (every admitted event, whatever its
+    /// date): what the next event is judged against.
+    pub life: Life,
 }
 
 /// A list entry while it is being worked out.
@@ -59,6 +71,8 @@ pub(crate) struct EntryScratch {
     pub end: Option<crate::standing::EntryEnd>,
     pub bar: Option<u16>,
     pub extended_months: u32,
+    /// A pending dispute of the ground record: (disputed on, deadline).
+    pub disputed: Option<(i32, i32)>,
 }
 
 /// Reusable working memory for evaluation; one per thread.
@@ -75,6 +89,10 @@ pub struct Scratch {
     pub(crate) scheme_points: Vec<i64>,
     /// Per scheme: whether it scores this subject (its kind, and consent where needed).
     pub(crate) scheme_on: Vec<bool>,
+    /// Per scheme, then per scorecard: why it does not score the subject.
+    pub(crate) off: Vec<Off>,
+    /// Per record: `Some(true)` when every list entry it grounds is barred.
+    pub(crate) record_barred: Vec<Option<bool>>,
     /// Per scheme: the direct ground that sets its grade, if any.
     pub(crate) scheme_direct: Vec<Option<DirectGrade>>,
     /// (scheme, direct ground, record, until) for every direct ground that holds.
@@ -86,6 +104,8 @@ pub struct Scratch {
     pub(crate) contributions: Vec<Counted>,
     /// (scorecard, characteristic, record) when explaining.
     pub(crate) characteristic_records: Vec<(u16, u16, u32)>,
+    /// Events the record's state machine refused, by history index, when explaining.
+    pub(crate) ignored: Vec<(u32, Refusal)>,
 }
 
 /// A rule's points for a record, as counted (after caps).
@@ -156,9 +176,85 @@ pub(crate) fn run<const EXPLAIN: bool>(
     end_days: Option<&EndDays>,
 ) {
     fold::<EXPLAIN>(policy, history, as_of.0, known_at.0, scratch, end_days);
+    supersede(policy, scratch);
+    // Bars depend on records only; a record whose listing is barred costs no points.
+    list_entries(policy, history, as_of.0, scratch);
+    barred_records(scratch);
     score_schemes::<EXPLAIN>(policy, history, as_of.0, scratch);
     score_cards::<EXPLAIN>(policy, history, as_of.0, scratch);
-    list_entries(policy, history, as_of.0, scratch);
+}
+
+/// A record of a `superseded` category stops counting on the date of the next record of the
+/// same category (a new inspection's rating replaces the last).
+fn supersede(policy: &Policy, scratch: &mut Scratch) {
+    for index in 0..scratch.records.len() {
+        let record = scratch.records[index];
+        if record.retracted || !policy.category(record.category).superseded {
+            continue;
+        }
+        let next = scratch
+            .records
+            .iter()
+            .filter(|other| {
+                other.category == record.category
+                    && !other.retracted
+                    && (other.valid, other.event) > (record.valid, record.event)
+            })
+            .map(|other| other.valid)
+            .min();
+        if let Some(next) = next {
+            let state = &mut scratch.records[index];
+            state.stops = state.stops.min(next);
+        }
+    }
+}
+
+/// Marks the records every list entry of which is barred: the law bars the listing (a minor,
+/// a guarantee), and what the law keeps off a list may not cost points or score either.
+fn barred_records(scratch: &mut Scratch) {
+    scratch.record_barred.clear();
+    scratch.record_barred.resize(scratch.records.len(), None);
+    for entry in &scratch.entries {
+        let slot = &mut scratch.record_barred[entry.record as usize];
+        let barred = entry.bar.is_some();
+        *slot = Some(slot.unwrap_or(true) && barred);
+    }
+}
+
+/// Why a scheme or scorecard does not score the subject, if it does not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) enum Off {
+    #[default]
+    Scored,
+    Kind,
+    Consent,
+    Age,
+    NoRecords,
+}
+
+/// Whether a scheme or scorecard scores this subject on `as_of`: its kind, its consent, and a
+/// person's age (a person whose age is not known is not scored by a scheme with a minimum age).
+fn off(
+    subjects: credence_policy::Kinds,
+    consent_required: bool,
+    consent: bool,
+    min_age: Option<i32>,
+    history: HistoryRef<'_>,
+    as_of: i32,
+) -> Off {
+    let facts = history.facts;
+    if !subjects.contains(facts.kind) {
+        Off::Kind
+    } else if consent_required && !consent {
+        Off::Consent
+    } else if facts.kind == credence_model::SubjectKind::Person
+        && let Some(min) = min_age
+        && facts.age_on(Day(as_of)).is_none_or(|age| age < min)
+    {
+        Off::Age
+    } else {
+        Off::Scored
+    }
 }
 
 /// Folds the events known on `known_at` into record states as of `as_of`.
@@ -182,6 +278,9 @@ fn fold<const EXPLAIN: bool>(
         policy.schemes.len() + policy.scorecards.len(),
         (i32::MIN, false),
     );
+    if EXPLAIN {
+        scratch.ignored.clear();
+    }
     for (index, event) in history.events.iter().enumerate() {
         if event.recorded > known_at {
             continue;
@@ -201,6 +300,7 @@ fn fold<const EXPLAIN: bool>(
                 valid: event.valid,
                 ymd: (0, 1, 1),
                 attributes: event.attributes,
+                attributes_event: index as u32,
                 corrected: false,
                 retracted: false,
                 fulfilled: NEVER,
@@ -212,7 +312,10 @@ fn fold<const EXPLAIN: bool>(
                 dispute_lapsed: NEVER,
                 expires: NEVER,
                 stops: NEVER,
+                dispute_deadline: NEVER,
+                stops_answered: NEVER,
                 ends: 0,
+                life: Life::new(CategoryId(event.key), event.valid, event.attributes),
             });
             continue;
         }
@@ -231,12 +334,22 @@ fn fold<const EXPLAIN: bool>(
         let Some(state) = scratch.records.get_mut(record as usize) else {
             continue;
         };
+        // The machine judges the event on its own date against the record as known so far; an
+        // event it refuses changes nothing.
+        if let Err(refusal) = lifecycle::admit(policy, history.attributes, &state.life, event) {
+            if EXPLAIN {
+                scratch.ignored.push((event.origin, refusal));
+            }
+            continue;
+        }
+        lifecycle::apply(policy, history.attributes, &mut state.life, event);
         match event.action {
             // A correction or retraction changes what the registry knows about the record for
             // every as-of day: it says what was true all along.
             Action::Correct => {
                 state.valid = event.valid;
                 state.attributes = event.attributes;
+                state.attributes_event = index as u32;
                 state.corrected = true;
             }
             Action::Retract => state.retracted = true,
@@ -307,11 +420,26 @@ fn fold<const EXPLAIN: bool>(
         }
         // INVARIANT: the category's first duration is its retention.
         state.expires = scratch.ends[state.ends as usize];
-        let mut stops = state.expires.min(state.suppressed).min(state.repaired);
+        let settled = state
+            .expires
+            .min(state.suppressed)
+            .min(state.repaired)
+            .min(state.dispute_lapsed);
+        let mut stops = settled;
+        state.stops_answered = settled;
+        state.dispute_deadline = NEVER;
         if state.dispute_open != NEVER && state.dispute_closed == NEVER {
-            stops = stops.min(after(category.dispute_answer, state.dispute_open, policy));
+            let deadline = after(category.dispute_answer, state.dispute_open, policy);
+            stops = stops.min(deadline);
+            if deadline > as_of {
+                // Pending: the record stops then only if the source does not answer.
+                if deadline < settled {
+                    state.dispute_deadline = deadline;
+                }
+            } else {
+                state.stops_answered = stops;
+            }
         }
-        stops = stops.min(state.dispute_lapsed);
         state.stops = if state.retracted { i32::MIN } else { stops };
     }
 }
@@ -326,15 +454,6 @@ fn holds(condition: &Condition, attributes: &[i64]) -> bool {
     matches!(condition, Condition::Always) || condition.holds(attributes)
 }
 
-fn applicable(
-    scheme_subjects: credence_policy::Kinds,
-    consent_required: bool,
-    consent: bool,
-    history: HistoryRef<'_>,
-) -> bool {
-    scheme_subjects.contains(history.facts.kind) && (!consent_required || consent)
-}
-
 fn score_schemes<const EXPLAIN: bool>(
     policy: &Policy,
     history: HistoryRef<'_>,
@@ -346,14 +465,37 @@ fn score_schemes<const EXPLAIN: bool>(
         .scheme_points
         .extend(policy.schemes.iter().map(|s| s.base));
     scratch.scheme_on.clear();
+    scratch.off.clear();
     for (index, scheme) in policy.schemes.iter().enumerate() {
-        let on = applicable(
+        let mut why = off(
             scheme.subjects,
             scheme.consent_required,
             scratch.consent[index].1,
+            scheme.min_age,
             history,
+            as_of,
         );
-        scratch.scheme_on.push(on);
+        // No data is not a good record: a rating that needs records rates nobody without one.
+        if why == Off::Scored
+            && !scheme.needs_records.is_empty()
+            && !scratch.records.iter().any(|r| {
+                as_of < r.stops && r.valid <= as_of && scheme.needs_records.contains(&r.category)
+            })
+        {
+            why = Off::NoRecords;
+        }
+        scratch.off.push(why);
+        scratch.scheme_on.push(why == Off::Scored);
+    }
+    for (index, card) in policy.scorecards.iter().enumerate() {
+        scratch.off.push(off(
+            card.subjects,
+            card.consent_required,
+            scratch.consent[policy.schemes.len() + index].1,
+            card.min_age,
+            history,
+            as_of,
+        ));
     }
     scratch.scheme_direct.clear();
     scratch.scheme_direct.resize(policy.schemes.len(), None);
@@ -370,6 +512,9 @@ fn score_schemes<const EXPLAIN: bool>(
         if uses.rules.is_empty() && uses.directs.is_empty() {
             continue;
         }
+        if scratch.record_barred[record_index] == Some(true) {
+            continue;
+        }
         let values = attributes(history, policy, record);
         for &(scheme_index, rule_index) in &uses.rules {
             if !scratch.scheme_on[usize::from(scheme_index)] {
@@ -377,7 +522,9 @@ fn score_schemes<const EXPLAIN: bool>(
             }
             let scheme = &policy.schemes[usize::from(scheme_index)];
             let rule = &scheme.rules[usize::from(rule_index)];
-            let until = end(&scratch.ends, record, rule.validity_slot).min(record.stops);
+            // A pending dispute's deadline is not when the points stop: they stop then only if
+            // the source does not answer (the record says it is disputed).
+            let until = end(&scratch.ends, record, rule.validity_slot).min(record.stops_answered);
             if as_of >= until || !holds(&rule.when, values) {
                 continue;
             }
@@ -400,7 +547,7 @@ fn score_schemes<const EXPLAIN: bool>(
             }
             let direct =
                 &policy.schemes[usize::from(scheme_index)].direct[usize::from(direct_index)];
-            let until = end(&scratch.ends, record, direct.validity_slot).min(record.stops);
+            let until = end(&scratch.ends, record, direct.validity_slot).min(record.stops_answered);
             if as_of < until && holds(&direct.when, values) {
                 scratch.direct_candidates.push((
                     scheme_index,
@@ -530,14 +677,13 @@ fn score_cards<const EXPLAIN: bool>(
             continue;
         }
         let uses = &policy.uses[usize::from(record.category.0)];
-        if uses.characteristics.is_empty() {
+        if uses.characteristics.is_empty() || scratch.record_barred[record_index] == Some(true) {
             continue;
         }
         let values = attributes(history, policy, record);
         for &(card_index, characteristic_index, input_index) in &uses.characteristics {
             let card = &policy.scorecards[usize::from(card_index)];
-            let consent = scratch.consent[policy.schemes.len() + usize::from(card_index)].1;
-            if !applicable(card.subjects, card.consent_required, consent, history) {
+            if scratch.off[policy.schemes.len() + usize::from(card_index)] != Off::Scored {
                 continue;
             }
             let characteristic = &card.characteristics[usize::from(characteristic_index)];
@@ -636,15 +782,16 @@ fn list_entries(policy: &Policy, history: HistoryRef<'_>, as_of: i32, scratch: &
                 .bars
                 .iter()
                 .position(|bar| {
-                    barred(
-                        policy,
-                        history,
-                        scratch,
-                        as_of,
-                        record,
-                        usize::from(ground_index),
-                        bar,
-                    )
+                    bar.applies_to(ground_index)
+                        && barred(
+                            policy,
+                            history,
+                            scratch,
+                            as_of,
+                            record,
+                            usize::from(ground_index),
+                            bar,
+                        )
                 })
                 .map(|b| b as u16);
             let extension_max = list.extension.as_ref().map_or(0, |e| match e.max {
@@ -652,7 +799,9 @@ fn list_entries(policy: &Policy, history: HistoryRef<'_>, as_of: i32, scratch: &
                 Duration::Months(m) => m,
                 _ => 0,
             });
-            let extended_months = if ground.extendable {
+            // The law's condition is read from the record as corrected: a correction that
+            // removes it removes the extension.
+            let extended_months = if ground.extendable && holds(&ground.extension_when, values) {
                 record.extended_months.min(extension_max)
             } else {
                 0
@@ -688,11 +837,13 @@ fn list_entries(policy: &Policy, history: HistoryRef<'_>, as_of: i32, scratch: &
                     record.repaired.max(earliest)
                 };
             }
-            if record.stops != record.expires
-                && record.stops != record.repaired
-                && record.stops != record.suppressed
+            // A pending dispute's deadline is not yet an end: the entry ends on `until` if the
+            // source answers in time, and the entry says it is disputed.
+            if record.stops_answered != record.expires
+                && record.stops_answered != record.repaired
+                && record.stops_answered != record.suppressed
             {
-                stops[4].0 = record.stops;
+                stops[4].0 = record.stops_answered;
             }
             for (day, why) in stops {
                 if day < until {
@@ -710,6 +861,8 @@ fn list_entries(policy: &Policy, history: HistoryRef<'_>, as_of: i32, scratch: &
                 end,
                 bar,
                 extended_months,
+                disputed: (record.dispute_deadline != NEVER && until > record.dispute_deadline)
+                    .then_some((record.dispute_open, record.dispute_deadline)),
             });
         }
     }
@@ -767,6 +920,12 @@ pub(crate) fn measure_in_force(
     scratch: &Scratch,
     history: HistoryRef<'_>,
 ) -> bool {
+    if measure.effect == credence_policy::Effect::Reward
+        && let Some(index) = policy.measure_index(&measure.id)
+        && suspended(policy, index, as_of, scratch)
+    {
+        return false;
+    }
     match &measure.trigger {
         Trigger::List(list) => scratch.entries.iter().any(|e| {
             usize::from(e.list) == *list
@@ -794,6 +953,28 @@ pub(crate) fn measure_in_force(
     }
 }
 
+/// The entry in force that suspends reward `measure` (by index), if any.
+pub(crate) fn suspended_by(
+    policy: &Policy,
+    measure: usize,
+    as_of: i32,
+    scratch: &Scratch,
+) -> Option<usize> {
+    scratch.entries.iter().position(|e| {
+        e.bar.is_none()
+            && e.end.is_none()
+            && e.since <= as_of
+            && policy.lists[usize::from(e.list)]
+                .suspends
+                .as_ref()
+                .is_some_and(|s| s.covers(measure))
+    })
+}
+
+fn suspended(policy: &Policy, measure: usize, as_of: i32, scratch: &Scratch) -> bool {
+    suspended_by(policy, measure, as_of, scratch).is_some()
+}
+
 pub(crate) fn scheme_scored(scheme: usize, scratch: &Scratch) -> bool {
     scratch.scheme_on.get(scheme).copied().unwrap_or(false)
 }
@@ -802,15 +983,14 @@ pub(crate) fn card_scored(
     policy: &Policy,
     card: usize,
     scratch: &Scratch,
-    history: HistoryRef<'_>,
+    _history: HistoryRef<'_>,
 ) -> bool {
-    let c = &policy.scorecards[card];
-    applicable(
-        c.subjects,
-        c.consent_required,
-        scratch.consent[policy.schemes.len() + card].1,
-        history,
-    )
+    scratch.off.get(policy.schemes.len() + card) == Some(&Off::Scored)
+}
+
+/// Why scheme `index` (then scorecards, after the schemes) does not score the subject.
+pub(crate) fn off_reason(index: usize, scratch: &Scratch) -> Off {
+    scratch.off.get(index).copied().unwrap_or_default()
 }
 
 /// The grade of a scheme (direct grounds first), when the scheme scores this subject.

@@ -7,9 +7,7 @@
 use credence_model::{Action, Day, Event};
 use credence_policy::{Policy, Trigger};
 
-use crate::evaluate::{
-    self, Scratch, card_score, card_scored, measured, scheme_grade, scheme_scored,
-};
+use crate::evaluate::{self, Scratch, card_score, measured, scheme_grade};
 use crate::history::HistoryRef;
 use crate::standing::*;
 
@@ -32,13 +30,7 @@ pub(crate) fn standing(
         .iter()
         .enumerate()
         .map(|(index, scheme)| {
-            let status = if !scheme.subjects.contains(history.facts.kind) {
-                SchemeStatus::NotApplicable
-            } else if !scheme_scored(index, scratch) {
-                SchemeStatus::NoConsent
-            } else {
-                SchemeStatus::Scored
-            };
+            let status = status(crate::evaluate::off_reason(index, scratch));
             let contributions: Vec<Contribution> = scratch
                 .contributions
                 .iter()
@@ -92,13 +84,10 @@ pub(crate) fn standing(
         .iter()
         .enumerate()
         .map(|(index, card)| {
-            let status = if !card.subjects.contains(history.facts.kind) {
-                SchemeStatus::NotApplicable
-            } else if !card_scored(policy, index, scratch, history) {
-                SchemeStatus::NoConsent
-            } else {
-                SchemeStatus::Scored
-            };
+            let status = status(crate::evaluate::off_reason(
+                policy.schemes.len() + index,
+                scratch,
+            ));
             if status != SchemeStatus::Scored {
                 return ScorecardStanding {
                     scorecard: card.id.clone(),
@@ -207,7 +196,9 @@ pub(crate) fn standing(
                 remedies.push(Remedy::EndsOn {
                     day: Day(entry.until),
                 });
-                remedies.push(Remedy::Dispute { record: index });
+                if entry.disputed.is_none() {
+                    remedies.push(Remedy::Dispute { record: index });
+                }
             }
             ListEntry {
                 list: list.id.clone(),
@@ -223,6 +214,10 @@ pub(crate) fn standing(
                 },
                 until_performed: ground.duration.is_none(),
                 extended_months: entry.extended_months,
+                disputed: entry.disputed.map(|(since, deadline)| Disputed {
+                    since: Day(since),
+                    deadline: Day(deadline),
+                }),
                 basis: ground.basis.clone(),
                 bar: entry.bar.map(|b| list.bars[usize::from(b)].id.clone()),
                 remedies,
@@ -292,6 +287,14 @@ pub(crate) fn standing(
         lists,
         measures,
         records,
+        ignored: scratch
+            .ignored
+            .iter()
+            .map(|&(event, refusal)| IgnoredEvent {
+                event,
+                reason: refusal.to_string(),
+            })
+            .collect(),
     }
 }
 
@@ -307,6 +310,11 @@ fn record_info(
         .records
         .iter()
         .find(|r| history.events[r.event as usize].origin == origin)?;
+    // A record dated after the day asked about is not in the standing (it is not retracted:
+    // it did not exist yet).
+    if !state.life.retracted && state.valid > as_of.0 {
+        return None;
+    }
     let status = if state.retracted {
         RecordStatus::Retracted
     } else if as_of.0 >= state.expires {
@@ -325,6 +333,13 @@ fn record_info(
         RecordStatus::InForce
     };
     debug_assert_eq!(event.action, Action::Record);
+    let attributes = events
+        .get(history.events[state.attributes_event as usize].origin as usize)
+        .map_or_else(Default::default, |e| e.attributes.clone());
+    let disputed = (state.dispute_deadline != i32::MAX).then_some(Disputed {
+        since: Day(state.dispute_open),
+        deadline: Day(state.dispute_deadline),
+    });
     Some(RecordInfo {
         index: origin,
         source: event.source.clone(),
@@ -333,6 +348,8 @@ fn record_info(
         date: Day(state.valid),
         status,
         expires: Day(state.expires),
+        attributes,
+        disputed,
     })
 }
 
@@ -452,5 +469,17 @@ fn improves_on(
             }
             None
         }
+    }
+}
+
+/// The status shown for why a scheme or scorecard scores the subject or not.
+fn status(off: crate::evaluate::Off) -> SchemeStatus {
+    use crate::evaluate::Off;
+    match off {
+        Off::Scored => SchemeStatus::Scored,
+        Off::Kind => SchemeStatus::NotApplicable,
+        Off::Consent => SchemeStatus::NoConsent,
+        Off::Age => SchemeStatus::BelowMinimumAge,
+        Off::NoRecords => SchemeStatus::NoRecords,
     }
 }

@@ -19,6 +19,7 @@ pub mod end_days;
 pub mod evaluate;
 mod explain;
 pub mod history;
+pub mod lifecycle;
 pub mod population;
 pub mod standing;
 
@@ -81,6 +82,7 @@ impl Evaluator {
                 lists: Vec::new(),
                 measures: Vec::new(),
                 records: Vec::new(),
+                ignored: Vec::new(),
             };
         };
         evaluate::run::<true>(

@@ -21,6 +21,16 @@ pub struct Standing {
     /// Every record of the subject's file known on `known_at` and dated on or before `as_of`,
     /// with its status, by history index (the explanation refers to them).
     pub records: Vec<RecordInfo>,
+    /// Events known on `known_at` that the record's state machine refused (an action that
+    /// cannot follow the record's state on its own date), and so changed nothing.
+    pub ignored: Vec<IgnoredEvent>,
+}
+
+/// An event the state machine refused, by history index, with the reason in words.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct IgnoredEvent {
+    pub event: u32,
+    pub reason: String,
 }
 
 impl Standing {
@@ -41,6 +51,10 @@ pub enum SchemeStatus {
     NoConsent,
     /// The scheme does not rate this kind of subject.
     NotApplicable,
+    /// The person is younger than the scheme's minimum age, or their age is not known.
+    BelowMinimumAge,
+    /// The rating needs records the registry does not hold: no data is not a good record.
+    NoRecords,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -144,6 +158,9 @@ pub struct ListEntry {
     /// Until performed: the obligation must be performed to end it before `until`.
     pub until_performed: bool,
     pub extended_months: u32,
+    /// The ground record is disputed and the source has not answered yet: the entry stops on
+    /// the dispute's deadline unless the source answers, and otherwise ends on `until`.
+    pub disputed: Option<Disputed>,
     pub basis: String,
     pub bar: Option<String>,
     pub remedies: Vec<Remedy>,
@@ -198,6 +215,20 @@ pub struct RecordInfo {
     pub date: Day,
     pub status: RecordStatus,
     pub expires: Day,
+    /// The record's attributes as corrected and known on `known_at` (what every phrase about
+    /// the record cites).
+    pub attributes: credence_model::Attributes,
+    /// An open dispute (as of `as_of`): the day it was made and the day the record stops
+    /// counting unless the source answers.
+    pub disputed: Option<Disputed>,
+}
+
+/// An open dispute of a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Disputed {
+    pub since: Day,
+    /// The record stops counting on this day unless the source answers before it.
+    pub deadline: Day,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -525,21 +525,22 @@ fn fuzhou_repair_stops_a_record_counting() {
         points_grade(&on(&policy, &log, "2024-08-31"), FUZHOU),
         graded(350, "basic")
     );
+    // A serious penalty may be repaired after its minimum period of one year.
     log.act(
         "market-regulator",
         "p1-repair",
         Action::Repair,
         "p1",
-        "2024-09-01",
+        "2025-03-01",
         &[],
     );
-    // Repaired on 2024-09-01: from that day the penalty no longer counts: 500.
+    // Repaired on 2025-03-01: from that day the penalty no longer counts: 500.
     assert_eq!(
-        points_grade(&on(&policy, &log, "2024-08-31"), FUZHOU),
+        points_grade(&on(&policy, &log, "2025-02-28"), FUZHOU),
         graded(350, "basic")
     );
     assert_eq!(
-        points_grade(&on(&policy, &log, "2024-09-01"), FUZHOU),
+        points_grade(&on(&policy, &log, "2025-03-01"), FUZHOU),
         graded(500, "basic")
     );
 }

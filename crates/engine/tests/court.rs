@@ -28,6 +28,24 @@ fn conduct(log: &mut Log, reference: &str, case: &str, ground: &str, date: &str)
     );
 }
 
+/// Dishonest conduct with violence, threats or repeated dishonesty: the condition of an
+/// extension (Art. 2).
+fn aggravated(log: &mut Log, reference: &str, case: &str, ground: &str, date: &str) {
+    log.record(
+        "court",
+        reference,
+        "court.dishonest-conduct",
+        date,
+        &[
+            ("case", text(case)),
+            ("court", text("Siming District Court")),
+            ("ground", text(ground)),
+            ("amount", yuan(15_000)),
+            ("aggravated", Value::Bool(true)),
+        ],
+    );
+}
+
 #[test]
 fn ground_one_lists_until_performed_and_performance_ends_it() {
     let policy = shipped();
@@ -76,7 +94,7 @@ fn ground_one_lists_until_performed_and_performance_ends_it() {
 fn grounds_two_to_six_last_two_years_and_extend_by_one_to_three() {
     let policy = shipped();
     let mut log = Log::default();
-    conduct(&mut log, "c1", "A-1", "obstructs", "2024-03-01");
+    aggravated(&mut log, "c1", "A-1", "obstructs", "2024-03-01");
     let standing = evaluate(
         &policy,
         person("1980-05-05"),
@@ -103,6 +121,25 @@ fn grounds_two_to_six_last_two_years_and_extend_by_one_to_three() {
         "2025-06-01",
         &[("months", Value::Int(48))],
     );
+    // More than the three years the law allows: refused, and so ignored.
+    let refused = evaluate(
+        &policy,
+        person("1980-05-05"),
+        &log.events,
+        day("2026-06-01"),
+        day("2026-06-01"),
+    );
+    assert_eq!(refused.lists[0].extended_months, 0);
+    assert_eq!(refused.ignored.len(), 1);
+    log.events.pop();
+    log.act(
+        "court",
+        "c1-ext",
+        Action::Extend,
+        "c1",
+        "2025-06-01",
+        &[("months", Value::Int(36))],
+    );
     let extended = evaluate(
         &policy,
         person("1980-05-05"),
@@ -110,10 +147,7 @@ fn grounds_two_to_six_last_two_years_and_extend_by_one_to_three() {
         day("2026-06-01"),
         day("2026-06-01"),
     );
-    assert_eq!(
-        extended.lists[0].extended_months, 36,
-        "extension is capped at 3 years"
-    );
+    assert_eq!(extended.lists[0].extended_months, 36);
     assert_eq!(extended.lists[0].until, day("2029-03-01"));
     assert_eq!(extended.lists[0].state, EntryState::InForce);
 }
@@ -348,7 +382,7 @@ fn ground_five_lists_for_two_years_to_the_day() {
 fn the_minimum_extension_of_one_year_and_none_for_ground_one() {
     let policy = shipped();
     let mut log = Log::default();
-    conduct(&mut log, "c1", "A-1", "evades", "2024-03-01");
+    aggravated(&mut log, "c1", "A-1", "evades", "2024-03-01");
     log.act(
         "court",
         "c1-ext",

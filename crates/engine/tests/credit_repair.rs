@@ -12,7 +12,7 @@
 //!
 //! | tier | until (maximum) | repair from (minimum) |
 //! |---|---|---|
-//! | minor | since + 3mo | since + 0d |
+//! | minor | not published | |
 //! | general | since + 1y | since + 3mo |
 //! | serious | since + 3y | since + 1y |
 //!
@@ -76,47 +76,34 @@ fn assert_published(entry: &ListEntry, ground: &str, since: &str, until: &str, r
 }
 
 #[test]
-fn a_minor_penalty_is_published_at_most_three_months_and_repairable_at_once() {
+fn a_minor_penalty_is_not_published() {
+    // NDRC Credit Repair Management Measures: minor penalties are generally not published.
     let policy = shipped();
     let mut log = Log::default();
     penalty(&mut log, "p1", "minor", "2024-03-10");
-    // since 2024-03-10; until 2024-03-10 + 3mo = 2024-06-10; repair from + 0d = 2024-03-10.
-    let standing = on(&policy, &log, "2024-03-10");
-    assert_published(
-        only(&standing, PUBLICATION),
-        "minor",
-        "2024-03-10",
-        "2024-06-10",
-        "2024-03-10",
-    );
-    assert!(entries(&standing, PROCUREMENT).is_empty());
-    assert!(standing.measure("procurement-exclusion").is_none());
-    // In force on 2024-06-09; expired on 2024-06-10.
-    assert_eq!(
-        only(&on(&policy, &log, "2024-06-09"), PUBLICATION).state,
-        EntryState::InForce
-    );
-    let ended = on(&policy, &log, "2024-06-10");
-    let entry = only(&ended, PUBLICATION);
-    assert_eq!(
-        (entry.state, entry.ended_by, entry.until),
-        (
-            EntryState::Ended,
-            Some(EntryEnd::Expired),
-            day("2024-06-10")
-        )
-    );
-    assert!(entry.remedies.is_empty());
+    for as_of in ["2024-03-10", "2024-04-01", "2024-06-09"] {
+        let standing = on(&policy, &log, as_of);
+        assert!(entries(&standing, PUBLICATION).is_empty(), "on {as_of}");
+        assert!(entries(&standing, PROCUREMENT).is_empty());
+        assert!(standing.measure("procurement-exclusion").is_none());
+    }
 }
 
 #[test]
 fn three_months_from_the_end_of_a_month_end_at_the_end_of_the_month() {
     let policy = shipped();
     let mut log = Log::default();
-    penalty(&mut log, "p1", "minor", "2024-11-30");
-    // 2024-11-30 + 3mo = 2025-02-28 (February has no 30th).
+    penalty(&mut log, "p1", "general", "2024-11-30");
+    // Repair from 2024-11-30 + 3mo = 2025-02-28 (February has no 30th).
     let standing = on(&policy, &log, "2024-12-01");
-    assert_eq!(only(&standing, PUBLICATION).until, day("2025-02-28"));
+    assert!(
+        only(&standing, PUBLICATION)
+            .remedies
+            .contains(&Remedy::RepairFrom {
+                day: day("2025-02-28"),
+                record: 0
+            })
+    );
 }
 
 #[test]
@@ -274,7 +261,6 @@ fn each_penalty_makes_its_own_entry() {
     assert_eq!(
         published,
         [
-            ("minor", 0, day("2024-04-15")),
             ("general", 1, day("2025-02-15")),
             ("serious", 2, day("2027-03-15")),
         ]

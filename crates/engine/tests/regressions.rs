@@ -312,8 +312,8 @@ fn repair_cannot_end_an_entry_before_its_minimum_time_on_the_list() {
         "2024-01-01",
         &[("severity", text("general")), ("decision", text("D-1"))],
     );
-    // The general tier may be repaired after 3 months; a repair dated after one month ends the
-    // publication only when the three months are up.
+    // The general tier may be repaired after 3 months; a repair dated after one month is not
+    // one the law allows: it is ignored, and the entry runs its course.
     log.act(
         "market-regulator",
         "r1",
@@ -322,16 +322,6 @@ fn repair_cannot_end_an_entry_before_its_minimum_time_on_the_list() {
         "2024-02-01",
         &[],
     );
-    let standing = evaluate(
-        &policy,
-        organisation(),
-        &log.events,
-        day("2024-03-01"),
-        day("2024-03-01"),
-    );
-    let entry = entries(&standing, "penalty-publication")[0];
-    assert_eq!(entry.state, EntryState::InForce);
-    assert_eq!(entry.until, day("2024-04-01"));
     let later = evaluate(
         &policy,
         organisation(),
@@ -339,8 +329,8 @@ fn repair_cannot_end_an_entry_before_its_minimum_time_on_the_list() {
         day("2024-04-01"),
         day("2024-04-01"),
     );
-    assert_eq!(
-        entries(&later, "penalty-publication")[0].ended_by,
-        Some(EntryEnd::Repair)
-    );
+    let entry = entries(&later, "penalty-publication")[0];
+    assert_eq!(entry.state, EntryState::InForce);
+    assert_eq!(entry.until, day("2025-01-01"));
+    assert!(later.ignored[0].reason.contains("from 2024-04-01"));
 }

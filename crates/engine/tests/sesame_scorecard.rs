@@ -29,7 +29,7 @@ mod common;
 
 use common::*;
 use credence_engine::{Because, SchemeStatus, Standing};
-use credence_model::Value;
+use credence_model::{Action, Value};
 use credence_policy::{Effect, Policy};
 
 const CARD: &str = "sesame";
@@ -328,12 +328,52 @@ fn band_very_good_from_650_with_rental_deposits_waived() {
 }
 
 #[test]
+fn a_listed_debtor_keeps_the_score_and_loses_every_reward() {
+    // Joint punishment removes preferential treatment from listed debtors: a court finding on
+    // ground 1 (refuses to perform) lists the debtor until it performs; while listed, no deposit
+    // is waived, whatever the score.
+    let policy = shipped();
+    let mut log = consented();
+    court_finding(&mut log, "2024-06-01");
+    let standing = on(&policy, &log, END);
+    assert_eq!(score_band(&standing).0, 800);
+    assert!(
+        standing
+            .entries_in_force()
+            .any(|e| e.list == "dishonest-debtors")
+    );
+    assert!(measures(&standing, "sesame-").is_empty());
+    assert!(measures(&standing, "egret-").is_empty());
+    // Once the debt is performed, the list entry ends and the rewards return.
+    log.act(
+        "court",
+        "court-1-paid",
+        Action::Fulfil,
+        "court-1",
+        "2024-09-01",
+        &[],
+    );
+    let standing = on(&policy, &log, END);
+    assert_eq!(score_band(&standing).0, 800);
+    assert!(!measures(&standing, "sesame-").is_empty());
+}
+
+#[test]
 fn band_good_from_600_with_bikes_without_deposit() {
     let policy = shipped();
-    // Court finding (2022-05-01, 5y window): lost 150; overdue ¥5,000 on 2024-05-01 (244 days):
+    // Court finding (2022-05-01, 5y window; the debt paid on 2022-08-01, so the debtor is no
+    // longer listed): lost 150; overdue ¥5,000 on 2024-05-01 (244 days):
     // lost 90 + 70 + 40 = 200. 950 - 350 = 600 → good: bikes.
     let mut at = consented();
     court_finding(&mut at, "2022-05-01");
+    at.act(
+        "court",
+        "court-1-paid",
+        Action::Fulfil,
+        "court-1",
+        "2022-08-01",
+        &[],
+    );
     overdue(&mut at, "o1", 5_000, "2024-05-01");
     let standing = on(&policy, &at, END);
     assert_eq!(score_band(&standing), (600, Some("good")));
@@ -343,6 +383,14 @@ fn band_good_from_600_with_bikes_without_deposit() {
     // 2 arrears: lost 60. 950 - 355 = 595 → medium: no deposit waived.
     let mut below = consented();
     court_finding(&mut below, "2022-05-01");
+    below.act(
+        "court",
+        "court-1-paid",
+        Action::Fulfil,
+        "court-1",
+        "2022-08-01",
+        &[],
+    );
     overdue(&mut below, "o1", 500, "2023-11-01");
     utility_arrears(&mut below, 2);
     let standing = on(&policy, &below, END);

@@ -8,17 +8,19 @@
 //! The tax-environment pack (`policies/tax-environment.toml`), worked through the engine.
 //!
 //! Tax credit: 100 points, -5 a late filing (1y), -11 a non-criminal evasion under ¥100,000
-//! (1y); A ≥90, B ≥70, C ≥40, D below. Direct D (2y), whatever the points: a tax crime, evasion
+//! (1y); A ≥90, B ≥70, C ≥40, D below, for a firm the bureau has reported on (no data: not
+//! rated; newly registered: M). Direct D (2y), whatever the points: a tax crime, evasion
 //! of ¥100,000 or more, an unpaid assessment, violent refusal, false invoices; each also puts
 //! the organisation on the tax D list for 3y (repair after 1y), with restricted invoices and
 //! strict export-refund review. M: no revenue and ≥70 points (D wins over M). A: more invoices,
 //! fewer inspections, approval green channel.
 //!
 //! Environmental credit: 100 points, -5 minor (1y), -15 general (1y), -45 serious (2y), -70
-//! grave (3y); green ≥90, blue ≥75, yellow ≥60, red ≥40, black below. Serious violations list
-//! the firm for 1y (repair after 3 months), grave ones for 3y (repair after 1y); listed firms
-//! pay the Jiangsu sewage surcharge and differential electricity prices. Every environmental
-//! deduction is a multiple of 5, so its colours are checked at the threshold and 5 below.
+//! grave (3y); green ≥90, blue ≥75, yellow below. A serious violation makes the firm red for
+//! 1y and lists it for 1y (repair after 3 months); a grave one black and listed for 3y (repair
+//! after 1y): the charges (the Jiangsu sewage surcharge and differential electricity prices)
+//! follow the colour. Every environmental deduction is a multiple of 5, so its colours are
+//! checked at the threshold and 5 below.
 //!
 //! All records are of 2024 and evaluated on 2024-12-31 unless said.
 
@@ -111,10 +113,36 @@ fn tax_measures(standing: &Standing) -> Vec<&str> {
 
 // --- Tax credit ------------------------------------------------------------------------------
 
+/// A return filed on time: the bureau knows the firm.
+fn filed(log: &mut Log) {
+    log.record(
+        "tax-bureau",
+        "filed",
+        "tax.filed-on-time",
+        "2024-01-15",
+        &[("period", text("2023-12"))],
+    );
+}
+
+#[test]
+fn tax_no_data_is_not_rated() {
+    // No data is not a good record: a firm the bureau has reported nothing on is not rated.
+    let policy = shipped();
+    let standing = on(&policy, &Log::default(), END);
+    let tax = scheme(&standing, TAX);
+    assert_eq!(
+        (tax.status, tax.grade.as_deref()),
+        (SchemeStatus::NoRecords, None)
+    );
+    assert!(tax_measures(&standing).is_empty());
+}
+
 #[test]
 fn tax_base_100_is_a_with_the_a_rewards() {
     let policy = shipped();
-    let standing = on(&policy, &Log::default(), END);
+    let mut log = Log::default();
+    filed(&mut log);
+    let standing = on(&policy, &log, END);
     let tax = scheme(&standing, TAX);
     assert_eq!(tax.status, SchemeStatus::Scored);
     // 100 points, no record → A (≥90): more invoices, fewer inspections, green channel.
@@ -369,6 +397,7 @@ fn direct_d_holds_as_long_as_the_d_list_entry_and_names_its_end_as_a_remedy() {
 fn repair_of_a_direct_d_record_ends_the_d_list_entry() {
     let policy = shipped();
     let mut log = Log::default();
+    filed(&mut log);
     log.record(
         "tax-bureau",
         "u1",
@@ -474,20 +503,25 @@ fn env_colours_at_their_thresholds() {
         colour(&policy, &["general", "general"]),
         graded(70, "yellow")
     );
-    // 100 -15 -15 -5 -5 = 60 → yellow (≥60); 100 -45 = 55 → red.
+    // Points alone go no lower than yellow: 100 -15×4 -5×2 = 30 → yellow.
     assert_eq!(
-        colour(&policy, &["general", "general", "minor", "minor"]),
-        graded(60, "yellow")
+        colour(
+            &policy,
+            &["general", "general", "general", "general", "minor", "minor"]
+        ),
+        graded(30, "yellow")
     );
+    // A serious violation makes the firm red (100 -45 = 55), whatever the points; more
+    // violations do not make it black: 100 -45 -15 -5 = 35 → red.
     assert_eq!(colour(&policy, &["serious"]), graded(55, "red"));
-    // 100 -45 -15 = 40 → red (≥40); 100 -45 -15 -5 = 35 → black.
-    assert_eq!(colour(&policy, &["serious", "general"]), graded(40, "red"));
     assert_eq!(
         colour(&policy, &["serious", "general", "minor"]),
-        graded(35, "black")
+        graded(35, "red")
     );
-    // 100 -70 = 30 → black.
+    // A grave one makes it black (100 -70 = 30), and black wins over red.
     assert_eq!(colour(&policy, &["grave"]), graded(30, "black"));
+    // 100 -45 -70 = -15, kept at the minimum 0.
+    assert_eq!(colour(&policy, &["serious", "grave"]), graded(0, "black"));
 }
 
 #[test]
@@ -498,9 +532,9 @@ fn env_colour_alone_restricts_nothing() {
     env_violation(&mut log, "e2", "general", "2024-03-01");
     env_violation(&mut log, "e3", "general", "2024-04-01");
     env_violation(&mut log, "e4", "general", "2024-05-01");
-    // 100 -15×4 = 40 → red by points, but no serious or grave violation: not listed, no charge.
+    // 100 -15×4 = 40 → yellow: points alone never make a firm red, so no charge.
     let standing = on(&policy, &log, END);
-    assert_eq!(points_grade(&standing, ENV), graded(40, "red"));
+    assert_eq!(points_grade(&standing, ENV), graded(40, "yellow"));
     assert!(entries(&standing, ENV_LIST).is_empty());
     assert!(measures(&standing, "env-").is_empty());
 }
@@ -540,7 +574,7 @@ fn a_serious_violation_lists_for_one_year_with_the_surcharge() {
     assert_eq!(surcharge.entries.len(), 1);
 
     // Listed on the last day, 2025-02-28; on 2025-03-01 the entry has expired and the charges
-    // stop, while the -45 still counts (2y): 55 → red until 2026-03-01.
+    // stop, and the colour with them; the -45 still counts (2y): 55 → yellow until 2026-03-01.
     assert_eq!(
         entries(&on(&policy, &log, "2025-02-28"), ENV_LIST)[0].state,
         EntryState::InForce
@@ -551,7 +585,7 @@ fn a_serious_violation_lists_for_one_year_with_the_surcharge() {
         Some(EntryEnd::Expired)
     );
     assert!(measures(&standing, "env-").is_empty());
-    assert_eq!(points_grade(&standing, ENV), graded(55, "red"));
+    assert_eq!(points_grade(&standing, ENV), graded(55, "yellow"));
     assert_eq!(
         points_grade(&on(&policy, &log, "2026-03-01"), ENV),
         graded(100, "green")

@@ -781,6 +781,12 @@ fn prepare_18(text: &str) -> Result<(&str, String), IdError> {
         return Err(IdError::Empty);
     }
     let len = trimmed.chars().count();
+    if len == 15 && trimmed.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(IdError::FirstGeneration {
+            text: trimmed.to_owned(),
+            converted: convert_first_generation(trimmed),
+        });
+    }
     if len != 18 {
         return Err(IdError::Length {
             text: trimmed.to_owned(),
@@ -956,7 +962,8 @@ impl Uscc {
                 found,
             });
         }
-        let ambiguous = !legacy && ResidentId::parse(&upper).is_ok();
+        let ambiguous =
+            !legacy && looks_like_resident_id(&upper) && ResidentId::parse(&upper).is_ok();
         Ok(Uscc {
             code: upper,
             legacy,
@@ -1604,12 +1611,22 @@ mod tests {
             OtherId::parse("ssn:1").unwrap_err(),
             Identifier::parse("John Smith", strict()).unwrap_err(),
             "company".parse::<SubjectKind>().unwrap_err(),
+            Identifier::parse("000000000000000000", strict()).unwrap_err(),
+            Identifier::parse("110105491231002", strict()).unwrap_err(),
+            Identifier::parse("00010519491231002X", strict()).unwrap_err(),
+            Uscc::parse(&uscc("94110000600037341"), strict()).unwrap_err(),
+            Uscc::parse(&uscc("91990000600037341"), strict()).unwrap_err(),
+            Uscc::parse(&uscc("91110000600037342"), strict()).unwrap_err(),
+            Identifier::parse("111103199502111002", strict()).unwrap_err(),
+            Identifier::parse("11618819940230834X", strict()).unwrap_err(),
+            OtherId::parse("passport:N/A").unwrap_err(),
+            Identifier::parse_as(USCC, strict(), Some(SubjectKind::Person)).unwrap_err(),
         ];
         for error in errors {
             let message = error.to_string();
             let first = message.chars().next().unwrap();
             assert!(first == '`' || first.is_lowercase(), "{message}");
-            if error != IdError::Empty {
+            if error != IdError::Empty && !matches!(error, IdError::KindMismatch { .. }) {
                 assert!(message.starts_with('`'), "{message}");
             }
         }

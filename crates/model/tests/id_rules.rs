@@ -143,6 +143,18 @@ fn first_generation_ids_are_refused_with_their_conversion() {
     let error = strict("110105491231002").unwrap_err();
     assert!(error.contains("first-generation"), "{error}");
     assert!(error.contains("`11010519491231002X`"), "{error}");
+    // Also when the value is stated to be a resident id.
+    for text in ["resident:110105491231002", "110105491231002"] {
+        let error = ResidentId::parse(text.trim_start_matches("resident:")).unwrap_err();
+        assert!(
+            error.to_string().contains("`11010519491231002X`"),
+            "{error}"
+        );
+        assert!(
+            strict(text).unwrap_err().contains("first-generation"),
+            "{text}"
+        );
+    }
     // Not a real date: no conversion offered.
     let error = strict("110105490230002").unwrap_err();
     assert!(error.contains("do not convert"), "{error}");
@@ -175,4 +187,56 @@ fn placeholder_codes_are_refused() {
     let text = uscc("91110000000000000");
     let error = strict(&text).unwrap_err();
     assert!(error.contains("placeholder"), "{text}: {error}");
+}
+
+#[test]
+fn no_text_makes_the_reader_panic() {
+    // Random text around the shapes the reader distinguishes: prefixes, 15 and 18 characters,
+    // digits, letters, punctuation and multi-byte characters.
+    let pieces = [
+        "resident:",
+        "uscc:",
+        "USCC:",
+        "passport:",
+        ":",
+        "0",
+        "1",
+        "9",
+        "X",
+        "x",
+        "Y",
+        "A",
+        "I",
+        "-",
+        " ",
+        "é",
+        "一",
+        "\u{0}",
+        "\u{1b}",
+        "11",
+        "19",
+        "20",
+    ];
+    let mut rng = credence_gen::SplitMix64::new(0x5eed);
+    for _ in 0..50_000 {
+        let n = rng.below(24) as usize;
+        let text: String = (0..n)
+            .map(|_| pieces[rng.below(pieces.len() as u64) as usize])
+            .collect();
+        for kind in [
+            None,
+            Some(SubjectKind::Person),
+            Some(SubjectKind::Organisation),
+        ] {
+            let _ =
+                Identifier::parse_as(&text, IdOptions::default(), kind).map_err(|e| e.to_string());
+        }
+        let _ = ResidentId::parse(&text);
+        let _ = Uscc::parse(
+            &text,
+            IdOptions {
+                allow_legacy_uscc: true,
+            },
+        );
+    }
 }

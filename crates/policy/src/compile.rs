@@ -597,7 +597,33 @@ impl Compiler<'_> {
                 basis: header.basis.clone(),
                 summary: header.summary.clone(),
                 file: self.sources[*file].name.clone(),
+                deadlines: Vec::new(),
             });
+            let mut seen_deadlines = HashSet::new();
+            for deadline in &document.deadline {
+                let d = deadline.get_ref();
+                self.check_id(*file, &d.id, &mut seen_deadlines, "deadline");
+                if d.basis.get_ref().trim().is_empty() {
+                    self.error(
+                        *file,
+                        d.basis.span(),
+                        "deadline",
+                        format!("deadline `{}` needs its legal basis", d.id.get_ref()),
+                        None,
+                    );
+                }
+                if let Some(within) = self.duration(*file, &d.within)
+                    && let Some(pack) = policy.packs.last_mut()
+                {
+                    pack.deadlines.push(Deadline {
+                        id: d.id.get_ref().clone(),
+                        title: d.title.clone(),
+                        within,
+                        from: d.from.clone(),
+                        basis: d.basis.get_ref().clone(),
+                    });
+                }
+            }
         }
         policy.calendar = Calendar::new(holidays);
         for (pack, (file, document)) in documents.iter().enumerate() {
@@ -661,6 +687,11 @@ impl Compiler<'_> {
                 }
             }
         }
+        for (file, document) in documents.iter() {
+            for list in &document.list {
+                self.suspension(*file, list, &mut policy);
+            }
+        }
         Self::index_durations(&mut policy);
         policy
     }
@@ -721,6 +752,7 @@ pub fn representative_category() -> Category {
         },
         kind: CategoryKind::Status,
         obligation: None,
+        superseded: false,
         retention,
         dispute_answer: DISPUTE_ANSWER_DEFAULT,
         attributes: vec![Attribute {
@@ -830,7 +862,11 @@ fn unknown_field(message: &str) -> Option<&str> {
 /// The candidate closest to `name` by edit distance, when it is close enough to be a typo
 /// (and not `name` itself): the "did you mean" of every message that names an unknown id.
 pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    // The distance is at least the difference in length: a name far longer than every
+    // candidate (a 60 KiB value in a file) is never compared character by character.
+    let length = name.chars().count();
     candidates
+        .filter(|c| length.abs_diff(c.chars().count()) <= 2.max(c.len() / 4))
         .map(|c| (edit_distance(name, c), c))
         .filter(|(d, c)| *d > 0 && *d <= 2.max(c.len() / 4))
         .min_by_key(|(d, _)| *d)

@@ -65,6 +65,18 @@ pub struct Pack {
     pub basis: String,
     pub summary: Option<String>,
     pub file: String,
+    /// The deadlines of the pack's procedure (appeal, right of reply), for the service.
+    pub deadlines: Vec<Deadline>,
+}
+
+/// A deadline of a pack's procedure.
+#[derive(Clone, Debug, Serialize)]
+pub struct Deadline {
+    pub id: String,
+    pub title: String,
+    pub within: Duration,
+    pub from: String,
+    pub basis: String,
 }
 
 /// The area of life a record or a measure belongs to. Restrictions may not cross contexts
@@ -276,6 +288,8 @@ pub struct Category {
     pub retention: Duration,
     /// A disputed record stops counting when its source has not answered within this.
     pub dispute_answer: Duration,
+    /// A newer record of the category replaces this one from its date.
+    pub superseded: bool,
     /// In slot order.
     pub attributes: Vec<Attribute>,
     /// Every distinct duration measured from a record of this category (retention first): the
@@ -321,6 +335,10 @@ pub struct Scheme {
     pub min: Option<i64>,
     pub max: Option<i64>,
     pub consent_required: bool,
+    /// A person younger than this is not scored.
+    pub min_age: Option<i32>,
+    /// When not empty, the subject is rated only while a record of one of these counts.
+    pub needs_records: Vec<CategoryId>,
     pub reward_only: bool,
     pub basis: Option<String>,
     pub description: Option<String>,
@@ -410,6 +428,8 @@ pub struct Scorecard {
     pub base: i64,
     pub range: (i64, i64),
     pub consent_required: bool,
+    /// A person younger than this is not scored.
+    pub min_age: Option<i32>,
     pub basis: Option<String>,
     pub description: Option<String>,
     pub characteristics: Vec<Characteristic>,
@@ -531,6 +551,9 @@ pub struct Extension {
     pub min: Duration,
     pub max: Duration,
     pub basis: String,
+    /// The condition under which the law allows an extension (`None`: always), as written;
+    /// compiled per ground into [`Ground::extension_when`].
+    pub when_text: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -547,7 +570,26 @@ pub struct List {
     pub extension: Option<Extension>,
     pub grounds: Vec<Ground>,
     pub bars: Vec<Bar>,
+    /// The rewards an entry in force suspends.
+    pub suspends: Option<Suspension>,
     pub pack: usize,
+}
+
+/// The rewards a list's entries in force suspend (joint punishment removes honours and
+/// preferential treatment from listed subjects).
+#[derive(Clone, Debug, Serialize)]
+pub struct Suspension {
+    /// Every reward of the set.
+    pub all: bool,
+    /// Otherwise these reward measures (by index).
+    pub measures: Vec<usize>,
+    pub basis: String,
+}
+
+impl Suspension {
+    pub fn covers(&self, measure: usize) -> bool {
+        self.all || self.measures.contains(&measure)
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -564,6 +606,10 @@ pub struct Ground {
     pub duration_slot: u8,
     pub repair_after: Option<Duration>,
     pub extendable: bool,
+    /// The list extension's condition, over this ground's category: an extension is allowed,
+    /// and counts, only while it holds for the record as corrected.
+    #[serde(skip)]
+    pub extension_when: Condition,
     pub basis: String,
 }
 
@@ -572,7 +618,15 @@ pub struct Bar {
     pub id: String,
     pub title: String,
     pub basis: String,
+    /// The grounds (by index) the bar applies to; `None`: every ground.
+    pub grounds: Option<Vec<u16>>,
     pub rule: BarRule,
+}
+
+impl Bar {
+    pub fn applies_to(&self, ground: u16) -> bool {
+        self.grounds.as_ref().is_none_or(|g| g.contains(&ground))
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -654,6 +708,7 @@ impl CategoryUses {
             && self.characteristics.is_empty()
             && self.grounds.is_empty()
             && self.bars.is_empty()
+            && self.presence.is_empty()
     }
 }
 
@@ -670,4 +725,6 @@ pub struct CategoryUses {
     pub grounds: Vec<(u16, u16)>,
     /// (list, bar)
     pub bars: Vec<(u16, u16)>,
+    /// Schemes whose `needs_records` name the category.
+    pub presence: Vec<u16>,
 }

@@ -29,6 +29,21 @@ pub fn describe(policy: &Policy) -> String {
         scorecards(&mut out, policy, index);
         lists(&mut out, policy, index);
         measures(&mut out, policy, index);
+        if !pack.deadlines.is_empty() {
+            let _ = writeln!(
+                out,
+                "### Deadlines
+"
+            );
+            for d in &pack.deadlines {
+                let _ = writeln!(
+                    out,
+                    "- {} (`{}`): within {} of {} ({})",
+                    d.title, d.id, d.within, d.from, d.basis
+                );
+            }
+            let _ = writeln!(out);
+        }
     }
     out
 }
@@ -259,7 +274,17 @@ fn lists(out: &mut String, policy: &Policy, pack: usize) {
             );
         }
         if let Some(e) = &list.extension {
-            let _ = writeln!(out, "- extension: {} to {} ({})", e.min, e.max, e.basis);
+            let _ = writeln!(
+                out,
+                "- extension: {} to {}{}, decided while the entry is in force ({})",
+                e.min,
+                e.max,
+                e.when_text
+                    .as_ref()
+                    .map(|w| format!(" where {w}"))
+                    .unwrap_or_default(),
+                e.basis
+            );
         }
         for bar in &list.bars {
             let _ = writeln!(out, "- never listed: {} ({})", bar.title, bar.basis);

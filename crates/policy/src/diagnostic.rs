@@ -30,6 +30,10 @@ impl Diagnostic {
     }
 }
 
+/// The most characters of a line a diagnostic shows, and how many of them before the mark.
+const EXCERPT_MAX: usize = 120;
+const EXCERPT_BEFORE: usize = 40;
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The message and the excerpt quote the file, which may hold anything: a character
@@ -45,7 +49,8 @@ impl fmt::Display for Diagnostic {
         )?;
         let gutter = self.line.to_string().len();
         writeln!(f, "{:gutter$} |", "")?;
-        let excerpt: String = self
+        // A long line (a value of 100,000 brackets) is shown as a window around the mark.
+        let chars: Vec<char> = self
             .excerpt
             .chars()
             .map(|c| match c {
@@ -54,15 +59,29 @@ impl fmt::Display for Diagnostic {
                 c => c,
             })
             .collect();
-        writeln!(f, "{} | {excerpt}", self.line)?;
-        let width = self.mark.end.saturating_sub(self.mark.start).max(1);
+        let from = if chars.len() > EXCERPT_MAX {
+            self.mark
+                .start
+                .saturating_sub(EXCERPT_BEFORE)
+                .min(chars.len())
+        } else {
+            0
+        };
+        let to = chars.len().min(from + EXCERPT_MAX);
+        let before = if from > 0 { "..." } else { "" };
+        let after = if to < chars.len() { "..." } else { "" };
+        let shown: String = chars[from..to].iter().collect();
+        writeln!(f, "{} | {before}{shown}{after}", self.line)?;
+        let start = self.mark.start.clamp(from, to) - from;
+        let end = self.mark.end.clamp(from, to) - from;
+        let width = end.saturating_sub(start).max(1);
         write!(
             f,
             "{:gutter$} | {:pad$}{}",
             "",
             "",
             "^".repeat(width),
-            pad = self.mark.start
+            pad = before.len() + start
         )?;
         if let Some(help) = &self.help {
             write!(f, "\n{:gutter$} = help: {}", "", Escaped(help))?;

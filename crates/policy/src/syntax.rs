@@ -29,6 +29,20 @@ pub struct Document {
     pub list: Vec<S<ListDoc>>,
     #[serde(default)]
     pub measure: Vec<S<MeasureDoc>>,
+    #[serde(default)]
+    pub deadline: Vec<S<DeadlineDoc>>,
+}
+
+/// A deadline the pack's procedure gives the subject or the authority (an appeal window).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeadlineDoc {
+    pub id: S<String>,
+    pub title: String,
+    pub within: S<String>,
+    /// What the period is counted from (`notification of the rating`).
+    pub from: String,
+    pub basis: S<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -66,6 +80,10 @@ pub struct CategoryDoc {
     /// How long a source has to answer a dispute before the record stops counting.
     #[serde(default)]
     pub dispute_answer: Option<S<String>>,
+    /// A newer record of the category about the subject replaces this one from its date (a new
+    /// inspection's rating replaces the last).
+    #[serde(default)]
+    pub superseded: bool,
     #[serde(default)]
     pub attributes: BTreeMap<S<String>, S<AttributeDoc>>,
 }
@@ -99,6 +117,13 @@ pub struct SchemeDoc {
     pub consent: Option<S<String>>,
     #[serde(default)]
     pub reward_only: Option<S<bool>>,
+    /// The age from which a person may be scored (an opt-in scheme must declare it).
+    #[serde(default)]
+    pub min_age: Option<S<i64>>,
+    /// The subject is rated only while a record of one of these categories counts: no data
+    /// is not a good record.
+    #[serde(default)]
+    pub needs_records: Option<S<Vec<String>>>,
     #[serde(default)]
     pub basis: Option<String>,
     #[serde(default)]
@@ -174,6 +199,9 @@ pub struct ScorecardDoc {
     pub range: S<[i64; 2]>,
     #[serde(default)]
     pub consent: Option<S<String>>,
+    /// The age from which a person may be scored (an opt-in scorecard must declare it).
+    #[serde(default)]
+    pub min_age: Option<S<i64>>,
     #[serde(default)]
     pub basis: Option<String>,
     #[serde(default)]
@@ -242,6 +270,24 @@ pub struct ListDoc {
     pub ground: Vec<S<GroundDoc>>,
     #[serde(default)]
     pub bar: Vec<S<BarDoc>>,
+    /// The rewards an entry in force suspends (joint punishment).
+    #[serde(default)]
+    pub suspends: Option<S<SuspendsDoc>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuspendsDoc {
+    /// `"all"`, or the ids of reward measures.
+    pub rewards: S<RewardsDoc>,
+    pub basis: S<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RewardsDoc {
+    All(String),
+    These(Vec<String>),
 }
 
 #[derive(Debug, Deserialize)]
@@ -250,6 +296,10 @@ pub struct ExtensionDoc {
     pub min: S<String>,
     pub max: S<String>,
     pub basis: S<String>,
+    /// The condition of the law under which a listing may be extended, over the ground
+    /// record's attributes (as corrected): `'aggravated'`.
+    #[serde(default)]
+    pub when: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -276,6 +326,9 @@ pub struct BarDoc {
     pub id: S<String>,
     pub title: String,
     pub basis: S<String>,
+    /// The grounds the bar applies to (default: every ground of the list).
+    #[serde(default)]
+    pub grounds: Option<S<Vec<String>>>,
     /// The subject is a minor on the day of the ground record.
     #[serde(default)]
     pub minor: Option<S<bool>>,

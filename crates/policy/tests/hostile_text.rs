@@ -91,3 +91,17 @@ fn diagnostics_quote_the_text_escaped() {
     assert!(!message.contains('\u{1b}'), "{message:?}");
     assert!(message.contains("\u{FFFD}[2J"), "{message}");
 }
+
+#[test]
+fn a_diagnostic_on_a_long_line_shows_a_window_of_it() {
+    let text = format!("x = {}\n", "[".repeat(100_000));
+    let message = compile_text(text).unwrap_err();
+    assert!(message.len() < 2_000, "{} bytes", message.len());
+    let lines: Vec<&str> = message.lines().collect();
+    let shown = lines.iter().find(|l| l.starts_with("1 | ")).unwrap();
+    let marks = lines.iter().find(|l| l.contains('^')).unwrap();
+    assert!(shown.contains("[[[") && shown.ends_with("..."), "{shown}");
+    // The mark stays under a character of the window.
+    let column = marks.find('^').unwrap();
+    assert!(column < shown.chars().count(), "{shown}\n{marks}");
+}

@@ -257,7 +257,7 @@ fn table() -> Vec<Row> {
 fn categories_follow_the_table_exactly() {
     let policy = policy();
     let rows = table();
-    assert_eq!(rows.len(), 20);
+    assert_eq!(rows.len(), 28);
     assert_eq!(
         rows.len(),
         policy.categories.len(),
@@ -397,9 +397,21 @@ fn court_list_has_the_six_grounds_durations_and_bars_of_the_2017_provisions() {
         (Duration::Years(1), Duration::Years(3))
     );
     let bars: Vec<&str> = list.bars.iter().map(|b| b.id.as_str()).collect();
-    assert_eq!(bars, ["minor", "guarantee", "seized-assets"]);
+    assert_eq!(
+        bars,
+        [
+            "minor",
+            "guarantee",
+            "seized-assets",
+            "later-in-order",
+            "unable-to-perform"
+        ]
+    );
     assert!(matches!(list.bars[0].rule, BarRule::Minor));
+    // Art. 4 bars minors on every ground; art. 3 bars the others on ground 1 only.
+    assert_eq!(list.bars[0].grounds, None);
     for bar in &list.bars[1..] {
+        assert_eq!(bar.grounds.as_deref(), Some(&[0_u16][..]), "{}", bar.id);
         let BarRule::Record { same, .. } = &bar.rule else {
             panic!("{} is not a record bar", bar.id)
         };
@@ -757,6 +769,9 @@ fn each_direct_d_ground_maps_to_d_and_m_needs_70_points() {
             assert_eq!(direct.score_at_least, None, "{category}");
             assert!(!direct.basis.is_empty());
             direct_d.insert(category);
+        } else if category == "tax.new-taxpayer" {
+            assert_eq!(direct.grade, m, "a new firm is M");
+            assert_eq!(direct.score_at_least, None);
         } else {
             assert_eq!(direct.grade, m);
             assert_eq!(category, "tax.no-revenue");
@@ -870,7 +885,6 @@ fn penalty_publication_follows_the_ndrc_tiers() {
     assert_eq!(
         tiers,
         [
-            ("minor", Some(Duration::Months(3)), Some(Duration::Days(0))),
             (
                 "general",
                 Some(Duration::Years(1)),

@@ -847,3 +847,129 @@ fn measure_errors() {
         "a reward cannot bind to the black list `l`",
     );
 }
+
+#[test]
+fn opt_in_scoring_declares_an_age_of_majority() {
+    let opt_in = SCHEME.replace("max = 200", "max = 200\nconsent = \"opt-in\"");
+    fails(&opt_in, "consent", "declares no `min_age`");
+    fails(
+        &opt_in.replace("consent = \"opt-in\"", "consent = \"opt-in\"\nmin_age = 12"),
+        "consent",
+        "binds only from 18",
+    );
+    compiles(&opt_in.replace("consent = \"opt-in\"", "consent = \"opt-in\"\nmin_age = 18"));
+    // A scheme without consent may still declare one, and it must be an age.
+    fails(
+        &SCHEME.replace("max = 200", "max = 200\nmin_age = -1"),
+        "scheme",
+        "is not an age",
+    );
+    let card = "\n[[scorecard]]\nid = \"c\"\ntitle = \"C\"\nsubjects = [\"person\"]\nbase = 300\nrange = [300, 900]\nconsent = \"opt-in\"\n";
+    fails(card, "consent", "declares no `min_age`");
+    compiles(&format!("{card}min_age = 18\n"));
+}
+
+#[test]
+fn a_rating_needs_records_of_known_categories() {
+    fails(
+        &SCHEME.replace("max = 200", "max = 200\nneeds_records = [\"t.nope\"]"),
+        "unknown-category",
+        "t.nope",
+    );
+    fails(
+        &SCHEME.replace("max = 200", "max = 200\nneeds_records = []"),
+        "scheme",
+        "names no category",
+    );
+    compiles(&SCHEME.replace("max = 200", "max = 200\nneeds_records = [\"t.overdue\"]"));
+}
+
+#[test]
+fn bars_name_grounds_of_their_list() {
+    let bar =
+        "\n[[list.bar]]\nid = \"b\"\ntitle = \"B\"\nbasis = \"B\"\ncategory = \"t.org-only\"\n";
+    fails(
+        &format!("{LIST}{bar}grounds = [\"nope\"]\n"),
+        "bar",
+        "names ground `nope`",
+    );
+    fails(
+        &format!("{LIST}{bar}grounds = []\n"),
+        "bar",
+        "applies to no ground",
+    );
+    compiles(&format!("{LIST}{bar}grounds = [\"g\"]\n"));
+}
+
+#[test]
+fn a_black_list_suspends_rewards_with_a_basis() {
+    let reward = "\n[[measure]]\nid = \"r\"\ntitle = \"R\"\neffect = \"reward\"\ncontext = \"finance\"\non = { scheme = \"s\", grades = [\"A\"] }\nbasis = \"B\"\nrelying_parties = [\"bank\"]\n";
+    let with = |suspends: &str| {
+        format!(
+            "{}{SCHEME}{reward}",
+            LIST.replace(
+                "exit = [\"retraction\"]",
+                &format!("exit = [\"retraction\"]\nsuspends = {suspends}")
+            )
+        )
+    };
+    compiles(&with("{ rewards = \"all\", basis = \"Joint punishment\" }"));
+    compiles(&with("{ rewards = [\"r\"], basis = \"Joint punishment\" }"));
+    fails(
+        &with("{ rewards = [\"nope\"], basis = \"B\" }"),
+        "list",
+        "no reward measure `nope`",
+    );
+    fails(
+        &with("{ rewards = \"every\", basis = \"B\" }"),
+        "list",
+        "write \"all\"",
+    );
+    fails(
+        &with("{ rewards = \"all\", basis = \" \" }"),
+        "list",
+        "needs the legal basis",
+    );
+    let restriction = "\n[[measure]]\nid = \"x\"\ntitle = \"X\"\neffect = \"restriction\"\ncontext = \"finance\"\non = { list = \"l\" }\nbasis = \"B\"\nrelying_parties = [\"bank\"]\n";
+    fails(
+        &format!(
+            "{}{restriction}",
+            with("{ rewards = [\"x\"], basis = \"B\" }")
+        ),
+        "list",
+        "is a restriction",
+    );
+}
+
+#[test]
+fn deadlines_have_a_duration_and_a_basis() {
+    let deadline = "\n[[deadline]]\nid = \"appeal\"\ntitle = \"Appeal\"\nwithin = \"21d\"\nfrom = \"notification\"\nbasis = \"Act s.3\"\n";
+    compiles(deadline);
+    fails(&deadline.replace("21d", "3 weeks"), "duration", "3 weeks");
+    fails(
+        &deadline.replace("Act s.3", " "),
+        "deadline",
+        "needs its legal basis",
+    );
+    fails(&format!("{deadline}{deadline}"), "duplicate", "appeal");
+}
+
+#[test]
+fn an_extensions_condition_reads_each_extendable_grounds_record() {
+    let with = |when: &str| {
+        LIST.replace(
+            "exit = [\"retraction\"]",
+            &format!(
+                "exit = [\"retraction\"]\nextension = {{ min = \"1y\", max = \"3y\", when = '{when}', basis = \"B\" }}"
+            ),
+        )
+        .replace("duration = \"2y\"", "duration = \"2y\"\nextendable = true")
+    };
+    compiles(&with("severity == \"serious\""));
+    fails(
+        &with("aggravated"),
+        "condition",
+        "no attribute `aggravated`",
+    );
+    fails(&with("amount"), "condition", "not a bool attribute");
+}

@@ -18,7 +18,11 @@
 //! attribute, an empty cell being absent. Attribute values: money as yuan with at most two decimals (a JSON
 //! string or number; stored in fen), int as a number, bool as `true`/`false`, date as
 //! `YYYY-MM-DD`, enum one of the declared values, text up to [`TEXT_MAX`] characters, subject an
-//! identifier (stored as its pseudonym, and indexed as a link of the event).
+//! identifier (stored as its pseudonym, and indexed as a link of the event). No text of a row
+//! (reference, target, any field or attribute) may hold a line break, tab, control character,
+//! terminal escape, line separator or bidirectional control: it would be printed into answers
+//! ([`credence_model::text`]). The file is UTF-8 ([`crate::encoding`]); a leading UTF-8 byte
+//! order mark is dropped.
 //!
 //! Nothing is accepted from a file with any error: the source fixes the file and submits it
 //! again, and since intake is idempotent on the source's references, rows it already submitted
@@ -29,13 +33,17 @@
 //! 1. each row on its own (`row`): reference, action, the subject's identifier with its check
 //!    character and structure (see `credence_model::id`: placeholders and 15-digit
 //!    first-generation ids are refused) read as the stated `kind`, the category (declared by the policy and registered for this source), the
-//!    subject kind the category is about, the date (not in the future, not before 1900), every
-//!    attribute against its declared type, required attributes, the target where the action
-//!    needs one;
+//!    subject kind the category is about, the date (not in the future, within 1900-01-01 to
+//!    2199-12-31), every attribute against its declared type, required attributes, the target
+//!    where the action needs one;
 //! 2. the rows together and against the store (one [`Store::known_references`] call for the
 //!    whole file): references unique in the file, targets naming a `record` of the same source,
 //!    subject and category (earlier in the file or already stored), and a reference already
-//!    stored only when resubmitted unchanged.
+//!    stored only when resubmitted unchanged;
+//! 3. every action against its record's state machine ([`credence_engine::lifecycle`]) on its
+//!    own date, after the record's stored events and the file's earlier rows: an extension
+//!    of an entry that has ended, a repair before the minimum period, an answer to no dispute,
+//!    an action dated before its record... are refused with the line and field.
 //!
 //! Identifiers never leave intake: the batch carries each subject's keyed pseudonym
 //! ([`pseudonym`]), its masked form and the birth date a resident id carries.
@@ -296,6 +304,16 @@ pub fn read_batch_with_progress(
         return Err(reject(errors, rows, stopped));
     }
     cross_check(&validator.plan, &parsed, store, &mut errors)?;
+    if errors.is_empty() {
+        plan::check_lifecycles(
+            ctx.policy,
+            &validator.plan,
+            &parsed,
+            store,
+            validator.attribute_prefix,
+            &mut errors,
+        )?;
+    }
     if !errors.is_empty() {
         return Err(reject(errors, rows, None));
     }

@@ -45,6 +45,10 @@ pub enum RegistryError {
     },
     #[error("the stored policy no longer compiles: {0}")]
     StoredPolicy(String),
+    /// A day that would make time run backwards: a batch recorded before what the registry
+    /// already holds, or a question about what will be known after the registry's date.
+    #[error("{0}")]
+    Time(String),
 }
 
 /// An open registry.
@@ -66,7 +70,11 @@ pub struct SourceQuality {
     pub disputes: u64,
     /// Disputes its answers did not uphold.
     pub disputes_lost: u64,
-    /// Records later retracted or lost in a dispute, per record.
+    /// Disputes it left unanswered past their deadline: the record stopped counting, so they
+    /// count as reversals (a source that ignores disputes must not look more reliable than one
+    /// that answers them).
+    pub disputes_unanswered: u64,
+    /// Records later retracted, lost in a dispute or left unanswered in one, per record.
     pub reversal_rate: f64,
     /// Records later corrected, per record.
     pub correction_rate: f64,
@@ -105,7 +113,6 @@ pub struct Representation {
 /// An organisation the subject represents, evaluated.
 struct Represented {
     organisation: StoredSubject,
-    events: Vec<Event>,
     standing: Standing,
 }
 
@@ -217,6 +224,15 @@ impl Registry {
                     .join(", "),
             })?
             .clone();
+        if let Some(latest) = self.store.latest_recorded()?
+            && today < latest
+        {
+            return Err(RegistryError::Time(format!(
+                "`{file_name}` would be recorded on {today}, before {latest}, the latest day the \
+                 registry has already recorded: recorded time only moves forward (check the \
+                 registry's date, `--today`)"
+            )));
+        }
         let key = self.store.pseudonym_key()?;
         let context = IntakeContext {
             policy: &self.policy,
@@ -309,19 +325,36 @@ impl Registry {
         }
     }
 
+    /// Refuses a `known_at` after the registry's date `today`: what will be known then is not
+    /// known yet, so there is no answer to give.
+    pub fn known_at_allowed(known_at: Day, today: Day) -> Result<(), RegistryError> {
+        if known_at > today {
+            return Err(RegistryError::Time(format!(
+                "--known-at {known_at} is after the registry's date {today}: the registry cannot \
+                 answer with what it will know later; give a day on or before {today}"
+            )));
+        }
+        Ok(())
+    }
+
     /// The full disclosure a subject is owed, as of `as_of`, as known on `known_at`.
-    /// The access is logged as the subject's own.
+    /// The access is logged as the subject's own, stamped `at`: the registry's date and the
+    /// wall-clock time (a bare wall-clock time stands for its UTC day).
     pub fn report(
         &mut self,
         identifier: &str,
         as_of: Day,
         known_at: Day,
-        at_ms: i64,
+        at: impl Into<credence_store::Stamp>,
     ) -> Result<Report, RegistryError> {
-        let (subject, events) = self.resolve(identifier)?;
+        let at = at.into();
+        let (subject, mut events) = self.resolve(identifier)?;
+        // The disclosure describes the world as known on `known_at`: what was learned later is
+        // not in it, not even in the file.
+        events.retain(|e| e.recorded <= known_at);
         let standing = evaluate(&self.policy, facts(&subject), &events, as_of, known_at);
         let representing = self
-            .represented(&subject, as_of)?
+            .represented(&subject, as_of, known_at)?
             .into_iter()
             .filter_map(|r| {
                 let measures: Vec<credence_engine::MeasureInForce> = r
@@ -344,7 +377,8 @@ impl Registry {
             subject: subject.pseudonym.clone(),
             party: SUBJECT_PARTY.to_owned(),
             purpose: "report".to_owned(),
-            at_ms,
+            day: at.day,
+            at_ms: at.at_ms,
             outcome: format!("full disclosure as of {as_of}, as known on {known_at}"),
         })?;
         let accesses = self.store.accesses(&subject.pseudonym)?;
@@ -361,15 +395,16 @@ impl Registry {
     ///
     /// `party` is the kind of relying party asking (`airline`): it must be one the measure
     /// names, and it learns only this measure's answer. Every check, refused or answered, is
-    /// logged and shown to the subject.
+    /// logged and shown to the subject, stamped `at` (as for [`Registry::report`]).
     pub fn check(
         &mut self,
         identifier: &str,
         measure_id: &str,
         as_of: Day,
         party: &str,
-        at_ms: i64,
+        at: impl Into<credence_store::Stamp>,
     ) -> Result<CheckAnswer, RegistryError> {
+        let at = at.into();
         let measure_index = self
             .policy
             .measure_index(measure_id)
@@ -400,27 +435,31 @@ impl Registry {
             subject: subject.pseudonym,
             party: party.to_owned(),
             purpose: format!("check {measure_id} as of {as_of}"),
-            at_ms,
+            day: at.day,
+            at_ms: at.at_ms,
             outcome: told,
         })?;
         outcome
     }
 
-    /// The organisations the subject is the current legal representative of (as of `as_of`),
-    /// each with its events and standing. Used only for measures that declare the extension.
+    /// The organisations the subject is the current legal representative of (as of `as_of`, as
+    /// known on `known_at`), each with its events and standing. Used only for measures that
+    /// declare the extension.
     fn represented(
         &self,
         subject: &StoredSubject,
         as_of: Day,
+        known_at: Day,
     ) -> Result<Vec<Represented>, RegistryError> {
         let mut out = Vec::new();
         for organisation in self.store.linked_to(&subject.pseudonym)? {
-            let events = self.store.events(organisation.id)?;
+            let mut events = self.store.events(organisation.id)?;
+            events.retain(|e| e.recorded <= known_at);
             if represents(&self.policy, &events, &subject.pseudonym, as_of) {
-                let standing = evaluate(&self.policy, facts(&organisation), &events, as_of, as_of);
+                let standing =
+                    evaluate(&self.policy, facts(&organisation), &events, as_of, known_at);
                 out.push(Represented {
                     organisation,
-                    events,
                     standing,
                 });
             }
@@ -438,22 +477,15 @@ impl Registry {
     ) -> Result<CheckAnswer, RegistryError> {
         let measure = &self.policy.measures[measure_index];
         let standing = evaluate(&self.policy, facts(subject), events, as_of, as_of);
-        let mut answer =
-            crate::render::check_answer(&self.policy, measure, subject, events, &standing);
+        let mut answer = crate::render::check_answer(&self.policy, measure, subject, &standing);
         if !answer.applies && measure.extends_to_representative.is_some() {
             for Represented {
                 organisation,
-                events,
                 standing,
-            } in self.represented(subject, as_of)?
+            } in self.represented(subject, as_of, as_of)?
             {
-                let via = crate::render::check_answer(
-                    &self.policy,
-                    measure,
-                    &organisation,
-                    &events,
-                    &standing,
-                );
+                let via =
+                    crate::render::check_answer(&self.policy, measure, &organisation, &standing);
                 if via.applies {
                     answer = CheckAnswer {
                         subject: subject.masked.clone(),
@@ -476,8 +508,9 @@ impl Registry {
     }
 
     /// Every registered source's measured reliability, from the history.
-    pub fn source_quality(&self) -> Result<Vec<SourceQuality>, RegistryError> {
+    pub fn source_quality(&self, today: Day) -> Result<Vec<SourceQuality>, RegistryError> {
         let activity = self.store.source_activity()?;
+        let unanswered = self.disputes_unanswered(today)?;
         Ok(self
             .sources
             .iter()
@@ -490,6 +523,7 @@ impl Registry {
                 };
                 let records = count("record");
                 let disputes_lost = found.map_or(0, |a| a.disputes_lost);
+                let disputes_unanswered = unanswered.get(&source.id).copied().unwrap_or(0);
                 let per_record = |n: u64| {
                     if records == 0 {
                         0.0
@@ -504,11 +538,54 @@ impl Registry {
                     retractions: count("retract"),
                     disputes: count("dispute"),
                     disputes_lost,
-                    reversal_rate: per_record(count("retract") + disputes_lost),
+                    disputes_unanswered,
+                    reversal_rate: per_record(
+                        count("retract") + disputes_lost + disputes_unanswered,
+                    ),
                     correction_rate: per_record(count("correct")),
                 }
             })
             .collect())
+    }
+
+    /// Per source, the disputes of its records whose deadline (the category's `dispute_answer`
+    /// from the dispute's date) passed by `today` without an answer dated by the deadline.
+    fn disputes_unanswered(
+        &self,
+        today: Day,
+    ) -> Result<std::collections::HashMap<String, u64>, RegistryError> {
+        use credence_model::Action;
+        let policy = &self.policy;
+        let mut unanswered: std::collections::HashMap<String, u64> =
+            std::collections::HashMap::new();
+        self.store.scan(&mut |_, events| {
+            for (index, dispute) in events.iter().enumerate() {
+                if dispute.action != Action::Dispute {
+                    continue;
+                }
+                let Some(category) = policy.category_id(&dispute.category) else {
+                    continue;
+                };
+                let deadline = policy
+                    .category(category)
+                    .dispute_answer
+                    .after(dispute.valid, &policy.calendar);
+                if deadline > today {
+                    continue;
+                }
+                let answered = events[index + 1..].iter().any(|answer| {
+                    answer.action == Action::Resolve
+                        && answer.source == dispute.source
+                        && answer.target == dispute.target
+                        && answer.valid >= dispute.valid
+                        && answer.valid <= deadline
+                });
+                if !answered {
+                    *unanswered.entry(dispute.source.clone()).or_default() += 1;
+                }
+            }
+        })?;
+        Ok(unanswered)
     }
 
     /// Re-evaluates every subject and rewrites the stored standings.
@@ -602,7 +679,8 @@ fn represents(policy: &Policy, events: &[Event], pseudonym: &str, as_of: Day) ->
     let mut records: HashMap<(&str, &str), (&str, Day, &credence_model::Attributes, bool)> =
         HashMap::new();
     let mut order: Vec<(&str, &str)> = Vec::new();
-    for event in events.iter().filter(|e| e.recorded <= as_of) {
+    // `events` are those known (the caller keeps only what was recorded by its `known_at`).
+    for event in events {
         let target = event.target.as_deref().map(|t| (event.source.as_str(), t));
         match (event.action, target) {
             (Action::Record, _) if names_subject(&event.category) => {

@@ -10,24 +10,25 @@
 use std::fmt::Write;
 
 use credence_engine::{EntryEnd, EntryState, Remedy, SchemeStatus, Standing};
-use credence_model::Event;
 use credence_model::text::Escaped;
+use credence_model::{Day, Event};
 use credence_policy::{Effect, Measure, Policy, Trigger};
 use credence_store::StoredSubject;
 
 use crate::registry::CheckAnswer;
 
-/// A record named for a person: category, source, reference and date.
-pub fn record_phrase(policy: &Policy, events: &[Event], index: u32) -> String {
-    let Some(event) = events.get(index as usize) else {
+/// A record named for a person: category, source, reference and date, as corrected and known
+/// on the standing's `known_at` (the same fold that computed the figures).
+pub fn record_phrase(policy: &Policy, standing: &Standing, index: u32) -> String {
+    let Some(record) = standing.records.iter().find(|r| r.index == index) else {
         return format!("record #{index}");
     };
     let title = policy
-        .category_id(&event.category)
-        .map_or(event.category.as_str(), |c| {
+        .category_id(&record.category)
+        .map_or(record.category.as_str(), |c| {
             policy.category(c).title.as_str()
         });
-    let case = event
+    let case = record
         .attributes
         .get("case")
         .map(|c| format!(", case {}", Escaped(&c.to_string())))
@@ -35,22 +36,30 @@ pub fn record_phrase(policy: &Policy, events: &[Event], index: u32) -> String {
     format!(
         "{} ({} `{}`{case}, {})",
         Escaped(title),
-        Escaped(&event.source),
-        Escaped(&event.reference),
-        event.valid
+        Escaped(&record.source),
+        Escaped(&record.reference),
+        record.date
+    )
+}
+
+/// An open dispute in words: what is true while the source has not answered.
+fn dispute_phrase(disputed: &credence_engine::Disputed, otherwise: Day) -> String {
+    format!(
+        "disputed on {}: stops counting on {} unless the source answers, otherwise ends on {otherwise}",
+        disputed.since, disputed.deadline
     )
 }
 
 /// A computed remedy in words.
-pub fn remedy_phrase(policy: &Policy, events: &[Event], remedy: &Remedy) -> String {
+pub fn remedy_phrase(policy: &Policy, standing: &Standing, remedy: &Remedy) -> String {
     match remedy {
         Remedy::Perform { record } => format!(
             "performing the obligation behind {} ends the listing",
-            record_phrase(policy, events, *record)
+            record_phrase(policy, standing, *record)
         ),
         Remedy::RepairFrom { day, record } => format!(
             "credit repair may be applied for from {day} (free of charge), with proof of correction of {}",
-            record_phrase(policy, events, *record)
+            record_phrase(policy, standing, *record)
         ),
         Remedy::EndsOn { day } => format!("the entry ends by itself on {day}"),
         Remedy::RecordExpires {
@@ -60,21 +69,23 @@ pub fn remedy_phrase(policy: &Policy, events: &[Event], remedy: &Remedy) -> Stri
             grade,
         } => format!(
             "{} stops counting on {day}; then the points become {points}{}",
-            record_phrase(policy, events, *record),
+            record_phrase(policy, standing, *record),
             grade
                 .as_ref()
                 .map(|g| format!(" and the grade {g}"))
                 .unwrap_or_default()
         ),
         Remedy::Dispute { record } => {
-            let answer = events
-                .get(*record as usize)
-                .and_then(|e| policy.category_id(&e.category))
+            let answer = standing
+                .records
+                .iter()
+                .find(|r| r.index == *record)
+                .and_then(|r| policy.category_id(&r.category))
                 .map(|c| policy.category(c).dispute_answer.to_string())
                 .unwrap_or_else(|| "30d".into());
             format!(
                 "if {} is wrong, dispute it: the source must answer within {answer} or the record stops counting",
-                record_phrase(policy, events, *record)
+                record_phrase(policy, standing, *record)
             )
         }
     }
@@ -85,7 +96,6 @@ pub fn check_answer(
     policy: &Policy,
     measure: &Measure,
     subject: &StoredSubject,
-    events: &[Event],
     standing: &Standing,
 ) -> CheckAnswer {
     let in_force = standing.measure(&measure.id);
@@ -103,13 +113,16 @@ pub fn check_answer(
                 Escaped(&entry.ground),
                 Escaped(ground.map_or("", |g| g.title.as_str())),
                 Escaped(&entry.basis),
-                record_phrase(policy, events, entry.record)
+                record_phrase(policy, standing, entry.record)
             ));
+            if let Some(disputed) = &entry.disputed {
+                reasons.push(dispute_phrase(disputed, entry.until));
+            }
             remedies.extend(
                 entry
                     .remedies
                     .iter()
-                    .map(|r| remedy_phrase(policy, events, r)),
+                    .map(|r| remedy_phrase(policy, standing, r)),
             );
         }
         match &measure.trigger {
@@ -203,15 +216,23 @@ pub fn report_text(report: &crate::registry::Report, policy: &Policy) -> String 
         } else {
             period
         };
+        let period = match &entry.disputed {
+            Some(disputed) => format!("{period}; {}", dispute_phrase(disputed, entry.until)),
+            None => period,
+        };
         let _ = writeln!(out, "    {period}");
         let _ = writeln!(out, "    basis: {}", entry.basis);
         let _ = writeln!(
             out,
             "    because of: {}",
-            record_phrase(policy, events, entry.record)
+            record_phrase(policy, standing, entry.record)
         );
         for remedy in &entry.remedies {
-            let _ = writeln!(out, "    remedy: {}", remedy_phrase(policy, events, remedy));
+            let _ = writeln!(
+                out,
+                "    remedy: {}",
+                remedy_phrase(policy, standing, remedy)
+            );
         }
     }
     if !any {
@@ -247,6 +268,22 @@ pub fn report_text(report: &crate::registry::Report, policy: &Policy) -> String 
                 );
                 continue;
             }
+            SchemeStatus::BelowMinimumAge => {
+                let _ = writeln!(
+                    out,
+                    "  {}: not scored (the subject is below its minimum age, or the age is not known)",
+                    scheme.scheme
+                );
+                continue;
+            }
+            SchemeStatus::NoRecords => {
+                let _ = writeln!(
+                    out,
+                    "  {}: not rated (no record it rates on: no data is not a good record)",
+                    scheme.scheme
+                );
+                continue;
+            }
             SchemeStatus::Scored => {}
         }
         let _ = writeln!(
@@ -261,7 +298,7 @@ pub fn report_text(report: &crate::registry::Report, policy: &Policy) -> String 
                 out,
                 "    grade {} set directly by {} ({}) until {}",
                 direct.grade,
-                record_phrase(policy, events, direct.record),
+                record_phrase(policy, standing, direct.record),
                 direct.basis,
                 direct.until
             );
@@ -277,12 +314,12 @@ pub fn report_text(report: &crate::registry::Report, policy: &Policy) -> String 
                 "    {:+} rule {}{capped}: {} (counts until {})",
                 c.counted,
                 c.rule,
-                record_phrase(policy, events, c.record),
+                record_phrase(policy, standing, c.record),
                 c.until
             );
         }
         for remedy in &scheme.remedies {
-            let _ = writeln!(out, "    next: {}", remedy_phrase(policy, events, remedy));
+            let _ = writeln!(out, "    next: {}", remedy_phrase(policy, standing, remedy));
         }
     }
     for card in &standing.scorecards {
@@ -292,6 +329,22 @@ pub fn report_text(report: &crate::registry::Report, policy: &Policy) -> String 
                 let _ = writeln!(
                     out,
                     "  {}: not scored (the scorecard needs the subject's consent)",
+                    card.scorecard
+                );
+                continue;
+            }
+            SchemeStatus::BelowMinimumAge => {
+                let _ = writeln!(
+                    out,
+                    "  {}: not scored (the subject is below its minimum age, or the age is not known)",
+                    card.scorecard
+                );
+                continue;
+            }
+            SchemeStatus::NoRecords => {
+                let _ = writeln!(
+                    out,
+                    "  {}: not rated (no record it rates on: no data is not a good record)",
                     card.scorecard
                 );
                 continue;
@@ -326,7 +379,20 @@ pub fn report_text(report: &crate::registry::Report, policy: &Policy) -> String 
             .records
             .iter()
             .find(|r| r.index as usize == index)
-            .map(|r| format!(" [{}; kept until {}]", status_word(r.status), r.expires))
+            .map(|r| match &r.disputed {
+                Some(d) => format!(
+                    " [disputed on {}: stops counting on {} unless the source answers; kept until {}]",
+                    d.since, d.deadline, r.expires
+                ),
+                None => format!(" [{}; kept until {}]", status_word(r.status), r.expires),
+            })
+            .or_else(|| {
+                standing
+                    .ignored
+                    .iter()
+                    .find(|i| i.event as usize == index)
+                    .map(|i| format!(" [ignored: {}]", i.reason))
+            })
             .unwrap_or_default();
         let _ = writeln!(
             out,
@@ -374,8 +440,8 @@ pub fn report_text(report: &crate::registry::Report, policy: &Policy) -> String 
         plural(report.accesses.len(), "access")
     );
     for access in &report.accesses {
-        let day =
-            credence_model::Day(i32::try_from(access.at_ms.div_euclid(86_400_000)).unwrap_or(0));
+        // The registry's date, the calendar of the events above.
+        let day = access.day;
         let _ = writeln!(
             out,
             "  {day} {}: {} — {}",

@@ -118,6 +118,7 @@ title = "Civic points"
 subjects = ["person"]
 base = 1000
 consent = "opt-in"
+min_age = 18
 
 [[scheme.rule]]
 id = "grave"

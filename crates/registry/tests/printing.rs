@@ -160,3 +160,33 @@ fn every_way_an_entry_ends_and_every_effect_is_words() {
     assert_eq!(effect_word(Effect::Restriction), "restriction");
     assert_eq!(effect_word(Effect::Reward), "reward");
 }
+
+#[test]
+fn who_looked_is_dated_by_the_registrys_date_like_the_events() {
+    let root = tempfile::tempdir().unwrap();
+    let mut registry = registry(root.path());
+    let debtor = debtor();
+    ingest(
+        &mut registry,
+        &[row("c-1", "record", &debtor, "2025-06-01", ATTRIBUTES)],
+    );
+    // The registry runs on 2026-11-01 (`--today`) while the wall clock says 2026-12-01.
+    let at = credence_store::Stamp {
+        day: day(TODAY),
+        at_ms: 1_796_083_200_000,
+    };
+    registry
+        .check(&debtor, "no-flights", day(TODAY), "airline", at)
+        .unwrap();
+    let report = registry
+        .report(&debtor, day(TODAY), day(TODAY), at)
+        .unwrap();
+    assert!(report.accesses.iter().all(|a| a.day == day(TODAY)));
+    let text = report_text(&report, registry.policy());
+    let who = text.split("\nWho looked").nth(1).unwrap();
+    assert!(
+        who.contains("  2026-11-01 airline: check no-flights"),
+        "{who}"
+    );
+    assert!(!who.contains("2026-12-01"), "{who}");
+}

@@ -117,10 +117,38 @@ pub struct Access {
     pub party: String,
     /// What for: `check no-flights`, `report`.
     pub purpose: String,
+    /// The registry's date when it was asked: the same calendar as the events' recorded days,
+    /// so that the subject reads one timeline (`--today` moves both).
+    pub day: Day,
     /// Wall-clock time, milliseconds since the Unix epoch.
     pub at_ms: i64,
     /// What the asker was told (or that it was refused).
     pub outcome: String,
+}
+
+/// When something happens: the registry's date (the day events are recorded on) and the
+/// wall-clock time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    pub day: Day,
+    pub at_ms: i64,
+}
+
+impl Stamp {
+    /// The UTC day of a wall-clock time.
+    pub fn utc_day(at_ms: i64) -> Day {
+        Day(i32::try_from(at_ms.div_euclid(86_400_000)).unwrap_or(0))
+    }
+}
+
+/// A wall-clock time alone: its UTC day stands for the registry's date.
+impl From<i64> for Stamp {
+    fn from(at_ms: i64) -> Stamp {
+        Stamp {
+            day: Stamp::utc_day(at_ms),
+            at_ms,
+        }
+    }
 }
 
 /// Result of checking the hash chain.
@@ -171,6 +199,17 @@ pub enum StoreError {
     SchemaVersion { found: i64, supported: i64 },
     #[error("corrupt store: {0}")]
     Corrupt(String),
+    /// Recorded time only moves forward: a batch may not be recorded on a day earlier than the
+    /// latest recorded day the history holds (the answer "as known on K" would change after
+    /// the fact).
+    #[error(
+        "the batch is recorded on {recorded}, before {latest}, the latest day the registry has \
+         already recorded: recorded time only moves forward (check the registry's date, `--today`)"
+    )]
+    RecordedBackwards {
+        recorded: credence_model::Day,
+        latest: credence_model::Day,
+    },
     /// A file-system operation around the database failed (making its directory, reading
     /// random bytes for the pseudonym key).
     #[error("store I/O on `{path}`: {source}")]
@@ -217,6 +256,8 @@ pub trait Store {
     fn linked_to(&self, pseudonym: &str) -> Result<Vec<StoredSubject>, StoreError>;
     /// All events of a subject, in history order.
     fn events(&self, subject: i64) -> Result<Vec<Event>, StoreError>;
+    /// The latest recorded day in the history (`None` when it is empty).
+    fn latest_recorded(&self) -> Result<Option<credence_model::Day>, StoreError>;
     /// Every subject with its events, in subject order (for population work).
     fn scan(&self, visit: &mut dyn FnMut(&StoredSubject, &[Event])) -> Result<(), StoreError>;
 

@@ -29,7 +29,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use credence_model::Event;
+use credence_model::{Day, Event};
 use rusqlite::{
     Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
 };
@@ -309,6 +309,19 @@ impl Store for SqliteStore {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Under the write lock: no batch can slip in between the check and the append.
+        let latest: Option<i32> =
+            tx.query_row("SELECT max(recorded) FROM event", [], |r| r.get(0))?;
+        if let (Some(latest), Some(earliest)) = (
+            latest,
+            batch.events.iter().map(|e| e.event.recorded.0).min(),
+        ) && earliest < latest
+        {
+            return Err(StoreError::RecordedBackwards {
+                recorded: Day(earliest),
+                latest: Day(latest),
+            });
+        }
         let appended = ingest::append_batch(&tx, batch, progress)?;
         let subjects = standings::recompute_standings(&tx, batch, &appended, recompute)?;
         tx.commit()?;
@@ -341,6 +354,13 @@ impl Store for SqliteStore {
             subjects.push(rows::subject_at(row, 0)?);
         }
         Ok(subjects)
+    }
+
+    fn latest_recorded(&self) -> Result<Option<Day>, StoreError> {
+        let latest: Option<i32> =
+            self.conn
+                .query_row("SELECT max(recorded) FROM event", [], |r| r.get(0))?;
+        Ok(latest.map(Day))
     }
 
     fn events(&self, subject: i64) -> Result<Vec<Event>, StoreError> {
@@ -428,22 +448,25 @@ impl Store for SqliteStore {
 
     fn log_access(&mut self, access: &Access) -> Result<(), StoreError> {
         self.conn.execute(
-            "INSERT INTO access (pseudonym, party, purpose, at_ms, outcome) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![access.subject, access.party, access.purpose, access.at_ms, access.outcome],
+            "INSERT INTO access (pseudonym, party, purpose, at_ms, outcome, day) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![access.subject, access.party, access.purpose, access.at_ms, access.outcome, access.day.0],
         )?;
         Ok(())
     }
 
     fn accesses(&self, subject: &str) -> Result<Vec<Access>, StoreError> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT pseudonym, party, purpose, at_ms, outcome FROM access WHERE pseudonym = ?1 ORDER BY seq",
+            "SELECT pseudonym, party, purpose, at_ms, outcome, day FROM access WHERE pseudonym = ?1 ORDER BY seq",
         )?;
         let rows = statement.query_map([subject], |row| {
+            let at_ms: i64 = row.get(3)?;
+            let day: Option<i32> = row.get(5)?;
             Ok(Access {
                 subject: row.get(0)?,
                 party: row.get(1)?,
                 purpose: row.get(2)?,
-                at_ms: row.get(3)?,
+                day: day.map_or_else(|| crate::Stamp::utc_day(at_ms), Day),
+                at_ms,
                 outcome: row.get(4)?,
             })
         })?;

@@ -797,6 +797,7 @@ fn the_access_log_keeps_every_access_in_order_and_cannot_be_edited() {
         subject: pseudonym(1),
         party: party.into(),
         purpose: "check no-flights".into(),
+        day: Day(20_000 + at_ms as i32),
         at_ms,
         outcome: "applies".into(),
     };
@@ -828,4 +829,56 @@ fn the_access_log_keeps_every_access_in_order_and_cannot_be_edited() {
         2,
         "the log survives reopening"
     );
+}
+
+#[test]
+fn an_access_keeps_the_registrys_date_and_one_logged_before_it_was_kept_reads_its_utc_day() {
+    let (dir, mut store) = fresh();
+    let registry_date = Day::parse("2026-11-01").unwrap();
+    // Wall-clock time a month later than the registry's date (a registry run with --today).
+    let at_ms = 1_796_083_200_000;
+    store
+        .log_access(&Access {
+            subject: pseudonym(1),
+            party: "airline".into(),
+            purpose: "check no-flights".into(),
+            day: registry_date,
+            at_ms,
+            outcome: "applies".into(),
+        })
+        .unwrap();
+    // A row written by a build that did not keep the date.
+    raw(dir.path())
+        .execute(
+            "INSERT INTO access (pseudonym, party, purpose, at_ms, outcome) VALUES (?1, 'hotel', 'check', ?2, 'applies')",
+            rusqlite::params![pseudonym(1), at_ms],
+        )
+        .unwrap();
+    let log = store.accesses(&pseudonym(1)).unwrap();
+    assert_eq!(log[0].day, registry_date);
+    assert_eq!(log[1].day, credence_store::Stamp::utc_day(at_ms));
+    assert_eq!(log[1].day.to_string(), "2026-12-01");
+}
+
+#[test]
+fn a_batch_recorded_before_the_latest_recorded_day_writes_nothing() {
+    let (_dir, mut store) = fresh();
+    assert_eq!(store.latest_recorded().unwrap(), None);
+    ingest(&mut store, &batch(vec![new_event("a", 1, 100)])).unwrap();
+    assert_eq!(store.latest_recorded().unwrap(), Some(Day(19_100)));
+    let before = snapshot(&store);
+    let mut earlier = new_event("b", 2, 100);
+    earlier.event.recorded = Day(19_099);
+    match ingest(&mut store, &batch(vec![earlier])) {
+        Err(StoreError::RecordedBackwards { recorded, latest }) => {
+            assert_eq!((recorded, latest), (Day(19_099), Day(19_100)));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(snapshot(&store), before);
+    // The same day, and later days, are fine.
+    ingest(&mut store, &batch(vec![new_event("c", 2, 100)])).unwrap();
+    let mut later = new_event("d", 3, 100);
+    later.event.recorded = Day(19_101);
+    ingest(&mut store, &batch(vec![later])).unwrap();
 }

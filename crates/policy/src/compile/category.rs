@@ -155,6 +155,7 @@ impl Compiler<'_> {
             obligation,
             retention,
             dispute_answer,
+            superseded: doc.superseded,
             attributes,
             durations: vec![retention],
             pack,

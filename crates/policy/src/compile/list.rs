@@ -102,6 +102,7 @@ impl Compiler<'_> {
                 min,
                 max,
                 basis: e.basis.get_ref().clone(),
+                when_text: e.when.as_ref().map(|w| w.get_ref().clone()),
             }
         });
         let mut grounds = Vec::new();
@@ -113,6 +114,10 @@ impl Compiler<'_> {
             colour,
             exits,
             extension: extension.is_some(),
+            extension_when: doc
+                .extension
+                .as_ref()
+                .and_then(|e| e.get_ref().when.as_ref()),
         };
         for ground in &doc.ground {
             if let Some(ground) =
@@ -222,10 +227,50 @@ impl Compiler<'_> {
                 }
                 continue;
             };
+            let bar_grounds = b.grounds.as_ref().map(|names| {
+                let mut indexes = Vec::new();
+                for name in names.get_ref() {
+                    match grounds.iter().position(|g| &g.id == name) {
+                        Some(i) => indexes.push(u16::try_from(i).unwrap_or(u16::MAX)),
+                        None => self.error(
+                            file,
+                            names.span(),
+                            "bar",
+                            format!(
+                                "bar `{}` names ground `{name}`, which list `{}` does not have",
+                                b.id.get_ref(),
+                                doc.id.get_ref()
+                            ),
+                            Some(format!(
+                                "use the ids of the list's grounds: {}",
+                                grounds
+                                    .iter()
+                                    .map(|g| g.id.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )),
+                        ),
+                    }
+                }
+                if names.get_ref().is_empty() {
+                    self.error(
+                        file,
+                        names.span(),
+                        "bar",
+                        format!("bar `{}` applies to no ground", b.id.get_ref()),
+                        Some(
+                            "name the grounds it bars, or remove `grounds` to bar every ground"
+                                .into(),
+                        ),
+                    );
+                }
+                indexes
+            });
             bars.push(Bar {
                 id: b.id.get_ref().clone(),
                 title: b.title.clone(),
                 basis: b.basis.get_ref().clone(),
+                grounds: bar_grounds,
                 rule,
             });
         }
@@ -242,8 +287,83 @@ impl Compiler<'_> {
             extension,
             grounds,
             bars,
+            suspends: None,
             pack,
         }
+    }
+
+    /// A list's `suspends`, resolved once every measure of the set is compiled.
+    pub(super) fn suspension(
+        &mut self,
+        file: usize,
+        doc: &S<syntax::ListDoc>,
+        policy: &mut Policy,
+    ) {
+        let doc = doc.get_ref();
+        let Some(suspends) = &doc.suspends else {
+            return;
+        };
+        let Some(index) = policy.list_index(doc.id.get_ref()) else {
+            return;
+        };
+        let s = suspends.get_ref();
+        if s.basis.get_ref().trim().is_empty() {
+            self.error(
+                file,
+                s.basis.span(),
+                "list",
+                "`suspends` needs the legal basis that removes the rewards",
+                None,
+            );
+        }
+        if policy.lists[index].colour != Colour::Black {
+            self.error(
+                file,
+                suspends.span(),
+                "list",
+                "only a black list suspends rewards",
+                None,
+            );
+        }
+        let mut suspension = Suspension {
+            all: false,
+            measures: Vec::new(),
+            basis: s.basis.get_ref().clone(),
+        };
+        match s.rewards.get_ref() {
+            syntax::RewardsDoc::All(all) if all == "all" => suspension.all = true,
+            syntax::RewardsDoc::All(other) => self.error(
+                file,
+                s.rewards.span(),
+                "list",
+                format!("`rewards = \"{other}\"`: write \"all\" or a list of reward measures"),
+                None,
+            ),
+            syntax::RewardsDoc::These(ids) => {
+                for id in ids {
+                    match policy.measure_index(id) {
+                        Some(m) if policy.measures[m].effect == Effect::Reward => {
+                            suspension.measures.push(m);
+                        }
+                        Some(_) => self.error(
+                            file,
+                            s.rewards.span(),
+                            "list",
+                            format!("`{id}` is a restriction; a list suspends rewards only"),
+                            None,
+                        ),
+                        None => self.error(
+                            file,
+                            s.rewards.span(),
+                            "list",
+                            format!("no reward measure `{id}` in the set"),
+                            None,
+                        ),
+                    }
+                }
+            }
+        }
+        policy.lists[index].suspends = Some(suspension);
     }
 
     /// One `[[list.ground]]`, checked against its list and registered in the uses of its
@@ -388,6 +508,11 @@ impl Compiler<'_> {
             );
         }
         let when = self.condition(file, &category, g.when.as_ref());
+        let extension_when = if g.extendable {
+            self.condition(file, &category, list.extension_when)
+        } else {
+            Condition::Always
+        };
         let ground_index = u16::try_from(ground_index).unwrap_or(u16::MAX);
         policy.uses[usize::from(category_id.0)]
             .grounds
@@ -402,6 +527,7 @@ impl Compiler<'_> {
             duration_slot: 0,
             repair_after,
             extendable: g.extendable,
+            extension_when,
             basis: g.basis.get_ref().clone(),
         })
     }
@@ -415,4 +541,6 @@ struct ListSoFar<'a> {
     colour: Colour,
     exits: Exits,
     extension: bool,
+    /// The extension's condition, compiled for each ground's category.
+    extension_when: Option<&'a S<String>>,
 }

@@ -161,6 +161,40 @@ impl Compiler<'_> {
                 direct.push(ground);
             }
         }
+        let min_age = self.min_age(
+            file,
+            (span.clone(), doc.id.get_ref()),
+            consent_required,
+            subjects,
+            doc.min_age.as_ref(),
+        );
+        let mut needs_records = Vec::new();
+        if let Some(names) = &doc.needs_records {
+            if names.get_ref().is_empty() {
+                self.error(
+                    file,
+                    names.span(),
+                    "scheme",
+                    "`needs_records` names no category",
+                    Some("name the categories whose records the rating needs, or remove it".into()),
+                );
+            }
+            for name in names.get_ref() {
+                match policy.category_id(name) {
+                    Some(id) => {
+                        needs_records.push(id);
+                        policy.uses[usize::from(id.0)].presence.push(index);
+                    }
+                    None => self.error(
+                        file,
+                        names.span(),
+                        "unknown-category",
+                        format!("no category `{name}`"),
+                        None,
+                    ),
+                }
+            }
+        }
         Scheme {
             id: doc.id.get_ref().clone(),
             title: doc.title.clone(),
@@ -170,6 +204,8 @@ impl Compiler<'_> {
             min: doc.min.as_ref().map(|m| *m.get_ref()),
             max: doc.max.as_ref().map(|m| *m.get_ref()),
             consent_required,
+            min_age,
+            needs_records,
             reward_only: doc.reward_only.as_ref().is_some_and(|r| *r.get_ref()),
             basis: doc.basis.clone(),
             description: doc.description.clone(),
@@ -178,6 +214,54 @@ impl Compiler<'_> {
             grades,
             direct,
             pack,
+        }
+    }
+
+    /// The age from which a person may be scored. A person's consent binds only from the age
+    /// of majority (PRC Civil Code art. 17: 18), so an opt-in scheme or scorecard of persons
+    /// must declare an age of at least 18.
+    pub(super) fn min_age(
+        &mut self,
+        file: usize,
+        (span, id): (Range<usize>, &str),
+        consent_required: bool,
+        subjects: Kinds,
+        min_age: Option<&S<i64>>,
+    ) -> Option<i32> {
+        let age = min_age.map(|a| (*a.get_ref(), a.span()));
+        match age {
+            None if consent_required && subjects.person => {
+                self.error(
+                    file,
+                    span,
+                    "consent",
+                    format!("`{id}` scores persons who consent and declares no `min_age`"),
+                    Some("a minor cannot consent to being scored: add `min_age = 18` (PRC Civil Code art. 17; Rongcheng scores residents from 18)".into()),
+                );
+                None
+            }
+            None => None,
+            Some((years, span)) if !(18..=120).contains(&years) && consent_required => {
+                self.error(
+                    file,
+                    span,
+                    "consent",
+                    format!("`min_age = {years}`: consent to scoring binds only from 18 (PRC Civil Code art. 17)"),
+                    None,
+                );
+                None
+            }
+            Some((years, span)) if !(0..=120).contains(&years) => {
+                self.error(
+                    file,
+                    span,
+                    "scheme",
+                    format!("`min_age = {years}` is not an age"),
+                    None,
+                );
+                None
+            }
+            Some((years, _)) => i32::try_from(years).ok(),
         }
     }
 

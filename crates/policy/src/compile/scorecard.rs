@@ -14,7 +14,7 @@ impl Compiler<'_> {
         let doc = doc.get_ref();
         self.special_texts(
             file,
-            (span, doc.id.span()),
+            (span.clone(), doc.id.span()),
             &format!("scorecard `{}`", doc.id.get_ref()),
             &[
                 ("title", Some(&doc.title)),
@@ -79,6 +79,13 @@ impl Compiler<'_> {
                 None,
             );
         }
+        let min_age = self.min_age(
+            file,
+            (span.clone(), doc.id.get_ref()),
+            consent_required,
+            subjects,
+            doc.min_age.as_ref(),
+        );
         let mut scorecard = Scorecard {
             id: doc.id.get_ref().clone(),
             title: doc.title.clone(),
@@ -86,6 +93,7 @@ impl Compiler<'_> {
             base: *doc.base.get_ref(),
             range: (low, high),
             consent_required,
+            min_age,
             basis: doc.basis.clone(),
             description: doc.description.clone(),
             characteristics,

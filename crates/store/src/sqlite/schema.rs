@@ -97,6 +97,11 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER access_append_only_delete BEFORE DELETE ON access
         BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
     "#,
+    // 3: an access carries the registry's date, the calendar of the events (NULL in rows
+    // written before: read as the UTC day of `at_ms`).
+    r#"
+    ALTER TABLE access ADD COLUMN day INTEGER;
+    "#,
 ];
 
 /// The schema version this build writes and understands.
