@@ -260,6 +260,17 @@ impl History {
         (0..count).map(|_| self.day_in((lo, hi))).collect()
     }
 
+    /// Like [`History::occurrences`], for what happens whatever the density (the yearly
+    /// evaluation of every taxpayer).
+    fn structural(&mut self, per_year: f64, window: Option<(Day, Day)>) -> Vec<Day> {
+        let Some((lo, hi)) = window else {
+            return Vec::new();
+        };
+        let years = f64::from(hi.0 - lo.0 + 1) / 365.25;
+        let count = self.rng.poisson(per_year * years);
+        (0..count).map(|_| self.day_in((lo, hi))).collect()
+    }
+
     fn push(
         &mut self,
         source: Source,
@@ -782,7 +793,8 @@ pub(crate) fn organisation(history: &mut History, org: OrgFacts) {
         );
     }
     tax_filings(history);
-    for date in history.occurrences(rate::TAX_INDICATOR, always) {
+    // The annual evaluation is structural, like the returns: it does not scale with density.
+    for date in history.structural(rate::TAX_INDICATOR, always) {
         let rng = history.rng();
         let points = rng.weighted(&[("1", 25), ("3", 35), ("5", 30), ("11", 10)]);
         let indicator = format!("{:02}{:04}", rng.range(1, 12), rng.range(1, 9999));
