@@ -225,6 +225,20 @@ fn the_demo_summary_shows_every_shipped_pack() {
         let line = stdout.lines().find(|l| l.contains("packs: ")).unwrap();
         assert!(line.contains(&id), "{id} missing from {line}");
     }
+    // No data is not a good record, and the generated city has the shape of the published
+    // 2018 tax results (4.89% A, 7.01% D, most firms B): few A, most B.
+    let share = |grade: &str| -> f64 {
+        let block = stdout.split("  tax-credit:\n").nth(1).unwrap();
+        let line = block
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(grade))
+            .unwrap();
+        let percent = line.rsplit('(').next().unwrap().trim_end_matches("%)");
+        percent.parse().unwrap()
+    };
+    assert!(share("A") < 15.0, "A {}%:\n{stdout}", share("A"));
+    assert!(share("B") > 40.0, "B {}%", share("B"));
+    assert!(share("D") < 12.0, "D {}%", share("D"));
     for shown in [
         "on red list customs-advanced-certified",
         "on black list customs-dishonest",

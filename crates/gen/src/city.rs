@@ -127,7 +127,10 @@ mod rate {
     pub(super) const COURT_PERSON: f64 = 0.0034;
     /// About 2% of organisations over three years.
     pub(super) const COURT_ORG: f64 = 0.0068;
-    pub(super) const TAX_UNPAID: f64 = 0.03;
+    pub(super) const TAX_UNPAID: f64 = 0.015;
+    /// Lapses the annual indicators find, per firm and year (most firms lose a few points a
+    /// year: the 2018 results were 4.89% A, most B).
+    pub(super) const TAX_INDICATOR: f64 = 6.0;
     pub(super) const TAX_EVASION: f64 = 0.003;
     pub(super) const TAX_FALSE_INVOICES: f64 = 0.002;
     pub(super) const TAX_VIOLENT_REFUSAL: f64 = 0.0005;
@@ -254,6 +257,17 @@ impl History {
         };
         let years = f64::from(hi.0 - lo.0 + 1) / 365.25;
         let count = self.rng.poisson(per_year * self.density * years);
+        (0..count).map(|_| self.day_in((lo, hi))).collect()
+    }
+
+    /// Like [`History::occurrences`], for what happens whatever the density (the yearly
+    /// evaluation of every taxpayer).
+    fn structural(&mut self, per_year: f64, window: Option<(Day, Day)>) -> Vec<Day> {
+        let Some((lo, hi)) = window else {
+            return Vec::new();
+        };
+        let years = f64::from(hi.0 - lo.0 + 1) / 365.25;
+        let count = self.rng.poisson(per_year * years);
         (0..count).map(|_| self.day_in((lo, hi))).collect()
     }
 
@@ -779,6 +793,18 @@ pub(crate) fn organisation(history: &mut History, org: OrgFacts) {
         );
     }
     tax_filings(history);
+    // The annual evaluation is structural, like the returns: it does not scale with density.
+    for date in history.structural(rate::TAX_INDICATOR, always) {
+        let rng = history.rng();
+        let points = rng.weighted(&[("1", 25), ("3", 35), ("5", 30), ("11", 10)]);
+        let indicator = format!("{:02}{:04}", rng.range(1, 12), rng.range(1, 9999));
+        history.record(
+            Source::Tax,
+            "tax.indicator-deduction",
+            date,
+            vec![("indicator", text(indicator)), ("points", text(points))],
+        );
+    }
     if history.rng().chance(share::TAX_NEW)
         && let Some(window) = history.from(history.end.add_days(-330))
     {

@@ -257,7 +257,7 @@ fn table() -> Vec<Row> {
 fn categories_follow_the_table_exactly() {
     let policy = policy();
     let rows = table();
-    assert_eq!(rows.len(), 28);
+    assert_eq!(rows.len(), 29);
     assert_eq!(
         rows.len(),
         policy.categories.len(),
