@@ -275,10 +275,22 @@ impl Compiler<'_> {
         }
     }
 
-    /// A breach or adjudication that names a scheme, rating or scorecard of the set launders a
-    /// score into a record that may ground a list: refused by structure, whatever the words.
+    /// A breach or adjudication that grounds a black list and names a scheme, rating or
+    /// scorecard of the set launders a score into a listing: refused by structure, whatever
+    /// the words.
     fn names_a_score(&mut self, file: usize, doc: &syntax::CategoryDoc, policy: &Policy) {
         if !CategoryKind::parse(doc.kind.get_ref()).is_some_and(CategoryKind::may_penalise) {
+            return;
+        }
+        // A category that feeds a scheme (an indicator's deduction) is an input to a score;
+        // one that grounds a black list and names a score is a score turned into a listing.
+        let grounds_black_list = policy.category_id(doc.id.get_ref()).is_some_and(|id| {
+            policy
+                .lists
+                .iter()
+                .any(|l| l.colour == Colour::Black && l.grounds.iter().any(|g| g.category == id))
+        });
+        if !grounds_black_list {
             return;
         }
         let fold = |text: &str| -> String {
