@@ -80,6 +80,8 @@ fn summary(registry: &Registry, today: Day) -> Result<Chosen> {
     let mut grades: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     let mut barred = 0;
     let mut subjects = 0;
+    // Per scheme or scorecard: subjects of its kind it does not score, by reason.
+    let mut unscored: BTreeMap<String, BTreeMap<&'static str, usize>> = BTreeMap::new();
     let mut chosen: Chosen = [None, None, None];
     registry.store().scan(&mut |subject, events| {
         subjects += 1;
@@ -112,6 +114,24 @@ fn summary(registry: &Registry, today: Day) -> Result<Chosen> {
                     .filter(|c| c.status == SchemeStatus::Scored)
                     .map(|c| (&c.scorecard, &c.band)),
             );
+        let reasons = standing
+            .schemes
+            .iter()
+            .map(|s| (&s.scheme, s.status))
+            .chain(standing.scorecards.iter().map(|c| (&c.scorecard, c.status)));
+        for (scheme, status) in reasons {
+            let reason = match status {
+                SchemeStatus::NoConsent => "no consent",
+                SchemeStatus::BelowMinimumAge => "below the minimum age",
+                SchemeStatus::NoRecords => "no records: not rated",
+                SchemeStatus::Scored | SchemeStatus::NotApplicable => continue,
+            };
+            *unscored
+                .entry(scheme.clone())
+                .or_default()
+                .entry(reason)
+                .or_default() += 1;
+        }
         for (scheme, grade) in scored {
             *grades
                 .entry(scheme.clone())
@@ -128,10 +148,20 @@ fn summary(registry: &Registry, today: Day) -> Result<Chosen> {
         "\nSummary on {today}: {subjects} subjects, {} events in the hash-chained history",
         stats.events
     );
+    let packs: Vec<&str> = policy.packs.iter().map(|p| p.id.as_str()).collect();
+    println!("  packs: {}", packs.join(", "));
     for (list, count) in &listed {
-        println!("  on list {list}: {count}");
+        let colour = policy
+            .list_index(list)
+            .map_or("", |l| match policy.lists[l].colour {
+                credence_policy::Colour::Red => "red list",
+                credence_policy::Colour::Black => "black list",
+            });
+        println!("  on {colour} {list}: {count}");
     }
-    println!("  listings barred (minor, guarantee, seized assets): {barred}");
+    println!(
+        "  listings barred (minor, guarantee, seized assets, later in order, unable): {barred}"
+    );
     for (scheme, distribution) in &grades {
         println!("  {scheme}:");
         let order: Vec<&str> = match policy.scheme_index(scheme) {
@@ -148,10 +178,18 @@ fn summary(registry: &Registry, today: Day) -> Result<Chosen> {
                 .unwrap_or_default(),
         };
         let most = distribution.values().copied().max().unwrap_or(1).max(1);
+        let total: usize = distribution.values().sum();
         for grade in order {
             let count = distribution.get(grade).copied().unwrap_or(0);
             let width = (count * 40).div_ceil(most);
-            println!("    {grade:>10} {:<40} {count}", "█".repeat(width));
+            let share = count as f64 * 100.0 / total.max(1) as f64;
+            println!(
+                "    {grade:>10} {:<40} {count} ({share:.1}%)",
+                "█".repeat(width)
+            );
+        }
+        for (reason, count) in unscored.get(scheme).into_iter().flatten() {
+            println!("    {:>10} {reason}: {count}", "-");
         }
     }
     println!("  measures in force (subjects):");

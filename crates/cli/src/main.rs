@@ -620,18 +620,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
             command: AuditCommand::Sources { json },
         } => {
             let registry = Registry::open(&cli.registry)?;
-            let quality = registry.source_quality()?;
+            let quality = registry.source_quality(today)?;
             if json {
                 say!("{}", serde_json::to_string_pretty(&quality)?);
             } else {
                 say!(
-                    "{:<24} {:>9} {:>8} {:>8} {:>8} {:>5}  reversal rate",
+                    "{:<24} {:>9} {:>8} {:>8} {:>8} {:>5} {:>10}  reversal rate",
                     "source",
                     "records",
                     "correct",
                     "retract",
                     "dispute",
-                    "lost"
+                    "lost",
+                    "unanswered"
                 );
                 let worst = quality
                     .iter()
@@ -641,13 +642,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 for q in &quality {
                     let bar = "█".repeat(((q.reversal_rate / worst) * 20.0).round() as usize);
                     say!(
-                        "{:<24} {:>9} {:>8} {:>8} {:>8} {:>5}  {:>6.2}% {bar}",
+                        "{:<24} {:>9} {:>8} {:>8} {:>8} {:>5} {:>10}  {:>6.2}% {bar}",
                         q.source,
                         q.records,
                         q.corrections,
                         q.retractions,
                         q.disputes,
                         q.disputes_lost,
+                        q.disputes_unanswered,
                         q.reversal_rate * 100.0
                     );
                 }

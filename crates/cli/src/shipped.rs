@@ -28,6 +28,14 @@ const PACKS: &[(&str, &str)] = &[
         "policies/credit-repair.toml",
         include_str!("../../../policies/credit-repair.toml"),
     ),
+    (
+        "policies/customs-credit.toml",
+        include_str!("../../../policies/customs-credit.toml"),
+    ),
+    (
+        "policies/food-hygiene.toml",
+        include_str!("../../../policies/food-hygiene.toml"),
+    ),
 ];
 
 pub const SOURCES: (&str, &str) = (

@@ -204,3 +204,47 @@ fn a_malformed_scenario_exits_3_naming_the_line() {
     // No file at all.
     assert_eq!(credence(&["policy", "test"]).status.code(), Some(3));
 }
+
+#[test]
+fn the_demo_summary_shows_every_shipped_pack() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_credence"))
+        .args(["demo", "--people", "400", "--orgs", "400", "--dir"])
+        .arg(dir.path())
+        .env("CREDENCE_TODAY", "2026-11-01")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for pack in packs() {
+        let id = pack.file_stem().unwrap().to_string_lossy().into_owned();
+        let line = stdout.lines().find(|l| l.contains("packs: ")).unwrap();
+        assert!(line.contains(&id), "{id} missing from {line}");
+    }
+    // No data is not a good record, and the generated city has the shape of the published
+    // 2018 tax results (4.89% A, 7.01% D, most firms B): few A, most B.
+    let share = |grade: &str| -> f64 {
+        let block = stdout.split("  tax-credit:\n").nth(1).unwrap();
+        let line = block
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(grade))
+            .unwrap();
+        let percent = line.rsplit('(').next().unwrap().trim_end_matches("%)");
+        percent.parse().unwrap()
+    };
+    assert!(share("A") < 15.0, "A {}%:\n{stdout}", share("A"));
+    assert!(share("B") > 40.0, "B {}%", share("B"));
+    assert!(share("D") < 12.0, "D {}%", share("D"));
+    for shown in [
+        "on red list customs-advanced-certified",
+        "on black list customs-dishonest",
+        "food-hygiene-rating:",
+        "no records: not rated",
+    ] {
+        assert!(stdout.contains(shown), "`{shown}` missing:\n{stdout}");
+    }
+}

@@ -176,11 +176,37 @@ pub(crate) fn run<const EXPLAIN: bool>(
     end_days: Option<&EndDays>,
 ) {
     fold::<EXPLAIN>(policy, history, as_of.0, known_at.0, scratch, end_days);
+    supersede(policy, scratch);
     // Bars depend on records only; a record whose listing is barred costs no points.
     list_entries(policy, history, as_of.0, scratch);
     barred_records(scratch);
     score_schemes::<EXPLAIN>(policy, history, as_of.0, scratch);
     score_cards::<EXPLAIN>(policy, history, as_of.0, scratch);
+}
+
+/// A record of a `superseded` category stops counting on the date of the next record of the
+/// same category (a new inspection's rating replaces the last).
+fn supersede(policy: &Policy, scratch: &mut Scratch) {
+    for index in 0..scratch.records.len() {
+        let record = scratch.records[index];
+        if record.retracted || !policy.category(record.category).superseded {
+            continue;
+        }
+        let next = scratch
+            .records
+            .iter()
+            .filter(|other| {
+                other.category == record.category
+                    && !other.retracted
+                    && (other.valid, other.event) > (record.valid, record.event)
+            })
+            .map(|other| other.valid)
+            .min();
+        if let Some(next) = next {
+            let state = &mut scratch.records[index];
+            state.stops = state.stops.min(next);
+        }
+    }
 }
 
 /// Marks the records every list entry of which is barred: the law bars the listing (a minor,

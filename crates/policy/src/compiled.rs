@@ -65,6 +65,18 @@ pub struct Pack {
     pub basis: String,
     pub summary: Option<String>,
     pub file: String,
+    /// The deadlines of the pack's procedure (appeal, right of reply), for the service.
+    pub deadlines: Vec<Deadline>,
+}
+
+/// A deadline of a pack's procedure.
+#[derive(Clone, Debug, Serialize)]
+pub struct Deadline {
+    pub id: String,
+    pub title: String,
+    pub within: Duration,
+    pub from: String,
+    pub basis: String,
 }
 
 /// The area of life a record or a measure belongs to. Restrictions may not cross contexts
@@ -270,18 +282,26 @@ pub struct Category {
     pub context: Context,
     pub subjects: Kinds,
     pub kind: CategoryKind,
+    /// For a breach or adjudication: the legal obligation breached, as a citation.
+    pub obligation: Option<String>,
     /// A record stops counting this long after the day it happened.
     pub retention: Duration,
     /// A disputed record stops counting when its source has not answered within this.
     pub dispute_answer: Duration,
+    /// A newer record of the category replaces this one from its date.
+    pub superseded: bool,
     /// In slot order.
     pub attributes: Vec<Attribute>,
     /// Every distinct duration measured from a record of this category (retention first): the
     /// engine works out each record's end days once, and rules, windows and grounds read them
     /// by index.
     pub durations: Vec<Duration>,
+    /// The pack that declares it, or [`BUILT_IN`] for the legal-representative link.
     pub pack: usize,
 }
+
+/// The `pack` of a category no pack declares: the built-in legal-representative link.
+pub const BUILT_IN: usize = usize::MAX;
 
 impl Category {
     pub fn slot(&self, name: &str) -> Option<u16> {

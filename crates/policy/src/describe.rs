@@ -29,6 +29,21 @@ pub fn describe(policy: &Policy) -> String {
         scorecards(&mut out, policy, index);
         lists(&mut out, policy, index);
         measures(&mut out, policy, index);
+        if !pack.deadlines.is_empty() {
+            let _ = writeln!(
+                out,
+                "### Deadlines
+"
+            );
+            for d in &pack.deadlines {
+                let _ = writeln!(
+                    out,
+                    "- {} (`{}`): within {} of {} ({})",
+                    d.title, d.id, d.within, d.from, d.basis
+                );
+            }
+            let _ = writeln!(out);
+        }
     }
     out
 }

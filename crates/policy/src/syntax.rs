@@ -29,6 +29,20 @@ pub struct Document {
     pub list: Vec<S<ListDoc>>,
     #[serde(default)]
     pub measure: Vec<S<MeasureDoc>>,
+    #[serde(default)]
+    pub deadline: Vec<S<DeadlineDoc>>,
+}
+
+/// A deadline the pack's procedure gives the subject or the authority (an appeal window).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeadlineDoc {
+    pub id: S<String>,
+    pub title: String,
+    pub within: S<String>,
+    /// What the period is counted from (`notification of the rating`).
+    pub from: String,
+    pub basis: S<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -59,10 +73,17 @@ pub struct CategoryDoc {
     pub context: S<String>,
     pub subjects: S<Vec<String>>,
     pub kind: S<String>,
+    /// For a breach or adjudication: the legal obligation it breaches (instrument and article).
+    #[serde(default)]
+    pub obligation: Option<S<String>>,
     pub retention: Option<S<String>>,
     /// How long a source has to answer a dispute before the record stops counting.
     #[serde(default)]
     pub dispute_answer: Option<S<String>>,
+    /// A newer record of the category about the subject replaces this one from its date (a new
+    /// inspection's rating replaces the last).
+    #[serde(default)]
+    pub superseded: bool,
     #[serde(default)]
     pub attributes: BTreeMap<S<String>, S<AttributeDoc>>,
 }

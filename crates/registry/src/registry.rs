@@ -70,7 +70,11 @@ pub struct SourceQuality {
     pub disputes: u64,
     /// Disputes its answers did not uphold.
     pub disputes_lost: u64,
-    /// Records later retracted or lost in a dispute, per record.
+    /// Disputes it left unanswered past their deadline: the record stopped counting, so they
+    /// count as reversals (a source that ignores disputes must not look more reliable than one
+    /// that answers them).
+    pub disputes_unanswered: u64,
+    /// Records later retracted, lost in a dispute or left unanswered in one, per record.
     pub reversal_rate: f64,
     /// Records later corrected, per record.
     pub correction_rate: f64,
@@ -504,8 +508,9 @@ impl Registry {
     }
 
     /// Every registered source's measured reliability, from the history.
-    pub fn source_quality(&self) -> Result<Vec<SourceQuality>, RegistryError> {
+    pub fn source_quality(&self, today: Day) -> Result<Vec<SourceQuality>, RegistryError> {
         let activity = self.store.source_activity()?;
+        let unanswered = self.disputes_unanswered(today)?;
         Ok(self
             .sources
             .iter()
@@ -518,6 +523,7 @@ impl Registry {
                 };
                 let records = count("record");
                 let disputes_lost = found.map_or(0, |a| a.disputes_lost);
+                let disputes_unanswered = unanswered.get(&source.id).copied().unwrap_or(0);
                 let per_record = |n: u64| {
                     if records == 0 {
                         0.0
@@ -532,11 +538,54 @@ impl Registry {
                     retractions: count("retract"),
                     disputes: count("dispute"),
                     disputes_lost,
-                    reversal_rate: per_record(count("retract") + disputes_lost),
+                    disputes_unanswered,
+                    reversal_rate: per_record(
+                        count("retract") + disputes_lost + disputes_unanswered,
+                    ),
                     correction_rate: per_record(count("correct")),
                 }
             })
             .collect())
+    }
+
+    /// Per source, the disputes of its records whose deadline (the category's `dispute_answer`
+    /// from the dispute's date) passed by `today` without an answer dated by the deadline.
+    fn disputes_unanswered(
+        &self,
+        today: Day,
+    ) -> Result<std::collections::HashMap<String, u64>, RegistryError> {
+        use credence_model::Action;
+        let policy = &self.policy;
+        let mut unanswered: std::collections::HashMap<String, u64> =
+            std::collections::HashMap::new();
+        self.store.scan(&mut |_, events| {
+            for (index, dispute) in events.iter().enumerate() {
+                if dispute.action != Action::Dispute {
+                    continue;
+                }
+                let Some(category) = policy.category_id(&dispute.category) else {
+                    continue;
+                };
+                let deadline = policy
+                    .category(category)
+                    .dispute_answer
+                    .after(dispute.valid, &policy.calendar);
+                if deadline > today {
+                    continue;
+                }
+                let answered = events[index + 1..].iter().any(|answer| {
+                    answer.action == Action::Resolve
+                        && answer.source == dispute.source
+                        && answer.target == dispute.target
+                        && answer.valid >= dispute.valid
+                        && answer.valid <= deadline
+                });
+                if !answered {
+                    *unanswered.entry(dispute.source.clone()).or_default() += 1;
+                }
+            }
+        })?;
+        Ok(unanswered)
     }
 
     /// Re-evaluates every subject and rewrites the stored standings.
@@ -623,15 +672,9 @@ pub fn standing_bytes(
 fn represents(policy: &Policy, events: &[Event], pseudonym: &str, as_of: Day) -> bool {
     use credence_model::Action;
     use std::collections::HashMap;
-    let names_subject = |category: &str| {
-        policy.category_id(category).is_some_and(|c| {
-            policy
-                .category(c)
-                .attributes
-                .iter()
-                .any(|a| a.ty == credence_policy::AttrType::Subject)
-        })
-    };
+    // The one link between subjects is built in: no pack declares or widens it.
+    let names_subject =
+        |category: &str| category == credence_policy::refusal::REPRESENTATIVE_CATEGORY;
     // (source, reference) -> (category, valid, attributes, retracted), in history order.
     let mut records: HashMap<(&str, &str), (&str, Day, &credence_model::Attributes, bool)> =
         HashMap::new();
@@ -687,9 +730,9 @@ fn represents(policy: &Policy, events: &[Event], pseudonym: &str, as_of: Day) ->
         }
     }
     let named = credence_model::Value::Text(pseudonym.to_owned());
-    latest
-        .values()
-        .any(|(_, _, attributes)| attributes.values().any(|v| *v == named))
+    latest.values().any(|(_, _, attributes)| {
+        attributes.get(credence_policy::refusal::REPRESENTATIVE_ATTRIBUTE) == Some(&named)
+    })
 }
 
 /// Who the subject is in the access log when it asks about itself.

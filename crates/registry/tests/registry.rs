@@ -248,7 +248,7 @@ fn callers_get_errors_that_name_what_is_wrong() {
     let reopened = Registry::open(&root.path().join("registry")).unwrap();
     assert_eq!(
         reopened.policy().packs.len(),
-        6,
+        shipped_packs().0.len(),
         "the published policy is kept in the store"
     );
     let missing = Registry::open(&root.path().join("nowhere")).unwrap_err();
@@ -326,7 +326,7 @@ fn each_sources_reversal_rate_is_measured_from_the_history() {
         act("r-3", "resolve", "c-3", r#"{"upheld":true}"#),
     ];
     ingest(&mut registry, "court", &rows);
-    let quality = registry.source_quality().unwrap();
+    let quality = registry.source_quality(day(TODAY)).unwrap();
     let court = quality.iter().find(|q| q.source == "court").unwrap();
     assert_eq!(
         (
@@ -352,6 +352,50 @@ fn each_sources_reversal_rate_is_measured_from_the_history() {
         registry.sources().len(),
         "every registered source is reported"
     );
+}
+
+#[test]
+fn a_dispute_left_unanswered_past_its_deadline_is_a_reversal() {
+    // The court answers disputes within 15 days. One source answers its dispute in time; one
+    // ignores its dispute past the deadline; a third dispute is still within its deadline.
+    let root = tempfile::tempdir().unwrap();
+    let mut registry = registry(root.path());
+    let debtor = person("11010519700101001");
+    let act = |reference: &str, action: &str, target: &str, date: &str, attributes: &str| {
+        format!(
+            r#"{{"ref":"{reference}","action":"{action}","subject":"{debtor}","category":"court.dishonest-conduct","date":"{date}","target":"{target}","attributes":{attributes}}}"#
+        )
+    };
+    let rows = [
+        dishonest("c-1", &debtor, "2026-06-01"),
+        dishonest("c-2", &debtor, "2026-06-02"),
+        dishonest("c-3", &debtor, "2026-06-03"),
+        dishonest("c-4", &debtor, "2026-06-04"),
+        act("d-1", "dispute", "c-1", "2026-08-01", "{}"),
+        act("r-1", "resolve", "c-1", "2026-08-10", r#"{"upheld":true}"#),
+        act("d-2", "dispute", "c-2", "2026-08-01", "{}"),
+        act("d-3", "dispute", "c-3", "2026-10-25", "{}"),
+    ];
+    ingest(&mut registry, "court", &rows);
+    let quality = registry.source_quality(day(TODAY)).unwrap();
+    let court = quality.iter().find(|q| q.source == "court").unwrap();
+    assert_eq!(
+        (
+            court.disputes,
+            court.disputes_lost,
+            court.disputes_unanswered
+        ),
+        (3, 0, 1),
+        "{court:?}"
+    );
+    assert!(
+        (court.reversal_rate - 0.25).abs() < 1e-9,
+        "the ignored dispute counts as a reversal: {court:?}"
+    );
+    // A day before the ignored dispute's deadline (2026-08-16), it was not yet a reversal.
+    let earlier = registry.source_quality(day("2026-08-15")).unwrap();
+    let court = earlier.iter().find(|q| q.source == "court").unwrap();
+    assert_eq!(court.disputes_unanswered, 0, "{court:?}");
 }
 
 #[test]
