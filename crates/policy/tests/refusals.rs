@@ -1342,7 +1342,7 @@ kind = "status"
 retention = "1y"
 
 [category.attributes]
-kind = { type = "text", title = "Religion of the member" }
+label = { type = "text", title = "Religion of the member" }
 "#;
     refused(body, refusal::SPECIAL_CATEGORY);
 }

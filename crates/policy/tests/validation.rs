@@ -283,6 +283,25 @@ fn document_errors() {
         "attribute",
         "word of the condition language",
     );
+    for field in [
+        "ref",
+        "action",
+        "subject",
+        "category",
+        "date",
+        "target",
+        "legacy_id",
+        "kind",
+        "birth_date",
+        "attributes",
+    ] {
+        fails(
+            &attribute(field),
+            "attribute",
+            &format!("`{field}` is a field of every intake row"),
+        );
+    }
+    compiles(&attribute("birth_date_"));
     let dispute = |answer: &str| category(&format!("{CATEGORY_OK}\ndispute_answer = \"{answer}\""));
     compiles(&dispute("1d"));
     compiles(&dispute("10wd"));

@@ -2,6 +2,20 @@
 
 use super::*;
 
+/// The fields of an intake row (the registry's JSONL keys and CSV columns).
+const ROW_FIELDS: [&str; 10] = [
+    "ref",
+    "action",
+    "subject",
+    "category",
+    "date",
+    "target",
+    "legacy_id",
+    "kind",
+    "birth_date",
+    "attributes",
+];
+
 impl Compiler<'_> {
     pub(super) fn category(
         &mut self,
@@ -250,7 +264,8 @@ impl Compiler<'_> {
         }
     }
 
-    /// An attribute name must be one a condition can name.
+    /// An attribute name must be one a condition can name, and not the name of a row's own
+    /// field (in CSV each attribute is a column beside the row's fields: it would collide).
     pub(super) fn check_attribute_name(&mut self, file: usize, name: &S<String>) {
         let text = name.get_ref();
         let valid = text.len() <= ATTRIBUTE_NAME_MAX
@@ -280,6 +295,18 @@ impl Compiler<'_> {
                 Some(format!(
                     "rename it, e.g. `{text}_`; conditions reserve {}",
                     KEYWORDS.join(", ")
+                )),
+            );
+        } else if ROW_FIELDS.contains(&text.as_str()) {
+            self.error(
+                file,
+                name.span(),
+                "attribute",
+                format!("`{text}` is a field of every intake row and cannot name an attribute"),
+                Some(format!(
+                    "in a CSV file it would be the same column as the row's own; rename it, \
+                     e.g. `{text}_`; rows reserve {}",
+                    ROW_FIELDS.join(", ")
                 )),
             );
         }
