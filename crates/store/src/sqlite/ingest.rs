@@ -109,7 +109,7 @@ impl<'c, 'b> Appender<'c, 'b> {
                 "INSERT INTO subject (pseudonym, kind, birth, masked) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (pseudonym) DO NOTHING",
             )?,
-            select_subject: conn.prepare_cached("SELECT id FROM subject WHERE pseudonym = ?1")?,
+            select_subject: conn.prepare_cached("SELECT id, birth FROM subject WHERE pseudonym = ?1")?,
             complete_birth: conn.prepare_cached(
                 "UPDATE subject SET birth = ?2 WHERE id = ?1 AND birth IS NULL",
             )?,
@@ -239,12 +239,13 @@ impl<'c, 'b> Appender<'c, 'b> {
         let id = if created == 1 {
             self.conn.last_insert_rowid()
         } else {
-            let id = self
+            let (id, stored): (i64, Option<i32>) = self
                 .select_subject
-                .query_row([&subject.pseudonym], |row| row.get(0))?;
+                .query_row([&subject.pseudonym], |row| Ok((row.get(0)?, row.get(1)?)))?;
             // A birth date a source states for a subject stored without one completes it; a
-            // stored birth date is never changed (intake refuses a different one).
-            if let Some(birth) = birth {
+            // stored birth date is never changed (intake refuses a different one). Subjects that
+            // have one (every resident id) cost no write.
+            if let (Some(birth), None) = (birth, stored) {
                 self.complete_birth.execute(params![id, birth])?;
             }
             id
