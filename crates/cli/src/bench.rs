@@ -384,7 +384,7 @@ title = "Defaulters (anchor)"
 colour = "black"
 subjects = ["person", "organisation"]
 context = "judicial"
-basis = "anchor"
+basis = "Anchor rules, art. 1"
 exit = ["performance", "retraction"]
 
 [[list.ground]]
@@ -393,7 +393,7 @@ title = "Refuses to perform"
 category = "court.dishonest-conduct"
 when = 'ground == "refuses"'
 duration = "until-performed"
-basis = "anchor"
+basis = "Anchor rules, art. 1"
 
 [[list.ground]]
 id = "other"
@@ -401,7 +401,7 @@ title = "Other grounds"
 category = "court.dishonest-conduct"
 when = 'ground != "refuses"'
 duration = "2y"
-basis = "anchor"
+basis = "Anchor rules, art. 1"
 "#;
 
 /// The shipped categories, declared again in TOML in the same order, with the anchor's rules.
@@ -410,7 +410,11 @@ fn anchor_policy(shipped: &Policy) -> Result<Policy> {
     let mut text = String::from(
         "[policy]\nid = \"anchor\"\ntitle = \"anchor\"\nauthority = \"bench\"\nversion = \"1\"\nbasis = \"bench\"\n",
     );
-    for c in &shipped.categories {
+    for c in shipped
+        .categories
+        .iter()
+        .filter(|c| c.pack != credence_policy::BUILT_IN)
+    {
         let mut subjects = Vec::new();
         if c.subjects.person {
             subjects.push("\"person\"");
@@ -428,6 +432,9 @@ fn anchor_policy(shipped: &Policy) -> Result<Policy> {
             c.kind.as_str(),
             c.retention
         );
+        if let Some(obligation) = &c.obligation {
+            let _ = writeln!(text, "obligation = {obligation:?}");
+        }
         if !c.attributes.is_empty() {
             text.push_str("[category.attributes]\n");
         }

@@ -355,7 +355,7 @@ fn policy_check_validates_every_shipped_pack_together() {
     let bad_sources = root.path().join("sources.toml");
     std::fs::write(
         &bad_sources,
-        "[[source]]\nid = \"court\"\ntitle = \"Courts\"\ncategories = [\"court.nonsense\"]\n",
+        "[[source]]\nid = \"court\"\ntitle = \"Courts\"\nauthority = \"court\"\ncategories = [\"court.nonsense\"]\n",
     )
     .unwrap();
     let mut args = vec!["policy", "check"];
@@ -365,7 +365,7 @@ fn policy_check_validates_every_shipped_pack_together() {
     assert_eq!(output.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&output.stderr).contains("court.nonsense"));
     let bad = root.path().join("bad.toml");
-    std::fs::write(&bad, "[policy]\nid = \"x\"\ntitle = \"x\"\nauthority = \"x\"\nversion = \"1\"\nbasis = \"x\"\n\n[[category]]\nid = \"civic.church-attendance\"\ntitle = \"Church attendance\"\ncontext = \"civic\"\nsubjects = [\"person\"]\nkind = \"breach\"\nretention = \"1y\"\n").unwrap();
+    std::fs::write(&bad, "[policy]\nid = \"x\"\ntitle = \"x\"\nauthority = \"x\"\nversion = \"1\"\nbasis = \"x\"\n\n[[category]]\nid = \"civic.church-attendance\"\ntitle = \"Church attendance\"\ncontext = \"civic\"\nsubjects = [\"person\"]\nkind = \"breach\"\nobligation = \"Test Law, art. 2\"\nretention = \"1y\"\n").unwrap();
     let output = credence(&["policy", "check", bad.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(3));
     let stderr = String::from_utf8_lossy(&output.stderr);

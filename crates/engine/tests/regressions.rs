@@ -46,6 +46,7 @@ title = "Late"
 context = "tax"
 subjects = ["person", "organisation"]
 kind = "breach"
+obligation = "Test Law, art. 2"
 retention = "3y"
 
 [[category]]
@@ -54,6 +55,7 @@ title = "Fraud"
 context = "tax"
 subjects = ["person", "organisation"]
 kind = "adjudication"
+obligation = "Test Law, art. 2"
 retention = "3y"
 {body}"#
     );

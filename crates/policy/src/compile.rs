@@ -44,10 +44,13 @@ pub fn compile(sources: &[PolicySource]) -> Result<Policy, Diagnostics> {
     let mut compiler = Compiler {
         sources,
         diagnostics: Vec::new(),
+        reported: HashSet::new(),
     };
     let mut documents = Vec::new();
     for file in 0..sources.len() {
         if let Some(document) = compiler.parse(file) {
+            compiler.words(file);
+            compiler.bases(file, &document);
             documents.push((file, document));
         }
     }
@@ -77,6 +80,8 @@ pub fn text_hash(text: &str) -> i64 {
 struct Compiler<'a> {
     sources: &'a [PolicySource],
     diagnostics: Vec<Diagnostic>,
+    /// (file, text) of every string already refused by [`Compiler::words`].
+    reported: HashSet<(usize, String)>,
 }
 
 fn kinds_help() -> Option<String> {
@@ -200,6 +205,9 @@ impl Compiler<'_> {
     /// Refuses a text an author wrote (`what`: "the title of rule `r`") that names a special
     /// category of data.
     fn special_text(&mut self, file: usize, span: Range<usize>, what: &str, text: &str) {
+        if self.reported.contains(&(file, text.to_owned())) {
+            return;
+        }
         if let Some((special, term)) = refusal::special_category(text) {
             self.error(
                 file,
@@ -229,6 +237,250 @@ impl Compiler<'_> {
                     .key_span(file, table.clone(), key)
                     .unwrap_or(id.clone());
                 self.special_text(file, span, &format!("the {key} of {what}"), text);
+            }
+        }
+    }
+
+    /// Checks every string of a pack, keys and values at any depth (ids, titles, descriptions,
+    /// attribute names, enum values, condition literals, bases), against the lexicon of
+    /// special categories. Each distinct string is reported once, at its first occurrence.
+    fn words(&mut self, file: usize) {
+        let Ok(table) = toml::from_str::<toml::Table>(&self.sources[file].text) else {
+            return;
+        };
+        let mut found = Vec::new();
+        strings(&toml::Value::Table(table), "", &mut found);
+        // Keys and texts repeat (`id`, `title`, a category's id): each is looked up once.
+        let mut clean: HashSet<String> = HashSet::new();
+        for (path, text) in found {
+            if clean.contains(&text) || self.reported.contains(&(file, text.clone())) {
+                continue;
+            }
+            let Some(hit) = crate::lexicon::special(&text) else {
+                clean.insert(text);
+                continue;
+            };
+            let span = self.string_span(file, &text);
+            self.error(
+                file,
+                span,
+                hit.class.code,
+                format!(
+                    "`{path}` names {} (`{}` in `{text}`)",
+                    hit.class.name, hit.term
+                ),
+                Some(refusal::SPECIAL_TEXT_HELP.into()),
+            );
+            self.reported.insert((file, text));
+        }
+    }
+
+    /// A breach or adjudication that grounds a black list and names a scheme, rating or
+    /// scorecard of the set launders a score into a listing: refused by structure, whatever
+    /// the words.
+    fn names_a_score(&mut self, file: usize, doc: &syntax::CategoryDoc, policy: &Policy) {
+        if !CategoryKind::parse(doc.kind.get_ref()).is_some_and(CategoryKind::may_penalise) {
+            return;
+        }
+        // A category that feeds a scheme (an indicator's deduction) is an input to a score;
+        // one that grounds a black list and names a score is a score turned into a listing.
+        let grounds_black_list = policy.category_id(doc.id.get_ref()).is_some_and(|id| {
+            policy
+                .lists
+                .iter()
+                .any(|l| l.colour == Colour::Black && l.grounds.iter().any(|g| g.category == id))
+        });
+        if !grounds_black_list {
+            return;
+        }
+        let fold = |text: &str| -> String {
+            text.chars()
+                .filter(|c| c.is_alphanumeric())
+                .flat_map(char::to_lowercase)
+                .collect()
+        };
+        let mut texts = vec![fold(doc.id.get_ref()), fold(doc.title.get_ref())];
+        texts.extend(doc.description.iter().map(|d| fold(d.get_ref())));
+        texts.extend(doc.attributes.keys().map(|k| fold(k.get_ref())));
+        let scores = policy
+            .schemes
+            .iter()
+            .map(|s| (&s.id, &s.title))
+            .chain(policy.scorecards.iter().map(|c| (&c.id, &c.title)));
+        for (id, title) in scores {
+            let named = [fold(id), fold(title)]
+                .into_iter()
+                .filter(|n| n.chars().count() >= 5)
+                .find(|n| texts.iter().any(|t| t.contains(n.as_str())));
+            if named.is_some() {
+                self.error(
+                    file,
+                    doc.id.span(),
+                    refusal::RESTRICTION_ON_SCORE,
+                    format!(
+                        "{} category `{}` is about `{id}`, a score of this policy set",
+                        doc.kind.get_ref(),
+                        doc.id.get_ref()
+                    ),
+                    Some(refusal::penalised_help(refusal::RESTRICTION_ON_SCORE).into()),
+                );
+                return;
+            }
+        }
+    }
+
+    /// Where a string (a value or a key) is first written in a file.
+    fn string_span(&self, file: usize, text: &str) -> Range<usize> {
+        let source = &self.sources[file].text;
+        for quoted in [format!("\"{text}\""), format!("'{text}'")] {
+            if let Some(at) = source.find(quoted.as_str()) {
+                return at..at + quoted.len();
+            }
+        }
+        source.find(text).map_or(0..0, |at| at..at + text.len())
+    }
+
+    /// Every legal basis of a pack is a citation, never a placeholder: an obligation, a link
+    /// and an extension cite their article; a list's and a measure's basis names its
+    /// instrument. (Obligations are checked with their category.)
+    fn bases(&mut self, file: usize, document: &Document) {
+        let header = document.policy.get_ref();
+        let mut spanned: Vec<(&S<String>, &str, Option<BasisRule>)> = Vec::new();
+        let article: fn(&str) -> Option<&'static str> = |t| {
+            refusal::citation_problem(t, false)
+                .and(refusal::instrument_problem(t))
+                .map(|_| "cites neither an article nor an instrument")
+        };
+        let instrument: fn(&str) -> Option<&'static str> = refusal::instrument_problem;
+        for list in &document.list {
+            let list = list.get_ref();
+            spanned.push((&list.basis, "list", Some(instrument)));
+            if let Some(extension) = &list.extension {
+                spanned.push((&extension.get_ref().basis, "extension", None));
+            }
+            for ground in &list.ground {
+                spanned.push((&ground.get_ref().basis, "ground", None));
+            }
+            for bar in &list.bar {
+                spanned.push((&bar.get_ref().basis, "bar", None));
+            }
+        }
+        for measure in &document.measure {
+            let measure = measure.get_ref();
+            spanned.push((&measure.basis, "measure", None));
+            if let Some(link) = &measure.link {
+                spanned.push((&link.get_ref().basis, "link", Some(article)));
+            }
+            if let Some(extends) = &measure.extends_to {
+                spanned.push((&extends.get_ref().basis, "extension", Some(article)));
+            }
+        }
+        for scheme in document.scheme.iter().chain(&document.rating) {
+            for direct in &scheme.get_ref().direct {
+                spanned.push((&direct.get_ref().basis, "direct grade", None));
+            }
+        }
+        for (basis, what, rule) in spanned {
+            let text = basis.get_ref();
+            let problem = if refusal::is_placeholder(text) {
+                Some("is a placeholder, not a citation")
+            } else {
+                rule.and_then(|r| r(text))
+            };
+            if let Some(problem) = problem {
+                self.error(
+                    file,
+                    basis.span(),
+                    refusal::PLACEHOLDER_BASIS,
+                    format!("the basis of a {what} (`{text}`) {problem}"),
+                    Some(refusal::BASIS_HELP.into()),
+                );
+            }
+        }
+        let mut unspanned: Vec<(&str, Range<usize>, &str)> =
+            vec![(&header.basis, document.policy.span(), "pack")];
+        for scheme in document.scheme.iter().chain(&document.rating) {
+            if let Some(basis) = &scheme.get_ref().basis {
+                unspanned.push((basis, scheme.span(), "scheme"));
+            }
+        }
+        for card in &document.scorecard {
+            if let Some(basis) = &card.get_ref().basis {
+                unspanned.push((basis, card.span(), "scorecard"));
+            }
+        }
+        for (text, table, what) in unspanned {
+            if refusal::is_placeholder(text) {
+                let span = self.key_span(file, table.clone(), "basis").unwrap_or(table);
+                self.error(
+                    file,
+                    span,
+                    refusal::PLACEHOLDER_BASIS,
+                    format!("the basis of the {what} (`{text}`) is a placeholder, not a citation"),
+                    Some(refusal::BASIS_HELP.into()),
+                );
+            }
+        }
+    }
+
+    /// A volume cap bounds both how much and how often records of a category earn points: at
+    /// most [`refusal::CAP_SHARE_MAX_PERCENT`] per cent of the scheme's span a year, from at
+    /// most [`refusal::CAP_RECORDS_PER_YEAR_MAX`] records a year.
+    pub(super) fn volume_caps(
+        &mut self,
+        file: usize,
+        doc: &syntax::SchemeDoc,
+        caps: &[Cap],
+        rules: &[Rule],
+        policy: &Policy,
+    ) {
+        let base = *doc.base.get_ref();
+        // The scale the points move on: the bounds, else the base, else the highest grade.
+        let top_grade = doc
+            .grade
+            .iter()
+            .filter_map(|g| g.get_ref().min.as_ref().map(|m| *m.get_ref()))
+            .max()
+            .filter(|m| *m > 0);
+        let scale = match (doc.min.as_ref(), doc.max.as_ref()) {
+            (Some(min), Some(max)) => Some(max.get_ref().saturating_sub(*min.get_ref())),
+            (None, Some(max)) => Some(max.get_ref().saturating_sub(base.min(0))),
+            _ if base > 0 => Some(base),
+            _ => top_grade,
+        };
+        for (cap, cap_doc) in caps.iter().zip(&doc.cap) {
+            let Some(gain) = cap.gain else { continue };
+            let yearly = match cap.per {
+                Period::Month => gain.saturating_mul(12),
+                Period::Year | Period::Ever => gain,
+            };
+            let names: Vec<&str> = cap
+                .categories
+                .iter()
+                .map(|c| policy.category(*c).id.as_str())
+                .collect();
+            let at = cap_doc
+                .get_ref()
+                .gain
+                .as_ref()
+                .map_or(cap_doc.span(), |g| g.span());
+            if let Some(span) = scale
+                && let most = span.saturating_mul(refusal::CAP_SHARE_MAX_PERCENT) / 100
+                && yearly > most
+            {
+                self.error(file, at.clone(), refusal::VOLUME_REWARD, format!("the cap on `{}` lets them earn {yearly} points a year, more than {}% of the scheme's scale of {span} ({most})", names.join("`, `"), refusal::CAP_SHARE_MAX_PERCENT), Some("a cap bounds how much activity can earn: lower `gain` so that a year of records earns at most a fifth of the scale".into()));
+                continue;
+            }
+            let smallest = rules
+                .iter()
+                .filter(|r| r.points > 0 && cap.categories.contains(&r.category))
+                .map(|r| r.points)
+                .min();
+            if let Some(points) = smallest {
+                let records = (yearly + points - 1) / points;
+                if records > refusal::CAP_RECORDS_PER_YEAR_MAX {
+                    self.error(file, at, refusal::VOLUME_REWARD, format!("the cap on `{}` lets {records} records a year earn points (at most {} may)", names.join("`, `"), refusal::CAP_RECORDS_PER_YEAR_MAX), Some("points may not reward frequent activity: lower `gain`, or give each record more points and fewer of them".into()));
+                }
             }
         }
     }
@@ -274,15 +526,8 @@ impl Compiler<'_> {
         if let Some(context) = Context::parse(value.get_ref()) {
             return context;
         }
-        if let Some((category, term)) = refusal::special_category(value.get_ref()) {
-            self.error(
-                file,
-                value.span(),
-                refusal::SPECIAL_CATEGORY,
-                format!("context `{}` names {category} (`{term}`)", value.get_ref()),
-                Some(refusal::SPECIAL_HELP.into()),
-            );
-        } else {
+        // A context naming a special category is refused by `words`, with every other string.
+        if refusal::special_category(value.get_ref()).is_none() {
             let all: Vec<&str> = Context::ALL.iter().map(|c| c.as_str()).collect();
             self.error(
                 file,
@@ -412,6 +657,12 @@ impl Compiler<'_> {
                 policy.categories.push(lowered);
             }
         }
+        let built_in = representative_category();
+        policy.category_index.insert(
+            built_in.id.clone(),
+            CategoryId(u16::try_from(policy.categories.len()).unwrap_or(u16::MAX)),
+        );
+        policy.categories.push(built_in);
         policy.uses = vec![CategoryUses::default(); policy.categories.len()];
         for (pack, (file, document)) in documents.iter().enumerate() {
             for scheme in &document.scheme {
@@ -433,6 +684,11 @@ impl Compiler<'_> {
                 self.check_id(*file, &list.get_ref().id, &mut seen, "list");
                 let lowered = self.list(*file, pack, list, &mut policy);
                 policy.lists.push(lowered);
+            }
+        }
+        for (file, document) in documents {
+            for category in &document.category {
+                self.names_a_score(*file, category.get_ref(), &policy);
             }
         }
         for (pack, (file, document)) in documents.iter().enumerate() {
@@ -488,6 +744,37 @@ impl Compiler<'_> {
                 }
             }
         }
+    }
+}
+
+/// The built-in link from an organisation to the person who legally represents it, reported by
+/// the market regulator from the business registry. It is the only category with an attribute
+/// naming another subject, and the registry reads it only to extend a measure that declares
+/// `extends_to = { to = "legal-representative", ... }`.
+pub fn representative_category() -> Category {
+    let retention = Duration::Years(10);
+    Category {
+        id: refusal::REPRESENTATIVE_CATEGORY.to_owned(),
+        title: "Legal representative of an organisation".to_owned(),
+        description: Some("Built in: the person the business registry names as the organisation's legal representative. No pack declares or widens it.".to_owned()),
+        context: Context::Market,
+        subjects: Kinds {
+            person: false,
+            organisation: true,
+        },
+        kind: CategoryKind::Status,
+        obligation: None,
+        superseded: false,
+        retention,
+        dispute_answer: DISPUTE_ANSWER_DEFAULT,
+        attributes: vec![Attribute {
+            name: refusal::REPRESENTATIVE_ATTRIBUTE.to_owned(),
+            title: Some("The legal representative's resident id".to_owned()),
+            ty: AttrType::Subject,
+            required: true,
+        }],
+        durations: vec![retention],
+        pack: BUILT_IN,
     }
 }
 
@@ -549,6 +836,33 @@ fn value_len(value: &str) -> usize {
     }
     let end = value.find([',', '}', '#', '\n']).unwrap_or(value.len());
     value[..end].trim_end().len()
+}
+
+/// What a basis must cite beyond not being a placeholder: the problem with it, if any.
+type BasisRule = fn(&str) -> Option<&'static str>;
+
+/// Every key and string value under `value`, with its path (`category[0].title`).
+fn strings(value: &toml::Value, path: &str, out: &mut Vec<(String, String)>) {
+    match value {
+        toml::Value::String(text) => out.push((path.to_owned(), text.clone())),
+        toml::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                strings(item, &format!("{path}[{i}]"), out);
+            }
+        }
+        toml::Value::Table(table) => {
+            for (key, item) in table {
+                let inner = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                out.push((inner.clone(), key.clone()));
+                strings(item, &inner, out);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The field named by a serde "unknown field `x`" message.

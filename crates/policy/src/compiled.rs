@@ -282,6 +282,8 @@ pub struct Category {
     pub context: Context,
     pub subjects: Kinds,
     pub kind: CategoryKind,
+    /// For a breach or adjudication: the legal obligation breached, as a citation.
+    pub obligation: Option<String>,
     /// A record stops counting this long after the day it happened.
     pub retention: Duration,
     /// A disputed record stops counting when its source has not answered within this.
@@ -294,8 +296,12 @@ pub struct Category {
     /// engine works out each record's end days once, and rules, windows and grounds read them
     /// by index.
     pub durations: Vec<Duration>,
+    /// The pack that declares it, or [`BUILT_IN`] for the legal-representative link.
     pub pack: usize,
 }
+
+/// The `pack` of a category no pack declares: the built-in legal-representative link.
+pub const BUILT_IN: usize = usize::MAX;
 
 impl Category {
     pub fn slot(&self, name: &str) -> Option<u16> {

@@ -10,11 +10,13 @@
 //! Errors are [`Diagnostics`]: every problem, each with file, line, column and help.
 //! [`describe`] renders the public catalogue of a compiled policy.
 
+pub mod authority;
 pub mod compile;
 pub mod compiled;
 pub mod describe;
 pub mod diagnostic;
 pub mod expr;
+pub mod lexicon;
 pub mod printable;
 pub mod refusal;
 pub mod syntax;

@@ -73,6 +73,9 @@ pub struct CategoryDoc {
     pub context: S<String>,
     pub subjects: S<Vec<String>>,
     pub kind: S<String>,
+    /// For a breach or adjudication: the legal obligation it breaches (instrument and article).
+    #[serde(default)]
+    pub obligation: Option<S<String>>,
     pub retention: Option<S<String>>,
     /// How long a source has to answer a dispute before the record stops counting.
     #[serde(default)]

@@ -18,7 +18,7 @@ id = "base"
 title = "Categories for the refusal tests"
 authority = "Test authority"
 version = "1"
-basis = "Test basis"
+basis = "Test Law, art. 1"
 
 [[category]]
 id = "t.overdue"
@@ -26,6 +26,7 @@ title = "Loan overdue"
 context = "finance"
 subjects = ["person", "organisation"]
 kind = "breach"
+obligation = "Test Law, art. 2"
 retention = "5y"
 
 [category.attributes]
@@ -61,11 +62,11 @@ title = "Judgment not performed"
 context = "judicial"
 subjects = ["person", "organisation"]
 kind = "adjudication"
+obligation = "Test Law, art. 2"
 retention = "5y"
 
 [category.attributes]
 case = { type = "text", required = true }
-accomplice = { type = "subject", title = "Another debtor in the same case" }
 
 [[category]]
 id = "t.no-revenue"
@@ -82,7 +83,7 @@ id = "test"
 title = "A test pack"
 authority = "Test authority"
 version = "1"
-basis = "Test basis"
+basis = "Test Law, art. 1"
 "#;
 
 fn sources(body: &str) -> Vec<PolicySource> {
@@ -128,7 +129,8 @@ fn compiles(body: &str) -> Policy {
 #[test]
 fn the_base_compiles_alone() {
     let policy = compiles("");
-    assert_eq!(policy.categories.len(), 5);
+    // Five declared, and the built-in legal-representative link.
+    assert_eq!(policy.categories.len(), 6);
 }
 
 #[test]
@@ -151,7 +153,7 @@ fn every_refusal_code_has_a_test_here() {
             "no test uses `refusal::{name}`"
         );
     }
-    assert_eq!(count, 9);
+    assert_eq!(count, 13);
 }
 
 // --- Special categories of data (GDPR art. 9; PBOC Credit Reporting Regulation art. 14) -------
@@ -167,6 +169,7 @@ title = "{title}"
 context = "{context}"
 subjects = ["person"]
 kind = "breach"
+obligation = "Test Law, art. 2"
 retention = "3y"
 
 [category.attributes]
@@ -300,6 +303,7 @@ description = "Attendance at a place of worship."
 context = "civic"
 subjects = ["person"]
 kind = "breach"
+obligation = "Test Law, art. 2"
 retention = "3y"
 "#;
     refused(body, refusal::SPECIAL_CATEGORY);
@@ -317,7 +321,7 @@ title = "A list"
 colour = "black"
 subjects = ["organisation"]
 context = "{context}"
-basis = "Test basis"
+basis = "Test Law, art. 1"
 exit = ["retraction"]
 
 [[list.ground]]
@@ -325,7 +329,7 @@ id = "g"
 title = "Overdue"
 category = "t.overdue"
 duration = "1y"
-basis = "Test basis"
+basis = "Test Law, art. 1"
 "#
         )
     };
@@ -340,7 +344,7 @@ title = "A measure"
 effect = "restriction"
 context = "{context}"
 on = {{ list = "l" }}
-basis = "Test basis"
+basis = "Test Law, art. 1"
 relying_parties = ["bank"]
 "#,
             list("finance")
@@ -409,7 +413,7 @@ description = '{list-description}'
 colour = "black"
 subjects = ["person"]
 context = "finance"
-basis = "Test basis"
+basis = "Test Law, art. 1"
 exit = ["retraction"]
 
 [[list.ground]]
@@ -417,13 +421,13 @@ id = "g"
 title = "{ground-title}"
 category = "t.overdue"
 duration = "1y"
-basis = "Test basis"
+basis = "Test Law, art. 1"
 
 [[list.bar]]
 id = "b"
 title = "{bar-title}"
 minor = true
-basis = "Test basis"
+basis = "Test Law, art. 1"
 
 [[measure]]
 id = "m"
@@ -432,7 +436,7 @@ description = "{measure-description}"
 effect = "restriction"
 context = "finance"
 on = { list = "l" }
-basis = "Test basis"
+basis = "Test Law, art. 1"
 relying_parties = ["bank"]
 "#;
 
@@ -475,10 +479,12 @@ fn a_special_category_in_any_title_description_or_reason_is_refused() {
         let d = refused(&body, refusal::SPECIAL_CATEGORY);
         assert_eq!(d.len(), 1, "{d}");
         let diagnostic = d.iter().next().unwrap();
+        // It names the field (`list[0].ground[0].title`), the special category and the word.
+        let _ = what;
         assert!(
             diagnostic
                 .message
-                .contains(&format!("{what} names religion or belief (`church`)")),
+                .contains("names religion or belief (`church`"),
             "{place}: {d}"
         );
         // It points at the text itself.
@@ -558,7 +564,7 @@ title = "A list"
 colour = "black"
 subjects = ["person", "organisation"]
 context = "judicial"
-basis = "Test basis"
+basis = "Test Law, art. 1"
 exit = ["retraction"]
 
 [[list.ground]]
@@ -567,21 +573,87 @@ title = "Judgment not performed"
 category = "t.judgment"
 when = '{when}'
 duration = "2y"
-basis = "Test basis"
+basis = "Test Law, art. 1"
 "#
     )
+}
+
+/// `body` with a category `t.joint` that declares `accomplice`, another subject, and reads it
+/// instead of `t.judgment`.
+fn with_accomplice(body: &str) -> String {
+    format!(
+        r#"
+[[category]]
+id = "t.joint"
+title = "Judgment not performed, joint debtors"
+context = "judicial"
+subjects = ["person", "organisation"]
+kind = "adjudication"
+obligation = "Test Law, art. 2"
+retention = "5y"
+
+[category.attributes]
+case = {{ type = "text", required = true }}
+accomplice = {{ type = "subject", title = "Another debtor in the same case" }}
+{}"#,
+        body.replace(r#"category = "t.judgment""#, r#"category = "t.joint""#)
+    )
+}
+
+#[test]
+fn declaring_another_subject_is_refused() {
+    compiles(&list_on_judgment(r#"case == "A-1""#));
+    let d = refused(
+        &with_accomplice(&list_on_judgment(r#"case == "A-1""#)),
+        refusal::OTHER_SUBJECT,
+    );
+    assert!(
+        d.iter()
+            .any(|d| d.message.contains("names another subject")),
+        "{d}"
+    );
+}
+
+#[test]
+fn the_legal_representative_link_cannot_be_declared_or_widened() {
+    let declared = |subjects: &str| {
+        format!(
+            r#"
+[[category]]
+id = "registry.legal-representative"
+title = "Legal representative"
+context = "market"
+subjects = {subjects}
+kind = "status"
+retention = "10y"
+"#
+        )
+    };
+    let d = refused(&declared(r#"["organisation"]"#), refusal::OTHER_SUBJECT);
+    assert!(d.iter().any(|d| d.message.contains("built in")), "{d}");
+    refused(&declared(r#"["person"]"#), refusal::OTHER_SUBJECT);
+    let policy = compiles("");
+    let link = policy
+        .category(
+            policy
+                .category_id(refusal::REPRESENTATIVE_CATEGORY)
+                .unwrap(),
+        )
+        .clone();
+    assert!(link.subjects.organisation && !link.subjects.person);
+    assert_eq!(link.pack, credence_policy::BUILT_IN);
 }
 
 #[test]
 fn a_condition_reading_another_subject_is_refused() {
     compiles(&list_on_judgment(r#"case == "A-1""#));
     let d = refused(
-        &list_on_judgment(r#"accomplice == "A-1""#),
+        &with_accomplice(&list_on_judgment(r#"accomplice == "A-1""#)),
         refusal::OTHER_SUBJECT,
     );
     assert!(d.iter().any(|d| d.message.contains("accomplice")), "{d}");
     refused(
-        &list_on_judgment(r#"case == "A-1" and not accomplice"#),
+        &with_accomplice(&list_on_judgment(r#"case == "A-1" and not accomplice"#)),
         refusal::OTHER_SUBJECT,
     );
 }
@@ -596,13 +668,13 @@ id = "b"
 title = "Same case"
 category = "t.judgment"
 same = "{same}"
-basis = "Test basis"
+basis = "Test Law, art. 1"
 "#,
             list_on_judgment(r#"case == "A-1""#)
         )
     };
     compiles(&bar("case"));
-    refused(&bar("accomplice"), refusal::OTHER_SUBJECT);
+    refused(&with_accomplice(&bar("accomplice")), refusal::OTHER_SUBJECT);
 }
 
 #[test]
@@ -616,9 +688,9 @@ title = "No flights"
 effect = "restriction"
 context = "judicial"
 on = {{ list = "l" }}
-basis = "Test basis"
+basis = "Test Law, art. 1"
 relying_parties = ["airline"]
-extends_to = {{ to = "{to}", basis = "Test basis" }}
+extends_to = {{ to = "{to}", basis = "Test Law, art. 1" }}
 "#,
             list_on_judgment(r#"case == "A-1""#)
         )
@@ -685,7 +757,7 @@ title = "A measure"
 effect = "{effect}"
 context = "finance"
 on = {on}
-basis = "Test basis"
+basis = "Test Law, art. 1"
 relying_parties = ["bank"]
 "#
     )
@@ -730,7 +802,7 @@ title = "Defaulters"
 colour = "black"
 subjects = {subjects}
 context = "finance"
-basis = "Test basis"
+basis = "Test Law, art. 1"
 exit = ["retraction"]
 
 [[list.ground]]
@@ -738,7 +810,7 @@ id = "overdue"
 title = "Loan overdue"
 category = "t.overdue"
 duration = "2y"
-basis = "Test basis"
+basis = "Test Law, art. 1"
 
 [[measure]]
 id = "m"
@@ -746,7 +818,7 @@ title = "A restriction"
 effect = "restriction"
 context = "{context}"
 on = {{ list = "defaulters" }}
-basis = "Test basis"
+basis = "Test Law, art. 1"
 relying_parties = ["railway"]
 {link}
 "#
@@ -797,6 +869,7 @@ title = "A recorded case"
 context = "civic"
 subjects = ["person"]
 kind = "breach"
+obligation = "Test Law, art. 2"
 {retention}
 "#
     )
@@ -837,7 +910,7 @@ title = "A list"
 colour = "black"
 subjects = ["person", "organisation"]
 context = "finance"
-basis = "Test basis"
+basis = "Test Law, art. 1"
 exit = ["retraction"]
 publish = {publish}
 
@@ -846,7 +919,7 @@ id = "g"
 title = "Overdue"
 category = "t.overdue"
 duration = "1y"
-basis = "Test basis"
+basis = "Test Law, art. 1"
 "#
     )
 }
@@ -907,7 +980,7 @@ title = "A list"
 colour = "{colour}"
 subjects = ["person"]
 context = "civic"
-basis = "Test basis"
+basis = "Test Law, art. 1"
 exit = ["retraction"]
 
 [[list.ground]]
@@ -915,7 +988,7 @@ id = "g"
 title = "A ground"
 category = "{category}"
 duration = "1y"
-basis = "Test basis"
+basis = "Test Law, art. 1"
 "#
     )
 }
@@ -950,7 +1023,7 @@ min = 0
 [[rating.direct]]
 grade = "D"
 category = "{category}"
-basis = "Test basis"
+basis = "Test Law, art. 1"
 "#
     )
 }
@@ -1188,9 +1261,14 @@ fn a_refusal_points_at_its_file_line_and_column() {
 
 #[test]
 fn a_refusal_inside_a_condition_points_at_the_attribute() {
-    let body = list_on_judgment(r#"case == "A-1" and accomplice == "B-2""#);
+    let body = with_accomplice(&list_on_judgment(
+        r#"case == "A-1" and accomplice == "B-2""#,
+    ));
     let d = refused(&body, refusal::OTHER_SUBJECT);
-    let diagnostic = d.iter().next().unwrap();
+    let diagnostic = d
+        .iter()
+        .find(|d| d.message.contains("cannot be read"))
+        .unwrap();
     let text = format!("{HEADER}{body}");
     let (index, line) = text
         .lines()
@@ -1264,7 +1342,7 @@ kind = "status"
 retention = "1y"
 
 [category.attributes]
-kind = { type = "text", title = "Religion of the member" }
+label = { type = "text", title = "Religion of the member" }
 "#;
     refused(body, refusal::SPECIAL_CATEGORY);
 }
@@ -1293,5 +1371,173 @@ fn a_scorecard_may_not_reward_recent_activity_or_breaches() {
     refused(
         &characteristic("days_since_last", "t.overdue", FALLING),
         refusal::REWARD_SOURCE,
+    );
+}
+
+// --- Structure first: obligations, citations, contributions, caps, authorities -----------------
+
+fn breach_with(obligation: &str) -> String {
+    format!(
+        r#"
+[[category]]
+id = "t.late"
+title = "Invoice paid late"
+context = "finance"
+subjects = ["organisation"]
+kind = "breach"
+{obligation}
+retention = "3y"
+"#
+    )
+}
+
+#[test]
+fn a_breach_without_the_obligation_it_breaches_is_refused() {
+    compiles(&breach_with(
+        r#"obligation = "Civil Code of the PRC, art. 509""#,
+    ));
+    let d = refused(&breach_with(""), refusal::NO_OBLIGATION);
+    assert!(d.iter().any(|d| d.message.contains("t.late")), "{d}");
+}
+
+#[test]
+fn a_placeholder_basis_is_refused_everywhere() {
+    for placeholder in ["N/A", "-", "", "TBD", "Civil Code"] {
+        refused(
+            &breach_with(&format!("obligation = {placeholder:?}")),
+            refusal::PLACEHOLDER_BASIS,
+        );
+    }
+    for placeholder in ["N/A", "-", " ", "TBD", "see above"] {
+        let list = list_on_judgment(r#"case == "A-1""#);
+        let ground = list.replace(
+            r#"duration = "2y"
+basis = "Test Law, art. 1""#,
+            &format!("duration = \"2y\"\nbasis = {placeholder:?}"),
+        );
+        assert_ne!(ground, list);
+        refused(&ground, refusal::PLACEHOLDER_BASIS);
+    }
+}
+
+#[test]
+fn a_reward_restoring_a_default_entitlement_is_refused() {
+    let reward = |title: &str| {
+        format!(
+            r#"
+[[list]]
+id = "red"
+title = "Good payers"
+colour = "red"
+subjects = ["person"]
+context = "finance"
+basis = "Test Law, art. 7"
+exit = ["retraction"]
+
+[[list.ground]]
+id = "r"
+title = "Repaid"
+category = "t.repaid"
+duration = "1y"
+basis = "Test Law, art. 7"
+
+[[measure]]
+id = "m"
+title = "{title}"
+effect = "reward"
+context = "finance"
+on = {{ list = "red" }}
+basis = "Test Law, art. 8"
+relying_parties = ["railway"]
+"#
+        )
+    };
+    compiles(&reward("Deposit waived for rental bikes"));
+    refused(
+        &reward("Permission to buy ordinary tickets"),
+        refusal::DEFAULT_ENTITLEMENT,
+    );
+}
+
+#[test]
+fn volume_caps_are_bounded_in_amount_and_frequency() {
+    let cap = |points: i64, per: &str, gain: i64| {
+        format!(
+            r#"
+[[scheme]]
+id = "s"
+title = "A scheme"
+subjects = ["person"]
+base = 500
+min = 0
+max = 1000
+reward_only = true
+
+[[scheme.rule]]
+id = "v"
+category = "t.volunteering"
+points = {points}
+validity = "1y"
+
+[[scheme.cap]]
+categories = ["t.volunteering"]
+per = "{per}"
+gain = {gain}
+"#
+        )
+    };
+    compiles(&cap(5, "year", 50));
+    refused(&cap(5, "year", 1_000_000), refusal::VOLUME_REWARD);
+    refused(&cap(1, "month", 31), refusal::VOLUME_REWARD);
+    refused(&cap(1, "year", 100), refusal::VOLUME_REWARD);
+}
+
+#[test]
+fn every_authority_reports_only_its_own_contexts() {
+    use credence_policy::authority::{AUTHORITIES, authority};
+    use credence_policy::{CategoryKind, Context};
+    let police = authority("traffic-police").unwrap();
+    assert!(police.may_report(Context::RoadSafety, CategoryKind::Breach));
+    assert!(!police.may_report(Context::Consumption, CategoryKind::Breach));
+    for a in AUTHORITIES {
+        // No authority reports contributions and breaches both: whoever records a voluntary
+        // act does not also police its absence.
+        assert!(
+            !(a.kinds.contains(&CategoryKind::Contribution)
+                && a.kinds.iter().any(|k| k.may_penalise())),
+            "{}",
+            a.id
+        );
+    }
+    // The sources file refuses the rest with this code (crates/registry/tests/adversarial_sources.rs).
+    assert!(matches!(
+        refusal::SOURCE_AUTHORITY,
+        "refused-source-authority"
+    ));
+}
+
+#[test]
+fn an_inspection_score_is_no_laundered_credit_score() {
+    let inspection = |title: &str| {
+        format!(
+            r#"
+[[category]]
+id = "t.inspection"
+title = "{title}"
+context = "food-safety"
+subjects = ["organisation"]
+kind = "adjudication"
+obligation = "Food Safety Law of the PRC, art. 33"
+retention = "3y"
+
+[category.attributes]
+hygiene_score = {{ type = "int", title = "Inspection score for hygiene", required = true }}
+"#
+        )
+    };
+    compiles(&inspection("Food hygiene inspection rating"));
+    refused(
+        &inspection("Personal credit score below 600"),
+        refusal::RESTRICTION_ON_SCORE,
     );
 }

@@ -22,6 +22,7 @@ title = "Loan overdue"
 context = "finance"
 subjects = ["person", "organisation"]
 kind = "breach"
+obligation = "Test Law, art. 2"
 retention = "5y"
 
 [category.attributes]
@@ -56,7 +57,7 @@ title = "L"
 colour = "black"
 subjects = ["person"]
 context = "finance"
-basis = "B"
+basis = "B Law, art. 1"
 exit = ["retraction"]
 
 [[list.ground]]
@@ -64,7 +65,7 @@ id = "g"
 title = "G"
 category = "t.overdue"
 duration = "2y"
-basis = "B"
+basis = "B Law, art. 1"
 "#;
 
 const SCHEME: &str = r#"
@@ -125,7 +126,7 @@ fn compiles(body: &str) {
 
 fn measure(effect: &str, on: &str, extra: &str) -> String {
     format!(
-        "{LIST}{SCHEME}\n[[measure]]\nid = \"m\"\ntitle = \"M\"\neffect = \"{effect}\"\ncontext = \"finance\"\non = {on}\nbasis = \"B\"\nrelying_parties = [\"bank\"]\n{extra}\n"
+        "{LIST}{SCHEME}\n[[measure]]\nid = \"m\"\ntitle = \"M\"\neffect = \"{effect}\"\ncontext = \"finance\"\non = {on}\nbasis = \"B Law, art. 1\"\nrelying_parties = [\"bank\"]\n{extra}\n"
     )
 }
 
@@ -133,8 +134,7 @@ fn category(fields: &str) -> String {
     format!("\n[[category]]\nid = \"t.x\"\ntitle = \"X\"\n{fields}\n")
 }
 
-const CATEGORY_OK: &str =
-    "context = \"civic\"\nsubjects = [\"person\"]\nkind = \"breach\"\nretention = \"1y\"";
+const CATEGORY_OK: &str = "context = \"civic\"\nsubjects = [\"person\"]\nkind = \"breach\"\nobligation = \"Test Law, art. 2\"\nretention = \"1y\"";
 
 #[test]
 fn the_fixtures_compile() {
@@ -294,6 +294,25 @@ fn document_errors() {
         "attribute",
         "word of the condition language",
     );
+    for field in [
+        "ref",
+        "action",
+        "subject",
+        "category",
+        "date",
+        "target",
+        "legacy_id",
+        "kind",
+        "birth_date",
+        "attributes",
+    ] {
+        fails(
+            &attribute(field),
+            "attribute",
+            &format!("`{field}` is a field of every intake row"),
+        );
+    }
+    compiles(&attribute("birth_date_"));
     let dispute = |answer: &str| category(&format!("{CATEGORY_OK}\ndispute_answer = \"{answer}\""));
     compiles(&dispute("1d"));
     compiles(&dispute("10wd"));
@@ -434,13 +453,13 @@ fn scheme_errors() {
     );
     fails(
         &format!(
-            "{SCHEME}\n[[scheme.direct]]\ngrade = \"Z\"\ncategory = \"t.overdue\"\nbasis = \"B\"\n"
+            "{SCHEME}\n[[scheme.direct]]\ngrade = \"Z\"\ncategory = \"t.overdue\"\nbasis = \"B Law, art. 1\"\n"
         ),
         "grade",
         "no grade `Z`",
     );
     let direct = |fields: &str| {
-        format!("{SCHEME}\n[[scheme.direct]]\ngrade = \"B\"\nbasis = \"B\"\n{fields}\n")
+        format!("{SCHEME}\n[[scheme.direct]]\ngrade = \"B\"\nbasis = \"B Law, art. 1\"\n{fields}\n")
     };
     compiles(&direct("category = \"t.overdue\"\nvalidity = \"5y\""));
     fails(
@@ -672,7 +691,7 @@ fn list_errors() {
     let extendable = |duration: &str| {
         LIST.replace(
             "exit = [\"retraction\"]",
-            "exit = [\"retraction\", \"performance\"]\nextension = { min = \"1y\", max = \"3y\", basis = \"B\" }",
+            "exit = [\"retraction\", \"performance\"]\nextension = { min = \"1y\", max = \"3y\", basis = \"B Law, art. 1\" }",
         )
         .replace(
             "duration = \"2y\"",
@@ -707,7 +726,7 @@ fn list_errors() {
     fails(
         &LIST.replace(
             "exit = [\"retraction\"]",
-            "exit = [\"retraction\"]\nextension = { min = \"30d\", max = \"3y\", basis = \"B\" }",
+            "exit = [\"retraction\"]\nextension = { min = \"30d\", max = \"3y\", basis = \"B Law, art. 1\" }",
         ),
         "list",
         "months or years",
@@ -715,13 +734,15 @@ fn list_errors() {
     fails(
         &LIST.replace(
             "exit = [\"retraction\"]",
-            "exit = [\"retraction\"]\nextension = { min = \"3y\", max = \"1y\", basis = \"B\" }",
+            "exit = [\"retraction\"]\nextension = { min = \"3y\", max = \"1y\", basis = \"B Law, art. 1\" }",
         ),
         "list",
         "longer than its maximum",
     );
     let bar = |fields: &str| {
-        format!("{LIST}\n[[list.bar]]\nid = \"b\"\ntitle = \"B\"\nbasis = \"B\"\n{fields}\n")
+        format!(
+            "{LIST}\n[[list.bar]]\nid = \"b\"\ntitle = \"B\"\nbasis = \"B Law, art. 1\"\n{fields}\n"
+        )
     };
     fails(&bar(""), "bar", "needs `minor = true` or a `category`");
     fails(
@@ -756,7 +777,7 @@ fn list_errors() {
     );
     fails(
         &format!(
-            "{LIST}\n[[list.bar]]\nid = \"b\"\ntitle = \"B\"\nbasis = \"B\"\ncategory = \"t.repaid\"\nsame = \"case\"\n"
+            "{LIST}\n[[list.bar]]\nid = \"b\"\ntitle = \"B\"\nbasis = \"B Law, art. 1\"\ncategory = \"t.repaid\"\nsame = \"case\"\n"
         ),
         "condition",
         "has no attribute `case`",
@@ -822,8 +843,10 @@ fn measure_errors() {
         "relying parties",
     );
     fails(
-        &measure("restriction", "{ list = \"l\" }", "")
-            .replace("basis = \"B\"\nrelying", "basis = \" \"\nrelying"),
+        &measure("restriction", "{ list = \"l\" }", "").replace(
+            "basis = \"B Law, art. 1\"\nrelying",
+            "basis = \" \"\nrelying",
+        ),
         "measure",
         "needs its legal basis",
     );
@@ -831,7 +854,7 @@ fn measure_errors() {
         &measure(
             "restriction",
             "{ list = \"l\" }",
-            "extends_to = { to = \"legal-representative\", basis = \"B\" }",
+            "extends_to = { to = \"legal-representative\", basis = \"B Law, art. 1\" }",
         ),
         "measure",
         "only measures on organisations",

@@ -13,8 +13,13 @@
 //! needed. `kind` is required when the subject's 18 characters are valid both as a resident id
 //! and as a USCC (the row is refused on field `kind` without it), and is what settles a valid
 //! USCC that has the shape of a broken resident id; when given, an identifier that cannot be of
-//! that kind is refused. Or it is CSV: a header
-//! `ref,action,subject,category,date[,target][,legacy_id][,kind]` then one column per
+//! that kind is refused. `"birth_date": "YYYY-MM-DD"` states the birth date of a person whose
+//! identifier carries none (`passport:…`): it is refused for an identifier that carries one (its
+//! own date is authoritative), for an organisation, and when it is not a date from 1900 to
+//! today. The first birth date a subject is given is kept with it (the store's birth column,
+//! which a resident id fills), and a later row stating a different one is refused: correcting a
+//! birth date is not something a row can do. Or it is CSV: a header
+//! `ref,action,subject,category,date[,target][,legacy_id][,kind][,birth_date]` then one column per
 //! attribute, an empty cell being absent. Attribute values: money as yuan with at most two decimals (a JSON
 //! string or number; stored in fen), int as a number, bool as `true`/`false`, date as
 //! `YYYY-MM-DD`, enum one of the declared values, text up to [`TEXT_MAX`] characters, subject an
@@ -39,14 +44,15 @@
 //! 2. the rows together and against the store (one [`Store::known_references`] call for the
 //!    whole file): references unique in the file, targets naming a `record` of the same source,
 //!    subject and category (earlier in the file or already stored), and a reference already
-//!    stored only when resubmitted unchanged;
+//!    stored only when resubmitted unchanged; stated birth dates agreeing with each other and
+//!    with the one the store holds;
 //! 3. every action against its record's state machine ([`credence_engine::lifecycle`]) on its
 //!    own date, after the record's stored events and the file's earlier rows: an extension
 //!    of an entry that has ended, a repair before the minimum period, an answer to no dispute,
 //!    an action dated before its record... are refused with the line and field.
 //!
 //! Identifiers never leave intake: the batch carries each subject's keyed pseudonym
-//! ([`pseudonym`]), its masked form and the birth date a resident id carries.
+//! ([`pseudonym`]), its masked form and the birth date a resident id carries or a row states.
 
 mod csvfile;
 mod jsonl;
@@ -303,7 +309,9 @@ pub fn read_batch_with_progress(
         });
         return Err(reject(errors, rows, stopped));
     }
+    let mut parsed = parsed;
     cross_check(&validator.plan, &parsed, store, &mut errors)?;
+    birth_dates(&mut parsed, store, &mut errors)?;
     if errors.is_empty() {
         plan::check_lifecycles(
             ctx.policy,
@@ -791,6 +799,60 @@ fn cross_check(
                      its category, not `{mine}`"
                 ),
             );
+        }
+    }
+    Ok(())
+}
+
+/// Stated birth dates (`birth_date`) against each other and the store: the first one a subject
+/// is given is kept, and a later row stating another date is refused (correcting a birth date
+/// is not something a row can do). Every row of a subject with a stated date then carries it,
+/// so that the subject is created (or completed) with it whichever of its rows comes first.
+fn birth_dates(
+    parsed: &mut [Parsed],
+    store: &dyn Store,
+    errors: &mut Vec<RowError>,
+) -> Result<(), StoreError> {
+    // Per subject: the birth date kept and where it comes from.
+    let mut kept: HashMap<String, (Day, String)> = HashMap::new();
+    for row in parsed.iter() {
+        let (Some(stated), Some(subject)) = (row.birth_date, row.subject.as_ref()) else {
+            continue;
+        };
+        let first = match kept.get(&subject.pseudonym) {
+            Some(first) => first.clone(),
+            None => {
+                let stored = store
+                    .subject(&subject.pseudonym)?
+                    .and_then(|s| s.birth)
+                    .map(|birth| (birth, "the registry already holds".to_owned()));
+                let first = stored.unwrap_or_else(|| (stated, format!("line {} states", row.line)));
+                kept.insert(subject.pseudonym.clone(), first.clone());
+                first
+            }
+        };
+        if first.0 != stated {
+            errors.push(RowError {
+                line: row.line,
+                field: "birth_date".to_owned(),
+                message: format!(
+                    "{stated} differs from the birth date {} {} for this subject: the first \
+                     birth date a subject is given is kept, and correcting it through a row is \
+                     not supported",
+                    first.1, first.0
+                ),
+            });
+        }
+    }
+    if kept.is_empty() {
+        return Ok(());
+    }
+    for row in parsed.iter_mut() {
+        if let Some(subject) = row.subject.as_mut()
+            && subject.birth.is_none()
+            && let Some((birth, _)) = kept.get(&subject.pseudonym)
+        {
+            subject.birth = Some(*birth);
         }
     }
     Ok(())

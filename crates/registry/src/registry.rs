@@ -673,15 +673,9 @@ pub fn standing_bytes(
 fn represents(policy: &Policy, events: &[Event], pseudonym: &str, as_of: Day) -> bool {
     use credence_model::Action;
     use std::collections::HashMap;
-    let names_subject = |category: &str| {
-        policy.category_id(category).is_some_and(|c| {
-            policy
-                .category(c)
-                .attributes
-                .iter()
-                .any(|a| a.ty == credence_policy::AttrType::Subject)
-        })
-    };
+    // The one link between subjects is built in: no pack declares or widens it.
+    let names_subject =
+        |category: &str| category == credence_policy::refusal::REPRESENTATIVE_CATEGORY;
     // (source, reference) -> (category, valid, attributes, retracted), in history order.
     let mut records: HashMap<(&str, &str), (&str, Day, &credence_model::Attributes, bool)> =
         HashMap::new();
@@ -737,9 +731,9 @@ fn represents(policy: &Policy, events: &[Event], pseudonym: &str, as_of: Day) ->
         }
     }
     let named = credence_model::Value::Text(pseudonym.to_owned());
-    latest
-        .values()
-        .any(|(_, _, attributes)| attributes.values().any(|v| *v == named))
+    latest.values().any(|(_, _, attributes)| {
+        attributes.get(credence_policy::refusal::REPRESENTATIVE_ATTRIBUTE) == Some(&named)
+    })
 }
 
 /// Who the subject is in the access log when it asks about itself.

@@ -6,18 +6,23 @@
 //! [[source]]
 //! id = "court"
 //! title = "People's courts (enforcement bureaus)"
+//! authority = "court"
 //! categories = ["court.dishonest-conduct", "court.guarantee", "court.assets-seized"]
 //! ```
 //!
 //! Every category must be one the policy declares, or the id of an opt-in scheme or scorecard
-//! (a source that reports consent to it: consent events name the scheme). [`parse_sources`]
+//! (a source that reports consent to it: consent events name the scheme). Every source names
+//! one of the built-in authorities ([`credence_policy::authority`]) and may report only the
+//! categories whose context and kind its authority may report. [`parse_sources`]
 //! checks the whole file and reports every problem with file, line, column and how to fix it.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use credence_policy::Policy;
+use credence_policy::authority::AUTHORITIES;
 use credence_policy::diagnostic::{Diagnostic, SourceText};
+use credence_policy::refusal;
 use credence_store::SourceRecord;
 use serde::Deserialize;
 use toml::Spanned;
@@ -61,6 +66,7 @@ struct Document {
 struct SourceDoc {
     id: Spanned<String>,
     title: Spanned<String>,
+    authority: Spanned<String>,
     categories: Spanned<Vec<Spanned<String>>>,
 }
 
@@ -113,9 +119,9 @@ pub fn parse_sources(
         Ok(document) => document,
         Err(e) => {
             let help = if e.message().contains("unknown field") {
-                "a `[[source]]` has exactly `id`, `title` and `categories`"
+                "a `[[source]]` has exactly `id`, `title`, `authority` and `categories`"
             } else if e.message().contains("missing field") {
-                "every `[[source]]` needs `id`, `title` and `categories`"
+                "every `[[source]]` needs `id`, `title`, `authority` and `categories`"
             } else {
                 "a sources file is TOML: one `[[source]]` table per source with `id`, `title` and \
                  `categories`"
@@ -191,6 +197,36 @@ pub fn parse_sources(
                 Some("name the authority, for example \"People's courts\"".to_owned()),
             );
         }
+        for (text, span) in [
+            (id.as_str(), doc.id.span()),
+            (doc.title.get_ref().as_str(), doc.title.span()),
+        ] {
+            if let Some(hit) = credence_policy::lexicon::special(text) {
+                error(
+                    span,
+                    refusal::SPECIAL_CATEGORY,
+                    format!(
+                        "source `{id}` names {} (`{}` in `{text}`)",
+                        hit.class.name, hit.term
+                    ),
+                    Some(refusal::SPECIAL_TEXT_HELP.to_owned()),
+                );
+            }
+        }
+        let authority_name = doc.authority.get_ref();
+        let authority = credence_policy::authority::authority(authority_name);
+        if authority.is_none() {
+            let known: Vec<&str> = AUTHORITIES.iter().map(|a| a.id).collect();
+            error(
+                doc.authority.span(),
+                refusal::SOURCE_AUTHORITY,
+                format!("`{authority_name}` is not an authority that may report records"),
+                Some(format!(
+                    "the authorities are a closed, published set: {}; a new kind of source needs a law and a change to credence",
+                    known.join(", ")
+                )),
+            );
+        }
         let categories = doc.categories.get_ref();
         if categories.is_empty() {
             error(
@@ -217,7 +253,43 @@ pub fn parse_sources(
                 continue;
             }
             match reportable(policy, name) {
-                Reportable::Category | Reportable::ConsentScheme => {}
+                Reportable::Category => {
+                    let declared = policy.category_id(name).map(|c| policy.category(c));
+                    if let (Some(authority), Some(declared)) = (authority, declared)
+                        && !authority.may_report(declared.context, declared.kind)
+                    {
+                        error(
+                            category.span(),
+                            refusal::SOURCE_AUTHORITY,
+                            format!(
+                                "source `{id}` ({}) may not report `{name}`, a {} {} category",
+                                authority.title,
+                                declared.context.as_str(),
+                                declared.kind.as_str()
+                            ),
+                            Some(format!(
+                                "a `{}` source reports {} only: a category's context and kind must be ones its sources' authority may report (no source reports conduct it merely observed, and no category is declared in another context than the one it is about)",
+                                authority.id,
+                                authority.reports()
+                            )),
+                        );
+                    }
+                }
+                Reportable::ConsentScheme => {
+                    if let Some(authority) = authority
+                        && !authority.consent
+                    {
+                        error(
+                            category.span(),
+                            refusal::SOURCE_AUTHORITY,
+                            format!(
+                                "source `{id}` ({}) may not report consent to `{name}`",
+                                authority.title
+                            ),
+                            Some("consent to an opt-in scheme is reported by the body that runs it (a civic office, a lender)".to_owned()),
+                        );
+                    }
+                }
                 Reportable::SchemeWithoutConsent => error(
                     category.span(),
                     "not-a-category",

@@ -27,7 +27,7 @@ id = "intake-test"
 title = "Intake test pack"
 authority = "Test"
 version = "1"
-basis = "Test basis"
+basis = "Test Law, art. 1"
 
 [[category]]
 id = "court.dishonest-conduct"
@@ -35,6 +35,7 @@ title = "Dishonest conduct found by an enforcing court"
 context = "judicial"
 subjects = ["person", "organisation"]
 kind = "adjudication"
+obligation = "Test Law, art. 2"
 retention = "5y"
 
 [category.attributes]
@@ -68,22 +69,12 @@ held = { type = "date", required = true }
 sessions = { type = "int" }
 
 [[category]]
-id = "registry.legal-representative"
-title = "Legal representative of an organisation"
-context = "market"
-subjects = ["organisation"]
-kind = "status"
-retention = "10y"
-
-[category.attributes]
-person = { type = "subject", required = true }
-
-[[category]]
 id = "tax.evasion"
 title = "Tax evasion"
 context = "tax"
 subjects = ["organisation"]
 kind = "adjudication"
+obligation = "Test Law, art. 2"
 retention = "5y"
 
 [category.attributes]
@@ -96,6 +87,7 @@ title = "Traffic violation"
 context = "road-safety"
 subjects = ["person"]
 kind = "breach"
+obligation = "Test Law, art. 2"
 retention = "3y"
 
 [category.attributes]
@@ -108,9 +100,9 @@ title = "Dishonest judgment debtors"
 colour = "black"
 subjects = ["person", "organisation"]
 context = "judicial"
-basis = "Test basis"
+basis = "Test Law, art. 1"
 exit = ["performance", "retraction"]
-extension = { min = "1y", max = "3y", basis = "Test basis" }
+extension = { min = "1y", max = "3y", basis = "Test Law, art. 1" }
 
 [[list.ground]]
 id = "2"
@@ -118,7 +110,7 @@ title = "Obstructs enforcement"
 category = "court.dishonest-conduct"
 duration = "2y"
 extendable = true
-basis = "Test basis"
+basis = "Test Law, art. 1"
 
 [[scheme]]
 id = "civic-points"
@@ -140,26 +132,31 @@ const SOURCES: &str = r#"
 [[source]]
 id = "court"
 title = "People's courts"
+authority = "court"
 categories = ["court.dishonest-conduct", "court.guarantee", "court.hearing"]
 
 [[source]]
 id = "tax-bureau"
 title = "Tax bureaus"
+authority = "tax-bureau"
 categories = ["tax.evasion"]
 
 [[source]]
 id = "market-regulator"
 title = "Market regulation"
+authority = "market-regulator"
 categories = ["registry.legal-representative"]
 
 [[source]]
 id = "traffic-police"
 title = "Traffic police"
+authority = "traffic-police"
 categories = ["traffic.violation"]
 
 [[source]]
 id = "civic-office"
 title = "Civic office"
+authority = "civic-office"
 categories = ["civic-points"]
 "#;
 
@@ -1581,26 +1578,29 @@ fn a_sources_file_is_checked_against_the_policy() {
 [[source]]
 id = "court"
 title = "Courts"
+authority = "court"
 categories = ["court.guarante", "court.hearing", "court.hearing"]
 
 [[source]]
 id = "court"
 title = ""
+authority = "court"
 categories = []
 
 [[source]]
 id = "Bad Id"
 title = "x"
+authority = "civic-office"
 categories = ["civic-points", "nothing-like-it"]
 "#;
     let error = parse_sources("src.toml", text, &policy).unwrap_err();
     let shown = error.to_string();
     for expected in [
         "`court.guarante` is neither a category of the policy nor an opt-in scheme",
-        "--> src.toml:5:15",
+        "--> src.toml:6:15",
         "did you mean `court.guarantee`?",
         "source `court` lists `court.hearing` twice",
-        "--> src.toml:5:50",
+        "--> src.toml:6:50",
         "source `court` is declared twice (first on line 3)",
         "source `court` has an empty title",
         "source `court` may report no category",

@@ -26,32 +26,24 @@ title = "Dishonest conduct found by an enforcing court"
 context = "judicial"
 subjects = ["person", "organisation"]
 kind = "adjudication"
+obligation = "Civil Procedure Law of the PRC (2017), art. 236"
 retention = "5y"
 
 [category.attributes]
 case = { type = "text", required = true }
-
-[[category]]
-id = "registry.legal-representative"
-title = "Legal representative of an organisation"
-context = "market"
-subjects = ["organisation"]
-kind = "status"
-retention = "10y"
-
-[category.attributes]
-person = { type = "subject", required = true }
 "#;
 
 const SOURCES: &str = r#"
 [[source]]
 id = "court"
 title = "People's courts"
+authority = "court"
 categories = ["court.dishonest-conduct"]
 
 [[source]]
 id = "market-regulator"
 title = "Market regulation"
+authority = "market-regulator"
 categories = ["registry.legal-representative"]
 "#;
 

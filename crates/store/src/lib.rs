@@ -30,7 +30,8 @@ pub struct StoredSubject {
     /// Keyed hash of the canonical identifier (hex); the lookup key.
     pub pseudonym: String,
     pub kind: SubjectKind,
-    /// Birth date carried by a person's identifier, so a minor can be recognised.
+    /// Birth date carried by a person's identifier, or else the first one a source stated, so a
+    /// minor can be recognised.
     pub birth: Option<Day>,
     /// The identifier with most characters hidden, for display.
     pub masked: String,

@@ -2,6 +2,20 @@
 
 use super::*;
 
+/// The fields of an intake row (the registry's JSONL keys and CSV columns).
+const ROW_FIELDS: [&str; 10] = [
+    "ref",
+    "action",
+    "subject",
+    "category",
+    "date",
+    "target",
+    "legacy_id",
+    "kind",
+    "birth_date",
+    "attributes",
+];
+
 impl Compiler<'_> {
     pub(super) fn category(
         &mut self,
@@ -9,38 +23,6 @@ impl Compiler<'_> {
         pack: usize,
         doc: &syntax::CategoryDoc,
     ) -> Category {
-        let mut texts: Vec<(&str, Range<usize>)> = vec![
-            (doc.id.get_ref(), doc.id.span()),
-            (doc.title.get_ref(), doc.title.span()),
-        ];
-        if let Some(description) = &doc.description {
-            texts.push((description.get_ref(), description.span()));
-        }
-        for (name, attribute) in &doc.attributes {
-            texts.push((name.get_ref(), name.span()));
-            if let Some(title) = &attribute.get_ref().title {
-                texts.push((title, attribute.span()));
-            }
-            if let Some(values) = &attribute.get_ref().values {
-                for value in values.get_ref() {
-                    texts.push((value, values.span()));
-                }
-            }
-        }
-        for (text, span) in texts {
-            if let Some((special, term)) = refusal::special_category(text) {
-                self.error(
-                    file,
-                    span,
-                    refusal::SPECIAL_CATEGORY,
-                    format!(
-                        "category `{}` records {special} (`{term}` in `{text}`)",
-                        doc.id.get_ref()
-                    ),
-                    Some(refusal::SPECIAL_HELP.into()),
-                );
-            }
-        }
         let context = self.context(file, &doc.context);
         let subjects = self.kinds(file, &doc.subjects);
         let kind = CategoryKind::parse(doc.kind.get_ref()).unwrap_or_else(|| {
@@ -53,6 +35,19 @@ impl Compiler<'_> {
             );
             CategoryKind::Status
         });
+        if doc.id.get_ref() == refusal::REPRESENTATIVE_CATEGORY {
+            self.error(
+                file,
+                doc.id.span(),
+                refusal::OTHER_SUBJECT,
+                format!("`{}` is built in and cannot be declared by a pack", refusal::REPRESENTATIVE_CATEGORY),
+                Some("the registry links an organisation to the person who legally represents it; no pack declares or widens that link: remove this category".into()),
+            );
+        }
+        let obligation = self.obligation(file, doc, kind);
+        if kind.may_penalise() {
+            self.penalised_texts(file, doc);
+        }
         let retention = match &doc.retention {
             None => {
                 self.error(
@@ -105,7 +100,20 @@ impl Compiler<'_> {
                 "bool" => AttrType::Bool,
                 "date" => AttrType::Date,
                 "text" => AttrType::Text,
-                "subject" => AttrType::Subject,
+                "subject" => {
+                    self.error(
+                        file,
+                        attribute_doc.kind.span(),
+                        refusal::OTHER_SUBJECT,
+                        format!(
+                            "attribute `{}` of `{}` names another subject",
+                            name.get_ref(),
+                            doc.id.get_ref()
+                        ),
+                        Some("a record is about its own subject only: no pack declares a relation between subjects (a spouse, a relative, an employer); the one link, an organisation's legal representative, is built into the registry".into()),
+                    );
+                    AttrType::Subject
+                }
                 "enum" => match &attribute_doc.values {
                     Some(values) if !values.get_ref().is_empty() => {
                         AttrType::Enum(values.get_ref().clone())
@@ -158,6 +166,7 @@ impl Compiler<'_> {
             context,
             subjects,
             kind,
+            obligation,
             retention,
             dispute_answer,
             superseded: doc.superseded,
@@ -167,7 +176,96 @@ impl Compiler<'_> {
         }
     }
 
-    /// An attribute name must be one a condition can name.
+    /// The legal obligation a breach or adjudication breaches: required, and a citation.
+    fn obligation(
+        &mut self,
+        file: usize,
+        doc: &syntax::CategoryDoc,
+        kind: CategoryKind,
+    ) -> Option<String> {
+        match &doc.obligation {
+            None if kind.may_penalise() => {
+                self.error(
+                    file,
+                    doc.id.span(),
+                    refusal::NO_OBLIGATION,
+                    format!(
+                        "{} category `{}` cites no legal obligation it breaches",
+                        kind.as_str(),
+                        doc.id.get_ref()
+                    ),
+                    Some("a record may count against a subject only for breaching a legal obligation: add `obligation = \"<instrument>, art. N\"` citing the duty (e.g. `Civil Procedure Law, art. 248`); falling short of a quota, a score or a contribution is no obligation".into()),
+                );
+                None
+            }
+            None => None,
+            Some(text) => {
+                if let Some(problem) = refusal::citation_problem(text.get_ref(), true) {
+                    self.error(
+                        file,
+                        text.span(),
+                        refusal::PLACEHOLDER_BASIS,
+                        format!(
+                            "the obligation of `{}` (`{}`) {problem}",
+                            doc.id.get_ref(),
+                            text.get_ref()
+                        ),
+                        Some(refusal::BASIS_HELP.into()),
+                    );
+                }
+                Some(text.get_ref().clone())
+            }
+        }
+    }
+
+    /// The texts of a category that may count against a subject must not name a relation
+    /// between persons, a score, or the absence of a contribution.
+    fn penalised_texts(&mut self, file: usize, doc: &syntax::CategoryDoc) {
+        let mut texts: Vec<(String, Range<usize>, &str)> = vec![
+            (doc.id.get_ref().clone(), doc.id.span(), "id"),
+            (doc.title.get_ref().clone(), doc.title.span(), "title"),
+        ];
+        if let Some(d) = &doc.description {
+            texts.push((d.get_ref().clone(), d.span(), "description"));
+        }
+        for (name, attribute) in &doc.attributes {
+            texts.push((name.get_ref().clone(), name.span(), "attribute"));
+            if let Some(title) = &attribute.get_ref().title {
+                texts.push((title.clone(), attribute.span(), "attribute title"));
+            }
+            for value in attribute.get_ref().values.iter().flat_map(|v| v.get_ref()) {
+                let span = attribute
+                    .get_ref()
+                    .values
+                    .as_ref()
+                    .map_or(attribute.span(), |v| v.span());
+                texts.push((value.clone(), span, "value"));
+            }
+        }
+        for (text, span, field) in texts {
+            if let Some(hit) =
+                crate::lexicon::find(&text, &[crate::lexicon::Scope::PenalisedRecord])
+            {
+                self.error(
+                    file,
+                    span,
+                    hit.class.code,
+                    format!(
+                        "{} category `{}` names {} in its {field} (`{}` in `{text}`)",
+                        doc.kind.get_ref(),
+                        doc.id.get_ref(),
+                        hit.class.name,
+                        hit.term
+                    ),
+                    Some(refusal::penalised_help(hit.class.code).into()),
+                );
+                return;
+            }
+        }
+    }
+
+    /// An attribute name must be one a condition can name, and not the name of a row's own
+    /// field (in CSV each attribute is a column beside the row's fields: it would collide).
     pub(super) fn check_attribute_name(&mut self, file: usize, name: &S<String>) {
         let text = name.get_ref();
         let valid = text.len() <= ATTRIBUTE_NAME_MAX
@@ -197,6 +295,18 @@ impl Compiler<'_> {
                 Some(format!(
                     "rename it, e.g. `{text}_`; conditions reserve {}",
                     KEYWORDS.join(", ")
+                )),
+            );
+        } else if ROW_FIELDS.contains(&text.as_str()) {
+            self.error(
+                file,
+                name.span(),
+                "attribute",
+                format!("`{text}` is a field of every intake row and cannot name an attribute"),
+                Some(format!(
+                    "in a CSV file it would be the same column as the row's own; rename it, \
+                     e.g. `{text}_`; rows reserve {}",
+                    ROW_FIELDS.join(", ")
                 )),
             );
         }

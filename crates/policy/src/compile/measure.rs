@@ -14,7 +14,7 @@ impl Compiler<'_> {
         let doc = doc.get_ref();
         self.special_texts(
             file,
-            (span, doc.id.span()),
+            (span.clone(), doc.id.span()),
             &format!("measure `{}`", doc.id.get_ref()),
             &[
                 ("title", Some(&doc.title)),
@@ -46,6 +46,8 @@ impl Compiler<'_> {
             Trigger::ScorecardBands { scorecard, .. }
             | Trigger::ScorecardScore { scorecard, .. } => policy.scorecards[*scorecard].subjects,
         };
+        let binds_persons = subjects.person || doc.extends_to.is_some();
+        self.measure_texts(file, span.clone(), doc, effect, binds_persons);
         if effect == Effect::Reward
             && let Trigger::List(l) = &trigger
             && policy.lists[*l].colour == Colour::Black
@@ -75,7 +77,7 @@ impl Compiler<'_> {
                     contexts.dedup();
                     let named: Vec<&str> = contexts.iter().map(|c| c.as_str()).collect();
                     let linked = doc.link.as_ref().is_some_and(|l| !l.get_ref().basis.get_ref().trim().is_empty());
-                    if subjects.person && contexts.iter().any(|c| *c != context) && !linked {
+                    if binds_persons && contexts.iter().any(|c| *c != context) && !linked {
                         self.error(file, doc.context.span(), refusal::CROSS_CONTEXT, format!("restriction `{}` applies in `{context}` but its grounds are in `{}`", doc.id.get_ref(), named.join("`, `")), Some("a restriction on persons outside the context of its grounds needs the published legal link: add `link = { basis = \"...\" }` citing the law that connects them (EU AI Act art. 5(1)(c))".into()));
                     }
                 }
@@ -161,6 +163,65 @@ impl Compiler<'_> {
             extends_to_representative,
             pack,
         })
+    }
+
+    /// What only a measure's words reveal: publication of the persons it binds, and a reward
+    /// that restores what every person has by default.
+    fn measure_texts(
+        &mut self,
+        file: usize,
+        table: Range<usize>,
+        doc: &syntax::MeasureDoc,
+        effect: Effect,
+        binds_persons: bool,
+    ) {
+        use crate::lexicon::{Scope, find};
+        let mut texts: Vec<(&str, Range<usize>, &str)> = vec![
+            (doc.id.get_ref(), doc.id.span(), "id"),
+            (&doc.title, doc.id.span(), "title"),
+        ];
+        if let Some(description) = &doc.description {
+            texts.push((description, doc.id.span(), "description"));
+        }
+        for party in doc.relying_parties.get_ref() {
+            texts.push((party, doc.relying_parties.span(), "relying party"));
+        }
+        let mut scopes = Vec::new();
+        if binds_persons {
+            scopes.push(Scope::Measure);
+        }
+        if effect == Effect::Reward {
+            scopes.push(Scope::Reward);
+        }
+        for (text, span, field) in texts {
+            let Some(hit) = find(text, &scopes) else {
+                continue;
+            };
+            let help = if hit.class.code == refusal::PUBLISH_PERSONS {
+                "credence never publishes individuals: a relying party asks about one subject for one measure it applies itself; publish organisations only, through a list's `publish`"
+            } else {
+                "a reward can only add to what every person has by default (a deposit waived, a faster approval); being allowed what everyone may do is the lifting of a restriction, not a reward"
+            };
+            let span = match field {
+                "title" | "description" => {
+                    self.key_span(file, table.clone(), field).unwrap_or(span)
+                }
+                _ => span,
+            };
+            self.error(
+                file,
+                span,
+                hit.class.code,
+                format!(
+                    "the {field} of measure `{}` names {} (`{}` in `{text}`)",
+                    doc.id.get_ref(),
+                    hit.class.name,
+                    hit.term
+                ),
+                Some(help.into()),
+            );
+            return;
+        }
     }
 
     /// The grounds a list-triggered measure is limited to, if it names any.

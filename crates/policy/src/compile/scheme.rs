@@ -99,6 +99,7 @@ impl Compiler<'_> {
                 loss,
             });
         }
+        self.volume_caps(file, doc, &caps, &rules, policy);
         for rule in rules.iter().filter(|r| r.points > 0) {
             let capped = caps
                 .iter()

@@ -1,6 +1,6 @@
-//! CSV: a header `ref,action,subject,category,date` (with optional `target`, `legacy_id` and
-//! `kind` columns, in any order) followed by one column per attribute. An empty cell is absent; cells
-//! are trimmed. Line numbers are physical lines, the header being line 1.
+//! CSV: a header `ref,action,subject,category,date` (with optional `target`, `legacy_id`, `kind`
+//! and `birth_date` columns, in any order) followed by one column per attribute. An empty cell is
+//! absent; cells are trimmed. Line numbers are physical lines, the header being line 1.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -10,7 +10,7 @@ use super::{Collector, LINE_MAX, RowError};
 
 /// The columns a row's own fields are read from.
 const REQUIRED: [&str; 5] = ["ref", "action", "subject", "category", "date"];
-const OPTIONAL: [&str; 3] = ["target", "legacy_id", "kind"];
+const OPTIONAL: [&str; 4] = ["target", "legacy_id", "kind", "birth_date"];
 
 /// Column positions of the row's own fields (`None`: no such column).
 #[derive(Debug, Default)]
@@ -23,6 +23,7 @@ pub(crate) struct Columns {
     target: Option<usize>,
     legacy_id: Option<usize>,
     kind: Option<usize>,
+    birth_date: Option<usize>,
     /// (position, attribute name)
     attributes: Vec<(usize, String)>,
     width: usize,
@@ -152,6 +153,7 @@ pub(crate) fn header(text: &str) -> Result<(Columns, usize, usize), Vec<RowError
             "target" => &mut columns.target,
             "legacy_id" => &mut columns.legacy_id,
             "kind" => &mut columns.kind,
+            "birth_date" => &mut columns.birth_date,
             "attributes" => {
                 error(
                     line,
@@ -266,6 +268,7 @@ pub(crate) fn read(text: &str, columns: &Columns, collector: &mut Collector<'_, 
             target: cell(columns.target),
             legacy_id: cell(columns.legacy_id),
             kind: cell(columns.kind),
+            birth_date: cell(columns.birth_date),
             attributes: columns
                 .attributes
                 .iter()

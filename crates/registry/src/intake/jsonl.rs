@@ -37,6 +37,8 @@ struct JsonRow<'a> {
     #[serde(borrow, default)]
     kind: Option<&'a RawValue>,
     #[serde(borrow, default)]
+    birth_date: Option<&'a RawValue>,
+    #[serde(borrow, default)]
     attributes: Option<&'a RawValue>,
 }
 
@@ -121,7 +123,7 @@ pub(crate) fn read(text: &str, collector: &mut Collector<'_, '_>) {
                         format!(
                             "unknown field `{field}`: a row has `ref`, `action`, `subject`, \
                              `category`, `date`, `attributes` and, when needed, `target`, \
-                             `legacy_id` and `kind`; put record details inside `attributes`"
+                             `legacy_id`, `kind` and `birth_date`; put record details inside `attributes`"
                         ),
                     );
                 } else if let Some(field) = named_field(&message, "duplicate field `") {
@@ -145,6 +147,7 @@ pub(crate) fn read(text: &str, collector: &mut Collector<'_, '_>) {
             target: present(row.target),
             legacy_id: present(row.legacy_id),
             kind: present(row.kind),
+            birth_date: present(row.birth_date),
             attributes: Vec::new(),
             attributes_unreadable: false,
         };

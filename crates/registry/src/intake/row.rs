@@ -116,6 +116,8 @@ pub(crate) struct RowFields<'a> {
     /// `person` or `organisation`: required when the subject's identifier is valid under both
     /// readings (a resident id and a USCC), checked against the identifier otherwise.
     pub kind: Option<Cell<'a>>,
+    /// The birth date of a person whose identifier carries none, as the source states it.
+    pub birth_date: Option<Cell<'a>>,
     /// Attribute name and value, in file order; absent values already left out.
     pub attributes: Vec<(Cow<'a, str>, Cell<'a>)>,
     /// The attributes could not be read at all (already reported): required ones are not
@@ -133,7 +135,10 @@ pub(crate) struct Parsed {
     /// Index of the category (or, for consent, the scheme) in the [`Plan`].
     pub category: Option<u32>,
     pub target: Option<String>,
+    /// The subject, its `birth` the identifier's birth date or else the one the row states.
     pub subject: Option<SubjectRef>,
+    /// The birth date the row states (`birth_date`), when it is valid.
+    pub birth_date: Option<Day>,
     pub valid: Option<Day>,
     pub attributes: Attributes,
     pub links: Vec<String>,
@@ -222,7 +227,12 @@ impl<'p> Validator<'p> {
                 ),
             );
         }
-        let valid = self.date(fields.date, identifier.as_ref(), &mut out);
+        let birth_date = self.birth_date(fields.birth_date, identifier.as_ref(), &mut out);
+        let birth = identifier
+            .as_ref()
+            .and_then(Identifier::birth_date)
+            .or(birth_date);
+        let valid = self.date(fields.date, birth, &mut out);
         let target = self.target(fields.target, action, &mut out);
         let mut links = Vec::new();
         let attributes = self.attributes(
@@ -235,7 +245,7 @@ impl<'p> Validator<'p> {
         let subject = identifier.map(|id| SubjectRef {
             pseudonym: self.pseudonymiser.pseudonym(&id),
             kind: id.kind(),
-            birth: id.birth_date(),
+            birth,
             masked: id.masked(),
         });
         Parsed {
@@ -246,10 +256,62 @@ impl<'p> Validator<'p> {
             category,
             target,
             subject,
+            birth_date,
             valid,
             attributes,
             links,
         }
+    }
+
+    /// A stated birth date: a date from 1900 to today, of a person whose identifier carries
+    /// none (a resident id's own date is authoritative).
+    fn birth_date(
+        &self,
+        cell: Option<Cell<'_>>,
+        identifier: Option<&Identifier>,
+        out: &mut RowErrors<'_>,
+    ) -> Option<Day> {
+        let cell = cell?;
+        let day = match cell.string().and_then(|text| parse_day(&text)) {
+            Ok(day) => day,
+            Err(message) => {
+                out.push("birth_date", message);
+                return None;
+            }
+        };
+        if day > self.today {
+            out.push(
+                "birth_date",
+                format!(
+                    "{day} is in the future (the registry's date is {}): check the date",
+                    self.today
+                ),
+            );
+            return None;
+        }
+        let id = identifier?;
+        if id.kind() != SubjectKind::Person {
+            out.push(
+                "birth_date",
+                format!(
+                    "the subject is an organisation ({}): only a person has a birth date; leave \
+                     `birth_date` out",
+                    id.type_name()
+                ),
+            );
+            return None;
+        }
+        if let Some(own) = id.birth_date() {
+            out.push(
+                "birth_date",
+                format!(
+                    "the identifier carries the birth date {own}, which is the one the registry \
+                     keeps: leave `birth_date` out (it is only for identifiers that carry none)"
+                ),
+            );
+            return None;
+        }
+        Some(day)
     }
 
     fn reference(
@@ -474,7 +536,7 @@ impl<'p> Validator<'p> {
     fn date(
         &self,
         cell: Option<Cell<'_>>,
-        identifier: Option<&Identifier>,
+        birth: Option<Day>,
         out: &mut RowErrors<'_>,
     ) -> Option<Day> {
         let Some(cell) = cell else {
@@ -509,7 +571,7 @@ impl<'p> Validator<'p> {
             );
             return None;
         }
-        if let Some(birth) = identifier.and_then(Identifier::birth_date)
+        if let Some(birth) = birth
             && day < birth
         {
             out.push(

@@ -44,6 +44,7 @@ struct Appender<'c, 'b> {
     insert_event: CachedStatement<'c>,
     insert_subject: CachedStatement<'c>,
     select_subject: CachedStatement<'c>,
+    complete_birth: CachedStatement<'c>,
     insert_link: CachedStatement<'c>,
     stored_content: CachedStatement<'c>,
     subjects: HashMap<&'b str, i64, BuildHasherDefault<PseudonymHasher>>,
@@ -109,6 +110,9 @@ impl<'c, 'b> Appender<'c, 'b> {
                  ON CONFLICT (pseudonym) DO NOTHING",
             )?,
             select_subject: conn.prepare_cached("SELECT id FROM subject WHERE pseudonym = ?1")?,
+            complete_birth: conn.prepare_cached(
+                "UPDATE subject SET birth = ?2 WHERE id = ?1 AND birth IS NULL",
+            )?,
             insert_link: conn.prepare_cached("INSERT INTO link (pseudonym, subject, seq) VALUES (?1, ?2, ?3)")?,
             stored_content: conn
                 .prepare_cached("SELECT content FROM event WHERE source = ?1 AND reference = ?2")?,
@@ -220,7 +224,7 @@ impl<'c, 'b> Appender<'c, 'b> {
     }
 
     /// The id of `subject`, creating it on first appearance (an existing subject keeps the
-    /// kind, birth and masked form it was created with).
+    /// kind, birth and masked form it was created with; only a missing birth is filled in).
     fn subject_id(&mut self, subject: &'b SubjectRef) -> Result<i64, StoreError> {
         if let Some(&id) = self.subjects.get(subject.pseudonym.as_str()) {
             return Ok(id);
@@ -235,8 +239,15 @@ impl<'c, 'b> Appender<'c, 'b> {
         let id = if created == 1 {
             self.conn.last_insert_rowid()
         } else {
-            self.select_subject
-                .query_row([&subject.pseudonym], |row| row.get(0))?
+            let id = self
+                .select_subject
+                .query_row([&subject.pseudonym], |row| row.get(0))?;
+            // A birth date a source states for a subject stored without one completes it; a
+            // stored birth date is never changed (intake refuses a different one).
+            if let Some(birth) = birth {
+                self.complete_birth.execute(params![id, birth])?;
+            }
+            id
         };
         self.subjects.insert(&subject.pseudonym, id);
         Ok(id)
