@@ -119,9 +119,9 @@ enum Command {
     /// and field. Resubmitting the same rows is harmless (intake is idempotent on `ref`).
     Ingest {
         /// The file. JSONL: one object per line, `{"ref", "action", "subject", "category",
-        /// "date", "target"?, "legacy_id"?, "attributes": {...}}`; CSV: a header
-        /// `ref,action,subject,category,date[,target][,legacy_id]` then one column per
-        /// attribute. Actions: record, correct, retract, fulfil, extend, suppress, repair,
+        /// "date", "target"?, "legacy_id"?, "kind"?, "birth_date"?, "attributes": {...}}`; CSV:
+        /// a header `ref,action,subject,category,date[,target][,legacy_id][,kind][,birth_date]`
+        /// then one column per attribute. Actions: record, correct, retract, fulfil, extend, suppress, repair,
         /// dispute, resolve, consent, withdraw.
         file: PathBuf,
         /// The registered source submitting the file.
