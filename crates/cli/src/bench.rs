@@ -521,6 +521,11 @@ fn plain_loop(
         enum_index(court, "ground", "refuses")?,
     );
     let court_retention = policy.category(court).retention;
+    let (one_year, two_years, calendar) = (
+        credence_model::Duration::Years(1),
+        credence_model::Duration::Years(2),
+        &policy.calendar,
+    );
     let as_of = today.0;
     let start = Instant::now();
     let mut out = vec![(0i32, 0i32); population.len()];
@@ -541,11 +546,11 @@ fn plain_loop(
                     let attributes = &history.attributes[event.attributes as usize..];
                     let ymd = Day(event.valid).ymd();
                     if person && event.key == traffic.0 && attributes[severity] != minor {
-                        if as_of < Day::from_ymd_plus_months(ymd, 12).0 {
+                        if as_of < one_year.after(Day(event.valid), calendar).0 {
                             points -= 20;
                         }
                     } else if person && event.key == volunteering.0 && attributes[hours] >= 4 {
-                        if as_of < Day::from_ymd_plus_months(ymd, 12).0 {
+                        if as_of < one_year.after(Day(event.valid), calendar).0 {
                             let year = match gains.iter().position(|g| g.0 == ymd.0) {
                                 Some(year) => year,
                                 None => {
@@ -562,7 +567,7 @@ fn plain_loop(
                         let until = if attributes[ground] == refuses {
                             retained
                         } else {
-                            Day::from_ymd_plus_months(ymd, 24).0.min(retained)
+                            two_years.after(Day(event.valid), calendar).0.min(retained)
                         };
                         if as_of < until {
                             listed = listed.max(until);

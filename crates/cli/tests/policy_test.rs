@@ -100,7 +100,7 @@ attributes = { case = "A-1", court = "X", ground = "evades" }
 list = "dishonest-debtors"
 ground = "3"
 state = "in-force"
-until = "2026-01-10"
+until = "2026-01-13"
 
 [[scenario.expect.check]]
 measure = "no-flights"
@@ -115,7 +115,7 @@ fn a_failed_expectation_names_the_file_line_expected_and_actual_and_exits_1() {
         dir.path(),
         "wrong.toml",
         &PASSING
-            .replace("until = \"2026-01-10\"", "until = \"2026-01-11\"")
+            .replace("until = \"2026-01-13\"", "until = \"2026-01-11\"")
             .replace("applies = true", "applies = false"),
     );
     let output = credence(&["policy", "test", &path]);
@@ -123,7 +123,7 @@ fn a_failed_expectation_names_the_file_line_expected_and_actual_and_exits_1() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains(&format!(
-            "{path}:18: scenario `ground 3`: entry on `dishonest-debtors`, ground 3: until: expected 2026-01-11, got 2026-01-10"
+            "{path}:18: scenario `ground 3`: entry on `dishonest-debtors`, ground 3: until: expected 2026-01-11, got 2026-01-13"
         )),
         "{stderr}"
     );

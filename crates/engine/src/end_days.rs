@@ -3,7 +3,7 @@
 //! its records fall on, so the hot path looks end days up instead of doing calendar arithmetic
 //! (which is most of the cost of folding a small history).
 
-use credence_model::{Day, Duration};
+use credence_model::{Day, Duration, period_end};
 use credence_policy::{CategoryId, Policy};
 
 /// A date split into year, month (1-12) and day of month.
@@ -84,16 +84,18 @@ impl EndDays {
     }
 }
 
-/// The day `duration` after `day` (split as `ymd`).
+/// The first day a period of `duration` from `day` (split as `ymd`) no longer runs: the same
+/// day as [`Duration::after`], with the record's date split once.
 pub(crate) fn end_of(duration: Duration, day: Day, ymd: Ymd, policy: &Policy) -> i32 {
-    match duration {
-        Duration::Days(n) => day.0.saturating_add(i32::try_from(n).unwrap_or(i32::MAX)),
+    let corresponding = match duration {
+        Duration::Days(n) => Day(day.0.saturating_add(i32::try_from(n).unwrap_or(i32::MAX))),
         Duration::Months(n) => {
-            Day::from_ymd_plus_months(ymd, i32::try_from(n).unwrap_or(i32::MAX / 12)).0
+            Day::from_ymd_plus_months(ymd, i32::try_from(n).unwrap_or(i32::MAX / 12))
         }
         Duration::Years(n) => {
-            Day::from_ymd_plus_months(ymd, i32::try_from(n).unwrap_or(0).saturating_mul(12)).0
+            Day::from_ymd_plus_months(ymd, i32::try_from(n).unwrap_or(0).saturating_mul(12))
         }
-        Duration::WorkingDays(_) => duration.after(day, &policy.calendar).0,
-    }
+        Duration::WorkingDays(_) => return duration.after(day, &policy.calendar).0,
+    };
+    period_end(day, corresponding, &policy.calendar).0
 }

@@ -381,8 +381,9 @@ fn fold<const EXPLAIN: bool>(
             Action::Resolve => {
                 if state.dispute_open != NEVER {
                     let answer = policy.category(state.category).dispute_answer;
+                    // The source may answer up to and including the deadline's last day.
                     let deadline = after(answer, state.dispute_open, policy);
-                    if event.valid > deadline {
+                    if event.valid >= deadline {
                         state.dispute_lapsed = state.dispute_lapsed.min(deadline);
                     }
                 }
@@ -808,9 +809,9 @@ fn list_entries(policy: &Policy, history: HistoryRef<'_>, as_of: i32, scratch: &
             };
             let mut until = match ground.duration {
                 Some(_) if extended_months == 0 => end(&scratch.ends, record, ground.duration_slot),
-                Some(_) => {
-                    Day(end(&scratch.ends, record, ground.duration_slot))
-                        .add_months(extended_months as i32)
+                Some(duration) => {
+                    duration
+                        .after_extended(Day(record.valid), extended_months, &policy.calendar)
                         .0
                 }
                 None => NEVER,

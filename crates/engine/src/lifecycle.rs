@@ -382,8 +382,8 @@ fn extension(
             refusal = Refusal::ExtensionCondition;
             continue;
         }
-        let mut until = Day(after(duration, life.valid, policy))
-            .add_months(life.extended_months as i32)
+        let mut until = duration
+            .after_extended(Day(life.valid), life.extended_months, &policy.calendar)
             .0;
         if list.exits.performance {
             until = until.min(life.fulfilled);
@@ -434,8 +434,9 @@ pub fn apply(policy: &Policy, attributes: &[i64], life: &mut Life, event: &Compa
         }
         Action::Resolve => {
             let answer = policy.category(life.category).dispute_answer;
+            // The source may answer up to and including the deadline's last day.
             let deadline = after(answer, life.dispute_open, policy);
-            if d > deadline {
+            if d >= deadline {
                 life.lapsed = life.lapsed.min(deadline);
             }
             life.dispute_closed = d;

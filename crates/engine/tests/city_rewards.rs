@@ -304,13 +304,14 @@ fn xiamen_an_offence_costs_at_most_150_for_a_limited_time() {
     assert_eq!(points_grade(&standing, XIAMEN), graded(400, "poor"));
     assert!(measures(&standing, "egret-").is_empty());
     assert!(standing.measures.iter().all(|m| m.effect == Effect::Reward));
-    // Through 2027-01-31; on 2027-02-01 it has ended: 550.
+    // 3y from 2024-02-01 runs through Monday 2027-02-01 (Civil Code arts. 201-203); on
+    // 2027-02-02 it has ended: 550.
     assert_eq!(
-        points_grade(&on(&policy, &log, "2027-01-31"), XIAMEN).0,
+        points_grade(&on(&policy, &log, "2027-02-01"), XIAMEN).0,
         400
     );
     assert_eq!(
-        points_grade(&on(&policy, &log, "2027-02-01"), XIAMEN).0,
+        points_grade(&on(&policy, &log, "2027-02-02"), XIAMEN).0,
         550
     );
 
@@ -318,13 +319,14 @@ fn xiamen_an_offence_costs_at_most_150_for_a_limited_time() {
     let mut minor = Log::default();
     penalty(&mut minor, "p1", "general", "2024-02-01");
     traffic(&mut minor, "t1", "serious", "2024-02-01");
-    // 550 -60 -20 = 470 → poor until 2025-01-31; 550 from 2025-02-01.
+    // 550 -60 -20 = 470 → poor: 1y from 2024-02-01 ends on Saturday 2025-02-01, which moves
+    // to Monday 2025-02-03; 550 from 2025-02-04.
     assert_eq!(
-        points_grade(&on(&policy, &minor, "2025-01-31"), XIAMEN),
+        points_grade(&on(&policy, &minor, "2025-02-03"), XIAMEN),
         graded(470, "poor")
     );
     assert_eq!(
-        points_grade(&on(&policy, &minor, "2025-02-01"), XIAMEN),
+        points_grade(&on(&policy, &minor, "2025-02-04"), XIAMEN),
         graded(550, "fair")
     );
 }
@@ -334,8 +336,9 @@ fn xiamen_and_fuzhou_keep_volunteering_for_different_times() {
     let policy = shipped();
     let mut log = Log::default();
     volunteer(&mut log, 1); // 2024-01-10
-    // Xiamen +5 for 1y: 555 through 2025-01-09, 550 from 2025-01-10.
-    // Fuzhou +10 for 3y: 510 through 2027-01-09, 500 from 2027-01-10.
+    // Xiamen +5 for 1y: 555 through Friday 2025-01-10, 550 from 2025-01-11.
+    // Fuzhou +10 for 3y: 2027-01-10 is a Sunday, so 510 through Monday 2027-01-11, 500 from
+    // 2027-01-12.
     let on_day = |as_of: &str| {
         let standing = on(&policy, &log, as_of);
         (
@@ -343,10 +346,10 @@ fn xiamen_and_fuzhou_keep_volunteering_for_different_times() {
             points_grade(&standing, FUZHOU).0,
         )
     };
-    assert_eq!(on_day("2025-01-09"), (555, 510));
-    assert_eq!(on_day("2025-01-10"), (550, 510));
-    assert_eq!(on_day("2027-01-09"), (550, 510));
-    assert_eq!(on_day("2027-01-10"), (550, 500));
+    assert_eq!(on_day("2025-01-10"), (555, 510));
+    assert_eq!(on_day("2025-01-11"), (550, 510));
+    assert_eq!(on_day("2027-01-11"), (550, 510));
+    assert_eq!(on_day("2027-01-12"), (550, 500));
 }
 
 // --- Fuzhou Jasmine --------------------------------------------------------------------------
@@ -525,22 +528,23 @@ fn fuzhou_repair_stops_a_record_counting() {
         points_grade(&on(&policy, &log, "2024-08-31"), FUZHOU),
         graded(350, "basic")
     );
-    // A serious penalty may be repaired after its minimum period of one year.
+    // A serious penalty may be repaired after its minimum period of one year, which from
+    // 2024-03-01 ends on Saturday 2025-03-01, moved to Monday 2025-03-03.
     log.act(
         "market-regulator",
         "p1-repair",
         Action::Repair,
         "p1",
-        "2025-03-01",
+        "2025-03-04",
         &[],
     );
-    // Repaired on 2025-03-01: from that day the penalty no longer counts: 500.
+    // Repaired on 2025-03-04: from that day the penalty no longer counts: 500.
     assert_eq!(
-        points_grade(&on(&policy, &log, "2025-02-28"), FUZHOU),
+        points_grade(&on(&policy, &log, "2025-03-03"), FUZHOU),
         graded(350, "basic")
     );
     assert_eq!(
-        points_grade(&on(&policy, &log, "2025-03-01"), FUZHOU),
+        points_grade(&on(&policy, &log, "2025-03-04"), FUZHOU),
         graded(500, "basic")
     );
 }

@@ -296,8 +296,9 @@ fn a_deduction_counts_until_the_day_before_its_validity_ends() {
     let policy = shipped();
     let mut log = consented();
     traffic(&mut log, "t1", "serious", "2024-02-01");
-    // base 1000, -20 serious violation (2024-02-01, counts 1y: through 2025-01-31) = 980 → A.
-    let last_day = on(&policy, &log, "2025-01-31");
+    // base 1000, -20 serious violation (2024-02-01, counts 1y: 2025-02-01 is a Saturday, so
+    // through Monday 2025-02-03, Civil Code arts. 201-203) = 980 → A.
+    let last_day = on(&policy, &log, "2025-02-03");
     let scored = scheme(&last_day, SCHEME);
     assert_eq!((scored.points, scored.grade.as_deref()), (980, Some("A")));
     assert_eq!(scored.contributions.len(), 1);
@@ -307,29 +308,29 @@ fn a_deduction_counts_until_the_day_before_its_validity_ends() {
         ("traffic-serious", 1, -20, -20)
     );
     // The engine reports the day the points stop counting (the same convention as a list
-    // entry's `until`): 2024-02-01 + 1y = 2025-02-01.
-    assert_eq!(c.until, day("2025-02-01"));
-    // On 2025-02-01 the deduction no longer counts: 1000.
-    assert_eq!(civic_points(&policy, &log, "2025-02-01"), 1000);
+    // entry's `until`): the day after the last day, 2025-02-04.
+    assert_eq!(c.until, day("2025-02-04"));
+    // On 2025-02-04 the deduction no longer counts: 1000.
+    assert_eq!(civic_points(&policy, &log, "2025-02-04"), 1000);
 
-    // Grave: -50 from 2024-03-01 for 2y, through 2026-02-28.
+    // Grave: -50 from 2024-03-01 for 2y: 2026-03-01 is a Sunday, so through Monday 2026-03-02.
     let mut grave = consented();
     traffic(&mut grave, "t1", "grave", "2024-03-01");
-    assert_eq!(civic(&policy, &grave, "2026-02-28"), graded(950, "B"));
-    assert_eq!(civic(&policy, &grave, "2026-03-01"), graded(1000, "A"));
+    assert_eq!(civic(&policy, &grave, "2026-03-02"), graded(950, "B"));
+    assert_eq!(civic(&policy, &grave, "2026-03-03"), graded(1000, "A"));
 
     // Serious penalty: -50 for 3y; court finding: -100 for 2y.
     let mut adjudicated = consented();
     penalty(&mut adjudicated, "p1", "serious", "2024-04-10");
     court_finding(&mut adjudicated, "c1", "2024-04-10");
-    // 1000 -50 -100 = 850 → B until 2026-04-09.
-    assert_eq!(civic(&policy, &adjudicated, "2026-04-09"), graded(850, "B"));
-    // 2026-04-10: the court finding has ended: 1000 -50 = 950 → B.
-    assert_eq!(civic(&policy, &adjudicated, "2026-04-10"), graded(950, "B"));
-    // 2027-04-09: still -50; 2027-04-10: 1000 → A.
-    assert_eq!(civic(&policy, &adjudicated, "2027-04-09"), graded(950, "B"));
+    // 1000 -50 -100 = 850 → B through Friday 2026-04-10.
+    assert_eq!(civic(&policy, &adjudicated, "2026-04-10"), graded(850, "B"));
+    // 2026-04-11: the court finding has ended: 1000 -50 = 950 → B.
+    assert_eq!(civic(&policy, &adjudicated, "2026-04-11"), graded(950, "B"));
+    // 2027-04-10 is a Saturday: still -50 through Monday 2027-04-12; 2027-04-13: 1000 → A.
+    assert_eq!(civic(&policy, &adjudicated, "2027-04-12"), graded(950, "B"));
     assert_eq!(
-        civic(&policy, &adjudicated, "2027-04-10"),
+        civic(&policy, &adjudicated, "2027-04-13"),
         graded(1000, "A")
     );
 }
@@ -344,13 +345,14 @@ fn a_reward_counts_for_its_validity() {
     let mut log = consented();
     volunteer_on(&mut log, "v1", "2024-06-15");
     commendation(&mut log, "k1", "county", "2024-06-15");
-    // 1000 +2 volunteering (1y) +10 county commendation (3y) = 1012.
-    assert_eq!(civic_points(&policy, &log, "2025-06-14"), 1012);
-    // 2025-06-15: the volunteering has ended: 1010.
-    assert_eq!(civic_points(&policy, &log, "2025-06-15"), 1010);
-    // 2027-06-14: the commendation still counts; 2027-06-15 it has ended: 1000.
-    assert_eq!(civic_points(&policy, &log, "2027-06-14"), 1010);
-    assert_eq!(civic_points(&policy, &log, "2027-06-15"), 1000);
+    // 1000 +2 volunteering (1y) +10 county commendation (3y) = 1012. 2025-06-15 is a Sunday:
+    // the volunteering counts through Monday 2025-06-16.
+    assert_eq!(civic_points(&policy, &log, "2025-06-16"), 1012);
+    // 2025-06-17: the volunteering has ended: 1010.
+    assert_eq!(civic_points(&policy, &log, "2025-06-17"), 1010);
+    // Tuesday 2027-06-15: the commendation still counts; 2027-06-16 it has ended: 1000.
+    assert_eq!(civic_points(&policy, &log, "2027-06-15"), 1010);
+    assert_eq!(civic_points(&policy, &log, "2027-06-16"), 1000);
 }
 
 #[test]
@@ -475,20 +477,22 @@ fn record_expires_remedy_names_the_day_and_the_grade_after() {
     let standing = on(&policy, &log, "2024-12-31");
     let scored = scheme(&standing, SCHEME);
     assert_eq!((scored.points, scored.grade.as_deref()), (930, Some("B")));
-    // The serious violation ends first (2025-06-01): 1000 -50 = 950, still B. The grave one
-    // ends on 2026-03-01: 1000 → A.
+    // The serious violation ends first (1y from 2024-06-01: Sunday 2025-06-01 moves to Monday
+    // 2025-06-02, so it no longer counts on 2025-06-03): 1000 -50 = 950, still B. The grave
+    // one (2y from 2024-03-01: Sunday 2026-03-01, Monday 2026-03-02) ends on 2026-03-03:
+    // 1000 → A.
     assert_eq!(
         scored.remedies,
         [
             Remedy::RecordExpires {
                 record: 2,
-                day: day("2025-06-01"),
+                day: day("2025-06-03"),
                 points: 950,
                 grade: Some("B".into()),
             },
             Remedy::RecordExpires {
                 record: 1,
-                day: day("2026-03-01"),
+                day: day("2026-03-03"),
                 points: 1000,
                 grade: Some("A".into()),
             },
@@ -525,9 +529,10 @@ fn a_correction_learned_later_changes_the_standing_only_from_then() {
     assert_eq!(evaluate("2024-05-01", "2024-05-31"), graded(950, "B"));
     // On 1 May as known on 1 June: the record was serious all along, 1000 -20 = 980 → A.
     assert_eq!(evaluate("2024-05-01", "2024-06-01"), graded(980, "A"));
-    // And the corrected deduction lasts 1y from 2024-03-01.
-    assert_eq!(evaluate("2025-02-28", "2025-03-01"), graded(980, "A"));
-    assert_eq!(evaluate("2025-03-01", "2025-03-01"), graded(1000, "A"));
+    // And the corrected deduction lasts 1y from 2024-03-01: Saturday 2025-03-01 moves to
+    // Monday 2025-03-03.
+    assert_eq!(evaluate("2025-03-03", "2025-03-03"), graded(980, "A"));
+    assert_eq!(evaluate("2025-03-04", "2025-03-04"), graded(1000, "A"));
 }
 
 #[test]
@@ -557,10 +562,10 @@ fn a_correction_moving_a_record_later_removes_it_from_earlier_days() {
     assert_eq!(evaluate("2024-04-01", "2024-04-01"), graded(950, "B"));
     // As known after it, on 1 April nothing had happened yet: 1000 → A.
     assert_eq!(evaluate("2024-04-01", "2024-07-01"), graded(1000, "A"));
-    // From 1 May: -50 for 2y, through 2026-04-30.
+    // From 1 May: -50 for 2y, through Friday 2026-05-01.
     assert_eq!(evaluate("2024-05-01", "2024-07-01"), graded(950, "B"));
-    assert_eq!(evaluate("2026-04-30", "2026-04-30"), graded(950, "B"));
-    assert_eq!(evaluate("2026-05-01", "2026-05-01"), graded(1000, "A"));
+    assert_eq!(evaluate("2026-05-01", "2026-05-01"), graded(950, "B"));
+    assert_eq!(evaluate("2026-05-02", "2026-05-02"), graded(1000, "A"));
 }
 
 #[test]
@@ -590,6 +595,7 @@ fn a_correction_moving_a_record_earlier_counts_it_from_the_earlier_day() {
     assert_eq!(evaluate("2024-04-01", "2024-04-01"), graded(1000, "A"));
     // As known after it, the violation counted from 1 March: 1000 -50 = 950 on 1 April.
     assert_eq!(evaluate("2024-04-01", "2024-07-01"), graded(950, "B"));
-    // And it ends 2y after 1 March.
-    assert_eq!(evaluate("2026-03-01", "2026-03-01"), graded(1000, "A"));
+    // And it ends 2y after 1 March: Sunday 2026-03-01 moves to Monday 2026-03-02.
+    assert_eq!(evaluate("2026-03-02", "2026-03-02"), graded(950, "B"));
+    assert_eq!(evaluate("2026-03-03", "2026-03-03"), graded(1000, "A"));
 }

@@ -65,14 +65,15 @@ fn ground_one_lists_until_performed_and_performance_ends_it() {
     );
     assert!(entry.until_performed);
     assert_eq!(entry.since, day("2024-03-01"));
+    // The 5-year retention from 2024-03-01 runs through Thursday 2029-03-01.
     assert_eq!(
         entry.until,
-        day("2029-03-01"),
+        day("2029-03-02"),
         "bounded by the 5-year retention"
     );
     assert!(entry.remedies.contains(&Remedy::Perform { record: 0 }));
     let flights = standing.measure("no-flights").expect("restricted");
-    assert_eq!(flights.until, Some(day("2029-03-01")));
+    assert_eq!(flights.until, Some(day("2029-03-02")));
     assert!(standing.measure("no-g-trains").is_some());
 
     log.act("court", "c1-done", Action::Fulfil, "c1", "2025-02-01", &[]);
@@ -102,14 +103,15 @@ fn grounds_two_to_six_last_two_years_and_extend_by_one_to_three() {
         day("2025-01-01"),
         day("2025-01-01"),
     );
-    assert_eq!(standing.lists[0].until, day("2026-03-01"));
+    // 2y from 2024-03-01: Sunday 2026-03-01 moves to Monday 2026-03-02 (Civil Code art. 203).
+    assert_eq!(standing.lists[0].until, day("2026-03-03"));
     assert!(!standing.lists[0].until_performed);
     let over = evaluate(
         &policy,
         person("1980-05-05"),
         &log.events,
-        day("2026-03-01"),
-        day("2026-03-01"),
+        day("2026-03-03"),
+        day("2026-03-03"),
     );
     assert_eq!(over.lists[0].ended_by, Some(EntryEnd::Expired));
 
@@ -148,7 +150,8 @@ fn grounds_two_to_six_last_two_years_and_extend_by_one_to_three() {
         day("2026-06-01"),
     );
     assert_eq!(extended.lists[0].extended_months, 36);
-    assert_eq!(extended.lists[0].until, day("2029-03-01"));
+    // 2y + 36 months from 2024-03-01: through Thursday 2029-03-01.
+    assert_eq!(extended.lists[0].until, day("2029-03-02"));
     assert_eq!(extended.lists[0].state, EntryState::InForce);
 }
 
@@ -333,13 +336,14 @@ fn each_of_the_six_grounds_lists_under_its_number() {
             "{value}"
         );
         if number == "1" {
-            // Until performed, bounded by the 5-year retention: 2029-03-01.
+            // Until performed, bounded by the 5-year retention: through 2029-03-01.
             assert!(entry.until_performed);
-            assert_eq!(entry.until, day("2029-03-01"));
+            assert_eq!(entry.until, day("2029-03-02"));
         } else {
-            // Art. 2(1): 2 years, 2024-03-01 + 2y = 2026-03-01.
+            // Art. 2(1): 2 years from 2024-03-01, whose last day, Sunday 2026-03-01, moves to
+            // Monday 2026-03-02; the entry no longer runs on 2026-03-03.
             assert!(!entry.until_performed, "{value}");
-            assert_eq!(entry.until, day("2026-03-01"), "{value}");
+            assert_eq!(entry.until, day("2026-03-03"), "{value}");
         }
         // Full performance deletes any listing early (2013 Art. 7).
         assert!(
@@ -363,14 +367,15 @@ fn ground_five_lists_for_two_years_to_the_day() {
             day(as_of),
         )
     };
-    // 2024-03-01 + 2y = 2026-03-01: listed through 2026-02-28, expired on 2026-03-01.
-    let last = on("2026-02-28");
+    // 2y from 2024-03-01: the corresponding day, Sunday 2026-03-01, moves to Monday
+    // 2026-03-02 (Civil Code arts. 201-203): listed through 2026-03-02, expired on 2026-03-03.
+    let last = on("2026-03-02");
     assert_eq!(last.lists[0].state, EntryState::InForce);
     assert!(last.lists[0].remedies.contains(&Remedy::EndsOn {
-        day: day("2026-03-01")
+        day: day("2026-03-03")
     }));
     assert!(last.measure("no-flights").is_some());
-    let over = on("2026-03-01");
+    let over = on("2026-03-03");
     assert_eq!(
         (over.lists[0].state, over.lists[0].ended_by),
         (EntryState::Ended, Some(EntryEnd::Expired))
@@ -391,7 +396,7 @@ fn the_minimum_extension_of_one_year_and_none_for_ground_one() {
         "2025-12-01",
         &[("months", Value::Int(12))],
     );
-    // 2024-03-01 + 2y + 12 months = 2027-03-01.
+    // 2y + 12 months from 2024-03-01: through Monday 2027-03-01, ended on 2027-03-02.
     let standing = evaluate(
         &policy,
         person("1980-05-05"),
@@ -405,7 +410,7 @@ fn the_minimum_extension_of_one_year_and_none_for_ground_one() {
             standing.lists[0].until,
             standing.lists[0].state
         ),
-        (12, day("2027-03-01"), EntryState::InForce)
+        (12, day("2027-03-02"), EntryState::InForce)
     );
 
     // Ground 1 is not extendable: it lasts until performance anyway.
@@ -427,7 +432,8 @@ fn the_minimum_extension_of_one_year_and_none_for_ground_one() {
         day("2026-06-01"),
     );
     assert_eq!(standing.lists[0].extended_months, 0);
-    assert_eq!(standing.lists[0].until, day("2029-03-01"));
+    // Bounded by the 5-year retention, through Thursday 2029-03-01.
+    assert_eq!(standing.lists[0].until, day("2029-03-02"));
 }
 
 #[test]
@@ -468,7 +474,7 @@ fn a_listed_organisation_bears_the_nine_restrictions_extended_to_its_representat
             (
                 credence_policy::Effect::Restriction,
                 credence_engine::Because::ListEntry,
-                Some(day("2026-03-01"))
+                Some(day("2026-03-03"))
             ),
             "{id}"
         );

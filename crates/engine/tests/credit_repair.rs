@@ -94,13 +94,14 @@ fn three_months_from_the_end_of_a_month_end_at_the_end_of_the_month() {
     let policy = shipped();
     let mut log = Log::default();
     penalty(&mut log, "p1", "general", "2024-11-30");
-    // Repair from 2024-11-30 + 3mo = 2025-02-28 (February has no 30th).
+    // The 3-month minimum from 2024-11-30 runs through 2025-02-28 (February has no 30th; Civil
+    // Code art. 202), so repair may be applied for from 2025-03-01.
     let standing = on(&policy, &log, "2024-12-01");
     assert!(
         only(&standing, PUBLICATION)
             .remedies
             .contains(&Remedy::RepairFrom {
-                day: day("2025-02-28"),
+                day: day("2025-03-01"),
                 record: 0
             })
     );
@@ -111,22 +112,23 @@ fn a_general_penalty_is_published_three_months_to_a_year() {
     let policy = shipped();
     let mut log = Log::default();
     penalty(&mut log, "p1", "general", "2024-03-10");
-    // until 2024-03-10 + 1y = 2025-03-10; repair from + 3mo = 2024-06-10.
+    // Published 1y, through Monday 2025-03-10 (ended on 2025-03-11); the 3-month minimum runs
+    // through Monday 2024-06-10, so repair from 2024-06-11.
     let standing = on(&policy, &log, "2024-04-01");
     assert_published(
         only(&standing, PUBLICATION),
         "general",
         "2024-03-10",
-        "2025-03-10",
-        "2024-06-10",
+        "2025-03-11",
+        "2024-06-11",
     );
     assert!(entries(&standing, PROCUREMENT).is_empty());
     assert_eq!(
-        only(&on(&policy, &log, "2025-03-09"), PUBLICATION).state,
+        only(&on(&policy, &log, "2025-03-10"), PUBLICATION).state,
         EntryState::InForce
     );
     assert_eq!(
-        only(&on(&policy, &log, "2025-03-10"), PUBLICATION).ended_by,
+        only(&on(&policy, &log, "2025-03-11"), PUBLICATION).ended_by,
         Some(EntryEnd::Expired)
     );
 }
@@ -136,21 +138,22 @@ fn a_serious_penalty_is_published_one_to_three_years_and_excludes_from_procureme
     let policy = shipped();
     let mut log = Log::default();
     penalty(&mut log, "p1", "serious", "2024-03-10");
-    // until 2024-03-10 + 3y = 2027-03-10; repair from + 1y = 2025-03-10; on both lists.
+    // Published 3y, through Wednesday 2027-03-10 (ended on 2027-03-11); the 1-year minimum
+    // runs through Monday 2025-03-10, so repair from 2025-03-11; on both lists.
     let standing = on(&policy, &log, "2024-04-01");
     assert_published(
         only(&standing, PUBLICATION),
         "serious",
         "2024-03-10",
-        "2027-03-10",
-        "2025-03-10",
+        "2027-03-11",
+        "2025-03-11",
     );
     assert_published(
         only(&standing, PROCUREMENT),
         "serious-penalty",
         "2024-03-10",
-        "2027-03-10",
-        "2025-03-10",
+        "2027-03-11",
+        "2025-03-11",
     );
     let exclusion = standing.measure("procurement-exclusion").unwrap();
     assert_eq!(
@@ -158,20 +161,20 @@ fn a_serious_penalty_is_published_one_to_three_years_and_excludes_from_procureme
         (
             Effect::Restriction,
             Because::ListEntry,
-            Some(day("2027-03-10"))
+            Some(day("2027-03-11"))
         )
     );
     // The exclusion binds to the procurement list's entry.
     assert_eq!(exclusion.entries.len(), 1);
     assert_eq!(standing.lists[exclusion.entries[0]].list, PROCUREMENT);
 
-    // Last day 2027-03-09; from 2027-03-10 both entries have expired.
+    // Last day 2027-03-10; from 2027-03-11 both entries have expired.
     assert!(
-        on(&policy, &log, "2027-03-09")
+        on(&policy, &log, "2027-03-10")
             .measure("procurement-exclusion")
             .is_some()
     );
-    let ended = on(&policy, &log, "2027-03-10");
+    let ended = on(&policy, &log, "2027-03-11");
     assert_eq!(ended.entries_in_force().count(), 0);
     assert!(ended.measure("procurement-exclusion").is_none());
 }
@@ -261,8 +264,10 @@ fn each_penalty_makes_its_own_entry() {
     assert_eq!(
         published,
         [
-            ("general", 1, day("2025-02-15")),
-            ("serious", 2, day("2027-03-15")),
+            // 1y from 2024-02-15: Saturday 2025-02-15 moves to Monday 2025-02-17.
+            ("general", 1, day("2025-02-18")),
+            // 3y from 2024-03-15: through Monday 2027-03-15.
+            ("serious", 2, day("2027-03-16")),
         ]
     );
     assert_eq!(entries(&standing, PROCUREMENT).len(), 1);

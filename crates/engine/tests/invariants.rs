@@ -298,3 +298,65 @@ fn population_evaluation_with_its_end_day_table_agrees_with_subject_by_subject_a
         assert_eq!(result.row(index), row.as_slice(), "subject {index}");
     }
 }
+
+#[test]
+fn the_end_day_table_agrees_with_duration_arithmetic_on_every_day() {
+    // Every duration of every shipped category, from every day of 2023-2030, with and without
+    // public holidays: the table the population evaluation reads and `Duration::after` give
+    // the same first day a period no longer runs, and that day is the one after the period's
+    // last day, which is a working day.
+    let mut policy = shipped();
+    let calendars = [
+        credence_model::Calendar::default(),
+        credence_model::Calendar::new(
+            [
+                "2024-01-01",
+                "2024-05-01",
+                "2024-10-01",
+                "2024-10-02",
+                "2024-10-03",
+                "2025-01-01",
+                "2025-05-01",
+                "2025-05-02",
+                "2025-10-01",
+                "2025-10-02",
+                "2025-10-03",
+                "2026-01-01",
+                "2026-02-16",
+                "2026-02-17",
+                "2026-02-18",
+                "2026-10-01",
+                "2026-10-02",
+                "2027-01-01",
+            ]
+            .iter()
+            .map(|d| day(d))
+            .collect(),
+        ),
+    ];
+    let (first, last) = (day("2023-01-01"), day("2030-12-31"));
+    let mut checked = 0u64;
+    for calendar in calendars {
+        policy.calendar = calendar;
+        let table = credence_engine::EndDays::new(&policy, first, last);
+        for (index, category) in policy.categories.iter().enumerate() {
+            let id = credence_policy::CategoryId(index as u16);
+            for offset in 0..=(last.0 - first.0) {
+                let record = Day(first.0 + offset);
+                let (ends, _) = table.row(record.0, id).expect("in the table");
+                assert_eq!(ends.len(), category.durations.len());
+                for (duration, end) in category.durations.iter().zip(ends) {
+                    let after = duration.after(record, &policy.calendar);
+                    assert_eq!(Day(*end), after, "{} {duration} from {record}", category.id);
+                    let last_day = duration.last_day(record, &policy.calendar);
+                    assert_eq!(last_day.add_days(1), after);
+                    if last_day > record {
+                        assert!(policy.calendar.is_working_day(last_day), "{last_day}");
+                    }
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 10_000, "{checked}");
+}

@@ -263,8 +263,10 @@ fn a_firm_the_tax_bureau_knows_nothing_about_is_not_rated_and_a_new_one_is_m() {
 fn the_environmental_charges_follow_the_colour() {
     let policy = shipped();
     for (severity, colour, until) in [
-        ("serious", "red", "2025-03-01"),
-        ("grave", "black", "2027-03-01"),
+        // 1y from 2024-03-01: Saturday 2025-03-01 moves to Monday 2025-03-03; 3y runs through
+        // Monday 2027-03-01 (Civil Code arts. 201-203). The day given is the first day after.
+        ("serious", "red", "2025-03-04"),
+        ("grave", "black", "2027-03-02"),
     ] {
         let mut log = Log::default();
         log.record(

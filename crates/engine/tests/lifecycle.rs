@@ -40,7 +40,7 @@ fn court_on(log: &Log, as_of: &str) -> Standing {
 #[test]
 fn an_extension_after_the_entry_ended_does_not_revive_it() {
     let mut log = Log::default();
-    // Ground 3, two years from 2022-01-10: ended on 2024-01-10.
+    // Ground 3, two years from 2022-01-10: in force through 2024-01-10, ended on 2024-01-11.
     conduct(&mut log, "c1", "evades", "2022-01-10", true);
     log.act(
         "court",
@@ -53,12 +53,12 @@ fn an_extension_after_the_entry_ended_does_not_revive_it() {
     let standing = court_on(&log, "2024-07-01");
     let entry = &standing.lists[0];
     assert_eq!(entry.state, EntryState::Ended);
-    assert_eq!(entry.until, day("2024-01-10"));
+    assert_eq!(entry.until, day("2024-01-11"));
     assert_eq!(entry.extended_months, 0);
     assert!(standing.measure("no-flights").is_none());
     assert_eq!(standing.ignored.len(), 1);
     assert!(
-        standing.ignored[0].reason.contains("ended on 2024-01-10"),
+        standing.ignored[0].reason.contains("ended on 2024-01-11"),
         "{:?}",
         standing.ignored
     );
@@ -106,7 +106,8 @@ fn an_extension_needs_the_laws_condition_on_the_record_as_corrected() {
     );
     let extended = court_on(&corrected, "2024-02-01");
     assert_eq!(extended.lists[0].state, EntryState::InForce);
-    assert_eq!(extended.lists[0].until, day("2025-01-10"));
+    // 2y + 12 months from 2022-01-10: through Friday 2025-01-10.
+    assert_eq!(extended.lists[0].until, day("2025-01-11"));
     assert!(extended.ignored.is_empty());
     // A later correction that removes the condition removes the extension too.
     corrected.act(
@@ -124,7 +125,7 @@ fn an_extension_needs_the_laws_condition_on_the_record_as_corrected() {
     );
     let withdrawn = court_on(&corrected, "2024-02-01");
     assert_eq!(withdrawn.lists[0].state, EntryState::Ended);
-    assert_eq!(withdrawn.lists[0].until, day("2024-01-10"));
+    assert_eq!(withdrawn.lists[0].until, day("2024-01-11"));
 }
 
 #[test]
@@ -182,7 +183,13 @@ fn a_repair_before_the_minimum_period_is_ignored() {
         standing.measures
     );
     assert_eq!(standing.lists[0].state, EntryState::InForce);
-    assert!(standing.ignored[0].reason.contains("2025-04-01"));
+    // The one-year minimum from 2024-04-01 runs through Tuesday 2025-04-01: repair from the
+    // next day.
+    assert!(
+        standing.ignored[0].reason.contains("from 2025-04-02"),
+        "{:?}",
+        standing.ignored
+    );
 }
 
 #[test]
@@ -292,9 +299,10 @@ fn nonsensical_sequences_are_each_refused() {
             },
         ),
         (
+            // Kept 5y from 2024-01-10: through 2029-01-10.
             &[(Action::Dispute, "2032-01-01")],
             Refusal::Stopped {
-                on: day("2029-01-10"),
+                on: day("2029-01-11"),
             },
         ),
         (&[(Action::Extend, "2024-02-01")], Refusal::NotExtendable),

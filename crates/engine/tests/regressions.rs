@@ -203,7 +203,8 @@ fn a_second_dispute_does_not_revive_a_record_that_stopped_counting() {
     );
     log.act("court", "d1", Action::Dispute, "c1", "2024-02-01", &[]);
     log.act("court", "d2", Action::Dispute, "c1", "2024-06-01", &[]);
-    // The first dispute went unanswered for 15 days: the record stopped on 2024-02-16.
+    // The first dispute went unanswered for 15 days, through Friday 2024-02-16: the record
+    // stopped on 2024-02-17.
     let standing = evaluate(
         &policy,
         person("1980-01-01"),
@@ -214,7 +215,7 @@ fn a_second_dispute_does_not_revive_a_record_that_stopped_counting() {
     assert_eq!(standing.lists[0].state, EntryState::Ended);
     assert_eq!(
         (standing.lists[0].until, standing.lists[0].ended_by),
-        (day("2024-02-16"), Some(EntryEnd::DisputeUnanswered))
+        (day("2024-02-17"), Some(EntryEnd::DisputeUnanswered))
     );
     assert!(standing.measure("no-flights").is_none());
     // An answer after the deadline does not bring it back either.
@@ -331,6 +332,90 @@ fn repair_cannot_end_an_entry_before_its_minimum_time_on_the_list() {
     );
     let entry = entries(&later, "penalty-publication")[0];
     assert_eq!(entry.state, EntryState::InForce);
-    assert_eq!(entry.until, day("2025-01-01"));
-    assert!(later.ignored[0].reason.contains("from 2024-04-01"));
+    // Published 1y, through 2025-01-01; the 3-month minimum runs through 2024-04-01, so repair
+    // from 2024-04-02 (Civil Code arts. 201-203).
+    assert_eq!(entry.until, day("2025-01-02"));
+    assert!(later.ignored[0].reason.contains("from 2024-04-02"));
+}
+
+#[test]
+fn a_source_may_answer_a_dispute_through_the_last_day_of_its_period() {
+    // The court pack gives a source 15 days to answer. Counted as the Civil Code counts
+    // (arts. 201-203), from a dispute on Saturday 2024-02-03 the 15th day is Sunday
+    // 2024-02-18, so the last day to answer is Monday 2024-02-19: an answer then is in time;
+    // one on 2024-02-20 is late, and the record stopped counting on 2024-02-20.
+    let policy = shipped();
+    let with_answer = |answered: &str| {
+        let mut log = Log::default();
+        log.record(
+            "court",
+            "c1",
+            "court.dishonest-conduct",
+            "2024-01-01",
+            &[
+                ("case", text("A-1")),
+                ("court", text("X")),
+                ("ground", text("refuses")),
+            ],
+        );
+        log.act("court", "d1", Action::Dispute, "c1", "2024-02-03", &[]);
+        log.act(
+            "court",
+            "r1",
+            Action::Resolve,
+            "c1",
+            answered,
+            &[("upheld", Value::Bool(true))],
+        );
+        let entry = evaluate(
+            &policy,
+            person("1980-01-01"),
+            &log.events,
+            day("2024-07-01"),
+            day("2024-07-01"),
+        )
+        .lists[0]
+            .clone();
+        (entry.state, entry.ended_by, entry.until)
+    };
+    assert_eq!(
+        with_answer("2024-02-19").0,
+        EntryState::InForce,
+        "answered on the last day"
+    );
+    assert_eq!(
+        with_answer("2024-02-20"),
+        (
+            EntryState::Ended,
+            Some(EntryEnd::DisputeUnanswered),
+            day("2024-02-20")
+        )
+    );
+    // While the dispute is open, the record counts through the last day to answer.
+    let mut open = Log::default();
+    open.record(
+        "court",
+        "c1",
+        "court.dishonest-conduct",
+        "2024-01-01",
+        &[
+            ("case", text("A-1")),
+            ("court", text("X")),
+            ("ground", text("refuses")),
+        ],
+    );
+    open.act("court", "d1", Action::Dispute, "c1", "2024-02-03", &[]);
+    let on = |as_of: &str| {
+        evaluate(
+            &policy,
+            person("1980-01-01"),
+            &open.events,
+            day(as_of),
+            day(as_of),
+        )
+        .lists[0]
+            .state
+    };
+    assert_eq!(on("2024-02-19"), EntryState::InForce);
+    assert_eq!(on("2024-02-20"), EntryState::Ended);
 }

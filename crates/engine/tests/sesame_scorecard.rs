@@ -215,10 +215,12 @@ fn an_overdue_loan_and_its_reasons() {
             ("S03", 40, [1].as_slice()),
         ]
     );
-    // The count and the amount improve when the record leaves their 2-year window:
-    // 2024-01-10 + 2y = 2026-01-10 (S02's day: see the recency test below).
-    assert_eq!(card.reasons[1].improves_on, Some(day("2026-01-10")));
-    assert_eq!(card.reasons[2].improves_on, Some(day("2026-01-10")));
+    // The count and the amount improve when the record leaves their 2-year window: 2y from
+    // 2024-01-10 ends on Saturday 2026-01-10, moved to Monday 2026-01-12 (Civil Code arts.
+    // 201-203), so the record is out of the window on 2026-01-13 (S02's day: see the recency
+    // test below).
+    assert_eq!(card.reasons[1].improves_on, Some(day("2026-01-13")));
+    assert_eq!(card.reasons[2].improves_on, Some(day("2026-01-13")));
 
     // A year on (2025-01-10, 366 days, ≤ 730): S02 → 100. 350 + 90 + 100 + 10 + 240 = 790.
     assert_eq!(
@@ -228,9 +230,12 @@ fn an_overdue_loan_and_its_reasons() {
     // The last day of the 2-year window (2026-01-09): still counted; 730 days ≤ 730 → S02 100.
     //   350 + 90 + 100 + 10 + 240 = 790.
     assert_eq!(score_band(&on(&policy, &log, "2026-01-09")).0, 790);
-    // 2026-01-10: out of the count and amount windows; still in the 5-year recency window,
+    // 2026-01-12, the window's last day: still counted, 733 days > 730 → S02 130.
+    //   350 + 90 + 130 + 10 + 240 = 820.
+    assert_eq!(score_band(&on(&policy, &log, "2026-01-12")).0, 820);
+    // 2026-01-13: out of the count and amount windows; still in the 5-year recency window,
     // more than 730 days → 130. 950.
-    let standing = on(&policy, &log, "2026-01-10");
+    let standing = on(&policy, &log, "2026-01-13");
     assert_eq!(score_band(&standing), (950, Some("excellent")));
     assert!(scorecard(&standing, CARD).reasons.is_empty());
 }
@@ -264,7 +269,8 @@ fn at_most_four_reasons_ordered_by_points_lost() {
             ("S03", 50, [4].as_slice()),
         ]
     );
-    assert_eq!(card.reasons[0].improves_on, Some(day("2027-06-01")));
+    // The finding's 5-year window from 2022-06-01 runs through Tuesday 2027-06-01.
+    assert_eq!(card.reasons[0].improves_on, Some(day("2027-06-02")));
     assert!(measures(&standing, "sesame-").is_empty());
 }
 
@@ -459,8 +465,10 @@ fn the_recency_reason_improves_when_the_next_bin_is_reached() {
     // 950 - (90 + 70 + 40) = 750. That is the day the reason improves.
     assert_eq!(score_band(&on(&policy, &log, "2024-07-08")).0, 720);
     assert_eq!(score_band(&on(&policy, &log, "2024-07-09")).0, 750);
-    // (The day the record leaves the 5-year window, 2029-01-10, is not it: S02 has been at its
-    // maximum of 130 since 2026-01-10, at 731 days.)
-    assert_eq!(score_band(&on(&policy, &log, "2026-01-10")).0, 950);
+    // (The day the record leaves the 5-year window, 2029-01-11, is not it: S02 has been at its
+    // maximum of 130 since 2026-01-10, at 731 days, and the record leaves the 2-year windows
+    // on 2026-01-13.)
+    assert_eq!(score_band(&on(&policy, &log, "2026-01-10")).0, 820);
+    assert_eq!(score_band(&on(&policy, &log, "2026-01-13")).0, 950);
     assert_eq!(s02.improves_on, Some(day("2024-07-09")));
 }

@@ -228,13 +228,14 @@ fn tax_deduction_counts_until_the_day_before_a_year_is_out() {
         "2024-03-15",
         &[("period", text("2024-02"))],
     );
-    // 100 -5 = 95 through 2025-03-14; 100 from 2025-03-15.
-    assert_eq!(points_grade(&on(&policy, &log, "2025-03-14"), TAX).0, 95);
-    assert_eq!(points_grade(&on(&policy, &log, "2025-03-15"), TAX).0, 100);
+    // 100 -5 = 95 for 1y: Saturday 2025-03-15 moves to Monday 2025-03-17; 100 from 2025-03-18.
+    assert_eq!(points_grade(&on(&policy, &log, "2025-03-17"), TAX).0, 95);
+    assert_eq!(points_grade(&on(&policy, &log, "2025-03-18"), TAX).0, 100);
 }
 
 /// Checks a direct-D standing: points, grade D from `record`, the D-list entry under `ground`
-/// since 2024-04-01 until 2027-04-01 (3y) with repair from 2025-04-01 (1y), and the two
+/// since 2024-04-01 until 2027-04-02 (3y, through 2027-04-01) with repair from 2025-04-02 (after
+/// 1y, through 2025-04-01), and the two
 /// restrictions instead of the A rewards.
 fn assert_direct_d(standing: &Standing, points: i64, record: u32, ground: &str) {
     let tax = scheme(standing, TAX);
@@ -242,7 +243,7 @@ fn assert_direct_d(standing: &Standing, points: i64, record: u32, ground: &str) 
     let direct: &DirectApplied = tax.direct.as_ref().expect("direct D");
     assert_eq!(
         (direct.grade.as_str(), direct.record, direct.until),
-        ("D", record, day("2027-04-01")),
+        ("D", record, day("2027-04-02")),
         "direct D holds 3y, as long as the D-list entry"
     );
     let listed = entries(standing, D_LIST);
@@ -261,15 +262,15 @@ fn assert_direct_d(standing: &Standing, points: i64, record: u32, ground: &str) 
             EntryState::InForce,
             record,
             day("2024-04-01"),
-            day("2027-04-01")
+            day("2027-04-02")
         )
     );
     assert!(entry.remedies.contains(&Remedy::RepairFrom {
-        day: day("2025-04-01"),
+        day: day("2025-04-02"),
         record
     }));
     assert!(entry.remedies.contains(&Remedy::EndsOn {
-        day: day("2027-04-01")
+        day: day("2027-04-02")
     }));
     assert_eq!(tax_measures(standing), D_RESTRICTIONS);
     for id in D_RESTRICTIONS {
@@ -279,7 +280,7 @@ fn assert_direct_d(standing: &Standing, points: i64, record: u32, ground: &str) 
             (
                 Effect::Restriction,
                 Because::ListEntry,
-                Some(day("2027-04-01"))
+                Some(day("2027-04-02"))
             )
         );
     }
@@ -360,19 +361,19 @@ fn direct_d_holds_as_long_as_the_d_list_entry_and_names_its_end_as_a_remedy() {
         "2024-04-01",
         &[("amount", yuan(30_000))],
     );
-    // The remedy: on 2027-04-01 the direct D ends; 100 points → A.
+    // The remedy: on 2027-04-02 the direct D ends (3y, through Thursday 2027-04-01); 100 points → A.
     let standing = on(&policy, &log, END);
     assert_eq!(
         scheme(&standing, TAX).remedies,
         [Remedy::RecordExpires {
             record: 0,
-            day: day("2027-04-01"),
+            day: day("2027-04-02"),
             points: 100,
             grade: Some("A".into()),
         }]
     );
     // The day before, the firm is D and on the D list, under its restrictions only.
-    let standing = on(&policy, &log, "2027-03-31");
+    let standing = on(&policy, &log, "2027-04-01");
     assert_eq!(points_grade(&standing, TAX), graded(100, "D"));
     assert_eq!(entries(&standing, D_LIST)[0].state, EntryState::InForce);
     let mut found = tax_measures(&standing);
@@ -383,8 +384,8 @@ fn direct_d_holds_as_long_as_the_d_list_entry_and_names_its_end_as_a_remedy() {
         found, expected,
         "never A rewards while D-list restrictions bind"
     );
-    // 2027-04-01: the entry has expired and the rating is A again.
-    let standing = on(&policy, &log, "2027-04-01");
+    // 2027-04-02: the entry has expired and the rating is A again.
+    let standing = on(&policy, &log, "2027-04-02");
     assert_eq!(points_grade(&standing, TAX), graded(100, "A"));
     assert_eq!(
         entries(&standing, D_LIST)[0].ended_by,
@@ -544,8 +545,8 @@ fn a_serious_violation_lists_for_one_year_with_the_surcharge() {
     let policy = shipped();
     let mut log = Log::default();
     env_violation(&mut log, "e1", "serious", "2024-03-01");
-    // 100 -45 = 55 → red; listed (ground "serious") from 2024-03-01 until 2025-03-01, repair
-    // from 2024-06-01 (3 months); sewage surcharge and differential electricity price.
+    // 100 -45 = 55 → red; listed (ground "serious") from 2024-03-01 until 2025-03-04 (1y: Saturday 2025-03-01 moves to Monday 2025-03-03), repair
+    // from 2024-06-04 (3 months: Saturday 2024-06-01 moves to Monday 2024-06-03); sewage surcharge and differential electricity price.
     let standing = on(&policy, &log, END);
     assert_eq!(points_grade(&standing, ENV), graded(55, "red"));
     let entry = entries(&standing, ENV_LIST)[0];
@@ -555,11 +556,11 @@ fn a_serious_violation_lists_for_one_year_with_the_surcharge() {
             "serious",
             EntryState::InForce,
             day("2024-03-01"),
-            day("2025-03-01")
+            day("2025-03-04")
         )
     );
     assert!(entry.remedies.contains(&Remedy::RepairFrom {
-        day: day("2024-06-01"),
+        day: day("2024-06-04"),
         record: 0
     }));
     assert_eq!(
@@ -569,17 +570,17 @@ fn a_serious_violation_lists_for_one_year_with_the_surcharge() {
     let surcharge = standing.measure("env-sewage-surcharge").unwrap();
     assert_eq!(
         (surcharge.effect, surcharge.until),
-        (Effect::Restriction, Some(day("2025-03-01")))
+        (Effect::Restriction, Some(day("2025-03-04")))
     );
     assert_eq!(surcharge.entries.len(), 1);
 
-    // Listed on the last day, 2025-02-28; on 2025-03-01 the entry has expired and the charges
-    // stop, and the colour with them; the -45 still counts (2y): 55 → yellow until 2026-03-01.
+    // Listed on the last day, 2025-03-03; on 2025-03-04 the entry has expired and the charges
+    // stop, and the colour with them; the -45 still counts (2y, through Monday 2026-03-02): 55 → yellow until 2026-03-03.
     assert_eq!(
-        entries(&on(&policy, &log, "2025-02-28"), ENV_LIST)[0].state,
+        entries(&on(&policy, &log, "2025-03-03"), ENV_LIST)[0].state,
         EntryState::InForce
     );
-    let standing = on(&policy, &log, "2025-03-01");
+    let standing = on(&policy, &log, "2025-03-04");
     assert_eq!(
         entries(&standing, ENV_LIST)[0].ended_by,
         Some(EntryEnd::Expired)
@@ -587,7 +588,11 @@ fn a_serious_violation_lists_for_one_year_with_the_surcharge() {
     assert!(measures(&standing, "env-").is_empty());
     assert_eq!(points_grade(&standing, ENV), graded(55, "yellow"));
     assert_eq!(
-        points_grade(&on(&policy, &log, "2026-03-01"), ENV),
+        points_grade(&on(&policy, &log, "2026-03-02"), ENV),
+        graded(55, "yellow")
+    );
+    assert_eq!(
+        points_grade(&on(&policy, &log, "2026-03-03"), ENV),
         graded(100, "green")
     );
 }
@@ -597,16 +602,17 @@ fn a_grave_violation_lists_for_three_years() {
     let policy = shipped();
     let mut log = Log::default();
     env_violation(&mut log, "e1", "grave", "2024-03-01");
-    // 100 -70 = 30 → black; ground "grave" until 2027-03-01, repair from 2025-03-01.
+    // 100 -70 = 30 → black; ground "grave" until 2027-03-02 (3y, through Monday 2027-03-01), repair
+    // from 2025-03-04 (1y, through Monday 2025-03-03).
     let standing = on(&policy, &log, END);
     assert_eq!(points_grade(&standing, ENV), graded(30, "black"));
     let entry = entries(&standing, ENV_LIST)[0];
     assert_eq!(
         (entry.ground.as_str(), entry.until),
-        ("grave", day("2027-03-01"))
+        ("grave", day("2027-03-02"))
     );
     assert!(entry.remedies.contains(&Remedy::RepairFrom {
-        day: day("2025-03-01"),
+        day: day("2025-03-04"),
         record: 0
     }));
     assert_eq!(

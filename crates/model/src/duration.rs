@@ -3,6 +3,12 @@
 //! Calendar durations are kept in the unit they were written in, because "3 months" from
 //! 31 January is not 90 days; adding one to a [`Day`] follows the calendar. Working days skip
 //! Saturdays, Sundays and the public holidays of a [`Calendar`].
+//!
+//! A period is counted as the PRC Civil Code counts it (arts. 201-203): the start day is not
+//! counted; a period in months or years ends on the corresponding day of its last month, or
+//! that month's last day when it has none; a last day that is not a working day moves to the
+//! next working day; and the period runs to the end of its last day, so the first day it no
+//! longer runs is the day after.
 
 use std::fmt;
 use std::str::FromStr;
@@ -45,6 +51,16 @@ impl Calendar {
         !day.is_weekend() && self.holidays.binary_search(&day).is_err()
     }
 
+    /// `day` itself when it is a working day, otherwise the next working day (Civil Code
+    /// art. 203: a last day that is a holiday moves to the day after the holiday).
+    pub fn working_day_from(&self, day: Day) -> Day {
+        let mut day = day;
+        while !self.is_working_day(day) && day.0 < i32::MAX {
+            day = day.add_days(1);
+        }
+        day
+    }
+
     /// The day `count` working days after `start` (the start day itself is not counted).
     pub fn add_working_days(&self, start: Day, count: u32) -> Day {
         let mut day = start;
@@ -60,13 +76,34 @@ impl Calendar {
 }
 
 impl Duration {
-    /// The day this duration after `start`.
+    /// The first day a period of this duration from `start` no longer runs: the day after its
+    /// [last day](Duration::last_day). A zero duration has no day: it ends on `start`.
     pub fn after(self, start: Day, calendar: &Calendar) -> Day {
-        match self {
+        self.after_extended(start, 0, calendar)
+    }
+
+    /// The last day of a period of this duration from `start` (Civil Code arts. 201-203):
+    /// the start day is not counted, months and years end on the corresponding day (or the
+    /// month's last day), and a last day that is not a working day moves to the next working
+    /// day. For a zero duration, the day before `start` (the period has no day).
+    pub fn last_day(self, start: Day, calendar: &Calendar) -> Day {
+        self.after(start, calendar).add_days(-1)
+    }
+
+    /// [`Duration::after`] for this duration lengthened by `months` (a list entry's
+    /// extension): the months are added to the corresponding day of the duration, and only the
+    /// last day of the whole period moves off a holiday.
+    pub fn after_extended(self, start: Day, months: u32, calendar: &Calendar) -> Day {
+        let corresponding = match self {
             Duration::Days(n) => start.add_days(clamp_i32(n)),
             Duration::WorkingDays(n) => calendar.add_working_days(start, n),
             Duration::Months(n) => start.add_months(clamp_i32(n)),
             Duration::Years(n) => start.add_months(clamp_i32(n).saturating_mul(12)),
+        };
+        if months == 0 {
+            period_end(start, corresponding, calendar)
+        } else {
+            period_end(start, corresponding.add_months(clamp_i32(months)), calendar)
         }
     }
 
@@ -129,6 +166,17 @@ impl Duration {
             _ => Err(error()),
         }
     }
+}
+
+/// The first day a period from `start` whose corresponding day is `corresponding` no longer
+/// runs: the day after the corresponding day moved to a working day. A period with no day
+/// (`corresponding` is `start`) ends on `start`.
+#[inline]
+pub fn period_end(start: Day, corresponding: Day, calendar: &Calendar) -> Day {
+    if corresponding <= start {
+        return corresponding;
+    }
+    calendar.working_day_from(corresponding).add_days(1)
 }
 
 fn clamp_i32(n: u32) -> i32 {
@@ -200,40 +248,135 @@ mod tests {
         }
     }
 
-    #[test]
-    fn calendar_durations_follow_the_calendar() {
-        let none = Calendar::default();
+    /// The last day a period counts and the first day it no longer runs.
+    fn period(duration: &str, start: &str, calendar: &Calendar) -> (String, String) {
+        let duration = Duration::parse(duration).unwrap();
+        (
+            duration.last_day(day(start), calendar).to_string(),
+            duration.after(day(start), calendar).to_string(),
+        )
+    }
+
+    fn expect(duration: &str, start: &str, last: &str, end: &str, calendar: &Calendar) {
         assert_eq!(
-            Duration::Years(2).after(day("2024-02-29"), &none),
-            day("2026-02-28")
-        );
-        assert_eq!(
-            Duration::Months(3).after(day("2025-11-30"), &none),
-            day("2026-02-28")
-        );
-        assert_eq!(
-            Duration::Days(30).after(day("2026-01-15"), &none),
-            day("2026-02-14")
+            period(duration, start, calendar),
+            (last.to_owned(), end.to_owned()),
+            "{duration} from {start}"
         );
     }
 
     #[test]
-    fn working_days_skip_weekends_and_holidays() {
-        // 2026-11-20 is a Friday.
+    fn the_start_day_is_not_counted_and_the_last_day_is() {
+        // Civil Code art. 201: 30 days from 14 January 2026 are 15 January to 13 February
+        // (a Friday); the period runs to the end of 13 February (art. 203), so it no longer
+        // runs on 14 February.
+        let none = Calendar::default();
+        expect("30d", "2026-01-14", "2026-02-13", "2026-02-14", &none);
+        expect("1d", "2024-03-14", "2024-03-15", "2024-03-16", &none);
+        // From 15 January the 30th day is Saturday 14 February: the last day is Monday.
+        expect("30d", "2026-01-15", "2026-02-16", "2026-02-17", &none);
+    }
+
+    #[test]
+    fn months_and_years_end_on_the_corresponding_day_or_the_last_day_of_the_month() {
+        // Civil Code art. 202; none of these last days is a Saturday, Sunday or holiday.
+        let none = Calendar::default();
+        expect("1mo", "2024-01-31", "2024-02-29", "2024-03-01", &none);
+        expect("3mo", "2023-11-30", "2024-02-29", "2024-03-01", &none);
+        expect("1y", "2024-02-29", "2025-02-28", "2025-03-01", &none);
+        expect("13mo", "2024-01-31", "2025-02-28", "2025-03-01", &none);
+        expect("1y", "2024-03-15", "2025-03-17", "2025-03-18", &none);
+        // Year end: the period runs through 31 December and no longer on 1 January.
+        expect("1y", "2023-12-31", "2024-12-31", "2025-01-01", &none);
+        expect("12mo", "2024-12-31", "2025-12-31", "2026-01-01", &none);
+        expect("1mo", "2025-11-30", "2025-12-30", "2025-12-31", &none);
+    }
+
+    #[test]
+    fn a_last_day_on_a_rest_day_or_holiday_moves_to_the_next_working_day() {
+        // Civil Code art. 203. 2026-01-10 is a Saturday: a 2-year period from 2024-01-10
+        // ends on Monday 2026-01-12 and no longer runs on Tuesday 2026-01-13.
+        let none = Calendar::default();
+        expect("2y", "2024-01-10", "2026-01-12", "2026-01-13", &none);
+        expect("2y", "2024-02-29", "2026-03-02", "2026-03-03", &none);
+        expect("3mo", "2025-11-30", "2026-03-02", "2026-03-03", &none);
+        // A holiday, and a holiday run that joins a weekend: 1-3 October 2026 are holidays,
+        // 3-4 October a weekend.
+        let national_day = Calendar::new(vec![
+            day("2026-10-01"),
+            day("2026-10-02"),
+            day("2026-10-03"),
+        ]);
+        expect(
+            "1mo",
+            "2026-09-01",
+            "2026-10-05",
+            "2026-10-06",
+            &national_day,
+        );
+        expect("1mo", "2026-09-01", "2026-10-01", "2026-10-02", &none);
+        // Year end on a holiday: New Year's Day 2025 is a Wednesday.
+        let new_year = Calendar::new(vec![day("2025-01-01")]);
+        expect("1y", "2024-01-01", "2025-01-02", "2025-01-03", &new_year);
+        expect("1y", "2023-12-31", "2024-12-31", "2025-01-01", &new_year);
+        // A holiday inside the period changes nothing: only the last day moves.
+        expect(
+            "30d",
+            "2026-09-20",
+            "2026-10-20",
+            "2026-10-21",
+            &national_day,
+        );
+    }
+
+    #[test]
+    fn an_extension_is_added_before_the_last_day_moves() {
+        // 2y from 2024-01-10 ends on a Saturday, but a 1-year extension is counted from the
+        // corresponding day, not from the Monday it would have moved to.
         let none = Calendar::default();
         assert_eq!(
-            Duration::WorkingDays(1).after(day("2026-11-20"), &none),
-            day("2026-11-23")
+            Duration::Years(2).after_extended(day("2024-01-10"), 12, &none),
+            Duration::Years(3).after(day("2024-01-10"), &none)
         );
         assert_eq!(
-            Duration::WorkingDays(3).after(day("2026-11-20"), &none),
-            day("2026-11-25")
+            Duration::Years(2)
+                .after_extended(day("2024-01-10"), 12, &none)
+                .to_string(),
+            "2027-01-12"
         );
+    }
+
+    #[test]
+    fn a_zero_duration_has_no_day() {
+        let none = Calendar::default();
+        for zero in ["0d", "0wd", "0mo", "0y"] {
+            // 2026-01-10 is a Saturday: nothing moves a period that has no last day.
+            assert_eq!(period(zero, "2026-01-10", &none).1, "2026-01-10", "{zero}");
+        }
+    }
+
+    #[test]
+    fn working_days_skip_weekends_and_holidays() {
+        // 2026-11-20 is a Friday. `1wd` is one working day not counting the start day: Monday
+        // 2026-11-23 is that day, the last one, and the period no longer runs on Tuesday.
+        let none = Calendar::default();
+        expect("1wd", "2026-11-20", "2026-11-23", "2026-11-24", &none);
+        expect("3wd", "2026-11-20", "2026-11-25", "2026-11-26", &none);
         let with_holiday = Calendar::new(vec![day("2026-11-23")]);
-        assert_eq!(
-            Duration::WorkingDays(1).after(day("2026-11-20"), &with_holiday),
-            day("2026-11-24")
+        expect(
+            "1wd",
+            "2026-11-20",
+            "2026-11-24",
+            "2026-11-25",
+            &with_holiday,
         );
+        // The count itself is unchanged: the last day is the n-th working day after the start.
+        for n in [1u32, 3, 10, 15] {
+            assert_eq!(
+                Duration::WorkingDays(n).last_day(day("2026-11-20"), &with_holiday),
+                with_holiday.add_working_days(day("2026-11-20"), n)
+            );
+        }
     }
 
     #[test]

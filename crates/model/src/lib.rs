@@ -11,7 +11,7 @@ pub mod subject;
 pub mod text;
 
 pub use day::{Day, DayError};
-pub use duration::{Calendar, Duration, DurationError};
+pub use duration::{Calendar, Duration, DurationError, period_end};
 pub use event::{Action, Attributes, Event, Value};
 pub use id::{IdError, IdOptions, Identifier, SubjectKind};
 pub use subject::SubjectFacts;

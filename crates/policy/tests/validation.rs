@@ -167,10 +167,21 @@ fn holidays_are_dates_and_working_days_skip_them() {
     ];
     let policy = compile(&sources).unwrap();
     let wednesday = credence_model::Day::parse("2026-09-30").unwrap();
-    // 1 and 2 October are holidays, 3 and 4 a weekend: one working day later is 5 October.
+    // 1 and 2 October are holidays, 3 and 4 a weekend: one working day later is 5 October,
+    // the period's last day; it no longer runs on 6 October.
+    let one = credence_model::Duration::WorkingDays(1);
     assert_eq!(
-        credence_model::Duration::WorkingDays(1)
-            .after(wednesday, &policy.calendar)
+        one.last_day(wednesday, &policy.calendar).to_string(),
+        "2026-10-05"
+    );
+    assert_eq!(
+        one.after(wednesday, &policy.calendar).to_string(),
+        "2026-10-06"
+    );
+    // A last day in days moves off the holidays and the weekend the same way (art. 203).
+    assert_eq!(
+        credence_model::Duration::Days(1)
+            .last_day(wednesday, &policy.calendar)
             .to_string(),
         "2026-10-05"
     );

@@ -570,6 +570,7 @@ impl Registry {
                     .category(category)
                     .dispute_answer
                     .after(dispute.valid, &policy.calendar);
+                // `deadline` is the first day after the last day to answer.
                 if deadline > today {
                     continue;
                 }
@@ -578,7 +579,7 @@ impl Registry {
                         && answer.source == dispute.source
                         && answer.target == dispute.target
                         && answer.valid >= dispute.valid
-                        && answer.valid <= deadline
+                        && answer.valid < deadline
                 });
                 if !answered {
                     *unanswered.entry(dispute.source.clone()).or_default() += 1;

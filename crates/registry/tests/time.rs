@@ -183,7 +183,7 @@ fn intake_refuses_actions_the_records_state_forbids_naming_line_and_field() {
         "2026-11-01",
     ));
     for needle in [
-        "line 2, field `date`: `extend` on 2024-06-01 of `c1` cannot follow: the listing ended on 2024-01-10",
+        "line 2, field `date`: `extend` on 2024-06-01 of `c1` cannot follow: the listing ended on 2024-01-11",
         "line 4, field `date`: `fulfil` on 2024-04-01 of `c2` cannot follow: it is dated before the record (2024-05-01)",
         "line 5, field `action`: `resolve` on 2024-06-01 of `c2` cannot follow: no dispute of the record is open",
         "line 7, field `action`: `extend` on 2024-06-01 of `c3` cannot follow: the law's condition",
@@ -579,20 +579,22 @@ fn an_open_dispute_says_what_is_true() {
         .report(&subject, day("2024-03-05"), day("2024-03-05"), 0)
         .unwrap();
     let entry = &report.standing.lists[0];
-    // Two years from 2024-01-10 if the source answers; the deadline is not the entry's end.
-    assert_eq!(entry.until, day("2026-01-10"));
+    // Two years from 2024-01-10 if the source answers (Saturday 2026-01-10 moves to Monday
+    // 2026-01-12, Civil Code art. 203); the deadline is not the entry's end. The 15 days to
+    // answer from 2024-03-01 run through Monday 2024-03-18 (the 15th day is a Saturday).
+    assert_eq!(entry.until, day("2026-01-13"));
     let text = credence_registry::render::report_text(&report, registry.policy());
     assert!(
-        text.contains("since 2024-01-10, until 2026-01-10; disputed on 2024-03-01: stops counting on 2024-03-16 unless the source answers, otherwise ends on 2026-01-10"),
+        text.contains("since 2024-01-10, until 2026-01-13; disputed on 2024-03-01: stops counting on 2024-03-19 unless the source answers, otherwise ends on 2026-01-13"),
         "{text}"
     );
-    assert!(!text.contains("ends by itself on 2024-03-16"), "{text}");
+    assert!(!text.contains("ends by itself on 2024-03-19"), "{text}");
     // Nowhere is the deadline given as the day something ends: not for the points the record
     // costs, not in the file.
-    assert!(!text.contains("until 2024-03-16"), "{text}");
-    assert!(!text.contains("counting on 2024-03-16;"), "{text}");
+    assert!(!text.contains("until 2024-03-19"), "{text}");
+    assert!(!text.contains("counting on 2024-03-19;"), "{text}");
     assert!(
-        text.contains("[disputed on 2024-03-01: stops counting on 2024-03-16 unless the source answers; kept until 2029-01-10]"),
+        text.contains("[disputed on 2024-03-01: stops counting on 2024-03-19 unless the source answers; kept until 2029-01-11]"),
         "{text}"
     );
     let answer = registry
@@ -602,7 +604,7 @@ fn an_open_dispute_says_what_is_true() {
         answer
             .reasons
             .iter()
-            .any(|r| r.contains("stops counting on 2024-03-16 unless the source answers")),
+            .any(|r| r.contains("stops counting on 2024-03-19 unless the source answers")),
         "{answer:?}"
     );
 }
