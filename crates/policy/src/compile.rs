@@ -13,6 +13,8 @@ use crate::refusal;
 use crate::syntax::{self, Document, S};
 
 mod category;
+
+pub use category::ROW_FIELDS;
 mod condition;
 mod list;
 mod measure;

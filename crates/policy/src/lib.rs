@@ -21,6 +21,6 @@ pub mod printable;
 pub mod refusal;
 pub mod syntax;
 
-pub use compile::{PolicySource, compile, text_hash};
+pub use compile::{PolicySource, ROW_FIELDS, compile, text_hash};
 pub use compiled::*;
 pub use diagnostic::{Diagnostic, Diagnostics};

@@ -2,8 +2,10 @@
 
 use super::*;
 
-/// The fields of an intake row (the registry's JSONL keys and CSV columns).
-const ROW_FIELDS: [&str; 10] = [
+/// The fields of an intake row (the registry's JSONL keys and CSV columns): no attribute may be
+/// named like one, since in CSV it would collide with the row's own column. Intake's column
+/// lists are tested against this one.
+pub const ROW_FIELDS: [&str; 10] = [
     "ref",
     "action",
     "subject",

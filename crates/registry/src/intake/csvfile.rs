@@ -281,3 +281,20 @@ pub(crate) fn read(text: &str, columns: &Columns, collector: &mut Collector<'_, 
         collector.row(line, fields);
     }
 }
+
+#[cfg(test)]
+mod row_fields {
+    use super::{OPTIONAL, REQUIRED};
+
+    /// The policy compiler refuses attributes named like a row's own column; a column intake
+    /// reads that the compiler does not know of would let an attribute shadow it.
+    #[test]
+    fn every_column_of_a_row_is_a_name_no_attribute_may_take() {
+        for column in REQUIRED.iter().chain(&OPTIONAL) {
+            assert!(
+                credence_policy::ROW_FIELDS.contains(column),
+                "`{column}` is read by intake but not reserved by the policy compiler"
+            );
+        }
+    }
+}
