@@ -147,7 +147,7 @@ impl Accumulator {
 }
 
 /// Day arithmetic for dates that are not a record's own date.
-fn after(duration: Duration, day: i32, policy: &Policy) -> i32 {
+pub(crate) fn after(duration: Duration, day: i32, policy: &Policy) -> i32 {
     duration.after(Day(day), &policy.calendar).0
 }
 
@@ -451,7 +451,7 @@ fn attributes<'a>(history: HistoryRef<'a>, policy: &Policy, record: &RecordState
     history.attributes.get(start..start + len).unwrap_or(&[])
 }
 
-fn holds(condition: &Condition, attributes: &[i64]) -> bool {
+pub(crate) fn holds(condition: &Condition, attributes: &[i64]) -> bool {
     matches!(condition, Condition::Always) || condition.holds(attributes)
 }
 

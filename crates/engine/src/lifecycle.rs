@@ -25,6 +25,7 @@ use std::fmt;
 use credence_model::{Action, Day};
 use credence_policy::{CategoryId, Policy};
 
+use crate::evaluate::{after, holds};
 use crate::history::CompactEvent;
 
 const NEVER: i32 = i32::MAX;
@@ -223,14 +224,6 @@ fn values<'a>(policy: &Policy, attributes: &'a [i64], life: &Life) -> &'a [i64] 
     let start = life.attributes as usize;
     let len = policy.category(life.category).attributes.len();
     attributes.get(start..start + len).unwrap_or(&[])
-}
-
-fn holds(condition: &credence_policy::expr::Condition, values: &[i64]) -> bool {
-    matches!(condition, credence_policy::expr::Condition::Always) || condition.holds(values)
-}
-
-fn after(duration: credence_model::Duration, day: i32, policy: &Policy) -> i32 {
-    duration.after(Day(day), &policy.calendar).0
 }
 
 /// The first day the record no longer counts, from what is known of it (`NEVER`: it counts).
