@@ -4,12 +4,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
+mod common;
+
 use std::path::Path;
 
 use credence_model::Day;
 use credence_model::id::resident_id_check_char;
 use credence_model::text::is_forbidden;
-use credence_policy::PolicySource;
 use credence_registry::registry::Registry;
 use credence_registry::render::report_text;
 
@@ -20,19 +21,7 @@ fn day(text: &str) -> Day {
 }
 
 fn registry(dir: &Path) -> Registry {
-    let policies = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies");
-    let mut packs: Vec<PolicySource> = std::fs::read_dir(&policies)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml") && !p.ends_with("sources.toml"))
-        .map(|p| PolicySource {
-            name: p.display().to_string(),
-            text: std::fs::read_to_string(&p).unwrap(),
-        })
-        .collect();
-    packs.sort_by(|a, b| a.name.cmp(&b.name));
-    let sources = std::fs::read_to_string(policies.join("sources.toml")).unwrap();
-    Registry::init(&dir.join("registry"), packs, "sources.toml", &sources).unwrap()
+    common::shipped_registry(dir)
 }
 
 fn debtor() -> String {

@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
+mod common;
+
 use std::path::Path;
 
 use credence_engine::lifecycle;
@@ -29,19 +31,7 @@ fn debtor() -> String {
 }
 
 fn packs() -> (Vec<PolicySource>, String) {
-    let policies = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies");
-    let mut packs: Vec<PolicySource> = std::fs::read_dir(&policies)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml") && !p.ends_with("sources.toml"))
-        .map(|p| PolicySource {
-            name: p.display().to_string(),
-            text: std::fs::read_to_string(&p).unwrap(),
-        })
-        .collect();
-    packs.sort_by(|a, b| a.name.cmp(&b.name));
-    let sources = std::fs::read_to_string(policies.join("sources.toml")).unwrap();
-    (packs, sources)
+    common::shipped_packs()
 }
 
 fn registry(dir: &Path) -> Registry {
