@@ -78,6 +78,10 @@ struct Cli {
         default_value = "registry"
     )]
     registry: PathBuf,
+    /// The registry's key file (default: `credence.key` in the registry directory). Made by
+    /// `init`, readable by its owner only; keep it apart from copies of the database.
+    #[arg(long, global = true, env = "CREDENCE_KEY_FILE")]
+    key_file: Option<PathBuf>,
     /// The registry's date, YYYY-MM-DD (default: today, UTC). Set it to replay history or in tests.
     #[arg(long, global = true, env = "CREDENCE_TODAY")]
     today: Option<Day>,
@@ -357,6 +361,9 @@ fn code_for(error: &anyhow::Error) -> u8 {
             exit::NOT_FOUND
         }
         Some(RegistryError::NotPermitted { .. }) => exit::NOT_PERMITTED,
+        Some(RegistryError::Store(
+            credence_store::StoreError::Tampered(_) | credence_store::StoreError::RolledBack { .. },
+        )) => exit::TAMPERED,
         _ if error
             .downcast_ref::<credence_policy::Diagnostics>()
             .is_some() =>
@@ -395,8 +402,14 @@ pub fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
+/// Where the registry's files are.
+fn paths(cli: &Cli) -> credence_store::Paths {
+    credence_store::Paths::new(&cli.registry).with_key_file(cli.key_file.clone())
+}
+
 fn run(cli: Cli) -> Result<ExitCode> {
     let today = today(cli.today);
+    let paths = paths(&cli);
     match cli.command {
         Command::Demo { dir, people, orgs } => demo::run(dir, people, orgs, today),
         Command::Init {
@@ -406,8 +419,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let policies = read_policies(&policies)?;
             let sources_text = read_text(&sources)?;
-            let registry = Registry::init(
-                &dir,
+            let paths = credence_store::Paths::new(&dir).with_key_file(cli.key_file.clone());
+            let registry = Registry::init_at(
+                &paths,
                 policies,
                 &sources.display().to_string(),
                 &sources_text,
@@ -421,7 +435,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Ingest { file, source, json } => {
-            let mut registry = Registry::open(&cli.registry)?;
+            let mut registry = Registry::open_at(&paths)?;
             let receipt = ingest_file(&mut registry, &file, &source, today)?;
             if json {
                 say!("{}", serde_json::to_string_pretty(&receipt)?);
@@ -444,7 +458,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let known_at = known_at.unwrap_or(today);
             Registry::known_at_allowed(known_at, today)?;
-            let mut registry = Registry::open(&cli.registry)?;
+            let mut registry = Registry::open_at(&paths)?;
             let report =
                 registry.report(&subject, as_of.unwrap_or(today), known_at, stamp(today))?;
             if json {
@@ -464,7 +478,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             as_of,
             json,
         } => {
-            let mut registry = Registry::open(&cli.registry)?;
+            let mut registry = Registry::open_at(&paths)?;
             let answer = registry.check(
                 &subject,
                 &measure,
@@ -619,7 +633,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit {
             command: AuditCommand::Sources { json },
         } => {
-            let registry = Registry::open(&cli.registry)?;
+            let registry = Registry::open_at(&paths)?;
             let quality = registry.source_quality(today)?;
             if json {
                 say!("{}", serde_json::to_string_pretty(&quality)?);
@@ -659,7 +673,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit {
             command: AuditCommand::Verify { json },
         } => {
-            let registry = Registry::open(&cli.registry)?;
+            let registry = Registry::open_at(&paths)?;
             let report = credence_store::Store::verify_chain(registry.store())?;
             if json {
                 say!("{}", serde_json::to_string_pretty(&report)?);
@@ -686,7 +700,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Recompute { as_of } => {
-            let mut registry = Registry::open(&cli.registry)?;
+            let mut registry = Registry::open_at(&paths)?;
             let total = registry.store_stats()?.subjects;
             let bar = progress_bar(total, "recomputing");
             let count = registry.recompute(as_of.unwrap_or(today), &mut |n| bar.inc(n as u64))?;

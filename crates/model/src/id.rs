@@ -534,14 +534,16 @@ impl Identifier {
         }
     }
 
-    /// The identifier with its middle hidden, for display: a resident id keeps its first 6 and
-    /// last 4 characters, a USCC its first 8 and last 2, and any other identifier its scheme and
-    /// the last 3 characters of its value (fewer when the value is 3 characters or shorter, so
-    /// that at least one is always hidden).
+    /// The identifier with all but its end hidden, for display: a resident id or a USCC keeps
+    /// its last 4 characters, any other identifier its scheme and the last 3 characters of its
+    /// value (fewer when the value is 3 characters or shorter, so that at least one is always
+    /// hidden). Nothing that narrows the search for the rest is shown: a resident id's region
+    /// and birth date (its characters 1-14), a USCC's authority, region and organisation code
+    /// stay hidden, so the shown end leaves some 10^8 resident ids and 10^12 codes possible.
     pub fn masked(&self) -> String {
         match self {
-            Identifier::ResidentId(id) => mask(id.as_str(), 6, 4),
-            Identifier::Uscc(code) => mask(code.as_str(), 8, 2),
+            Identifier::ResidentId(id) => mask(id.as_str(), 0, 4),
+            Identifier::Uscc(code) => mask(code.as_str(), 0, 4),
             Identifier::Other(other) => {
                 let len = other.value.len();
                 let shown = len.saturating_sub(1).min(3);
@@ -1217,7 +1219,7 @@ mod tests {
         assert_eq!(id.kind(), SubjectKind::Person);
         assert_eq!(id.canonical(), RESIDENT);
         assert_eq!(id.to_string(), RESIDENT);
-        assert_eq!(id.masked(), "110105********002X");
+        assert_eq!(id.masked(), "**************002X");
         assert_eq!(id.type_name(), "resident id");
         assert_eq!(id.birth_date(), Day::from_ymd(1949, 12, 31));
 
@@ -1282,7 +1284,7 @@ mod tests {
         assert_eq!(id.kind(), SubjectKind::Organisation);
         assert_eq!(id.canonical(), USCC);
         assert_eq!(id.to_string(), USCC);
-        assert_eq!(id.masked(), "91110000********1L");
+        assert_eq!(id.masked(), "**************341L");
         assert_eq!(id.type_name(), "USCC");
         assert_eq!(id.birth_date(), None);
 

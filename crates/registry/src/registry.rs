@@ -12,7 +12,7 @@ use credence_engine::{Standing, evaluate};
 use credence_model::{Day, Event, IdOptions, Identifier, SubjectFacts};
 use credence_policy::{Policy, PolicySource};
 use credence_store::{
-    BatchReceipt, PolicyRecord, SourceRecord, SqliteStore, Store, StoreError, StoredSubject,
+    BatchReceipt, Paths, PolicyRecord, SourceRecord, SqliteStore, Store, StoreError, StoredSubject,
 };
 
 use crate::intake::{self, Format, IntakeContext, IntakeFailure};
@@ -136,9 +136,20 @@ pub struct CheckAnswer {
 }
 
 impl Registry {
-    /// Creates a registry in `dir` with the policy packs and the sources file.
+    /// Creates a registry in `dir` (its key file and witness inside it) with the policy packs
+    /// and the sources file.
     pub fn init(
         dir: &Path,
+        policies: Vec<PolicySource>,
+        sources_name: &str,
+        sources_text: &str,
+    ) -> Result<Registry, RegistryError> {
+        Self::init_at(&Paths::new(dir), policies, sources_name, sources_text)
+    }
+
+    /// Creates a registry with its files at `paths`, with the policy packs and the sources file.
+    pub fn init_at(
+        paths: &Paths,
         policies: Vec<PolicySource>,
         sources_name: &str,
         sources_text: &str,
@@ -146,7 +157,7 @@ impl Registry {
         let policy = credence_policy::compile(&policies)?;
         let sources = parse_sources(sources_name, sources_text, &policy)
             .map_err(|e| RegistryError::Sources(e.to_string()))?;
-        let mut store = SqliteStore::create(dir)?;
+        let mut store = SqliteStore::create_at(paths)?;
         let records: Vec<PolicyRecord> = policies
             .into_iter()
             .map(|p| PolicyRecord {
@@ -162,9 +173,15 @@ impl Registry {
         })
     }
 
-    /// Opens an existing registry and compiles the policy in force.
+    /// Opens an existing registry (its files in their default places) and compiles the policy
+    /// in force.
     pub fn open(dir: &Path) -> Result<Registry, RegistryError> {
-        let store = SqliteStore::open(dir)?;
+        Self::open_at(&Paths::new(dir))
+    }
+
+    /// Opens an existing registry with its files at `paths` and compiles the policy in force.
+    pub fn open_at(paths: &Paths) -> Result<Registry, RegistryError> {
+        let store = SqliteStore::open_at(paths)?;
         let sources_in_store: Vec<PolicySource> = store
             .policies()?
             .into_iter()

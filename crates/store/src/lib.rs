@@ -11,12 +11,14 @@
 //! links and the new standings are durable; an error, a panic or a killed process leaves the
 //! store exactly as it was before the batch.
 
+pub mod keys;
 pub mod sqlite;
 
 use credence_model::{Day, Event, SubjectKind};
 use serde::{Deserialize, Serialize};
 
-pub use sqlite::SqliteStore;
+pub use keys::Keys;
+pub use sqlite::{Paths, SqliteStore};
 
 /// The limit on events in one batch: larger files are refused, not half-loaded.
 pub const BATCH_EVENTS_MAX: usize = 5_000_000;
@@ -31,9 +33,9 @@ pub struct StoredSubject {
     pub pseudonym: String,
     pub kind: SubjectKind,
     /// Birth date carried by a person's identifier, or else the first one a source stated, so a
-    /// minor can be recognised.
+    /// minor can be recognised. Stored sealed under the registry's key.
     pub birth: Option<Day>,
-    /// The identifier with most characters hidden, for display.
+    /// The identifier with all but its last characters hidden, for display.
     pub masked: String,
 }
 
@@ -212,12 +214,38 @@ pub enum StoreError {
         latest: credence_model::Day,
     },
     /// A file-system operation around the database failed (making its directory, reading
-    /// random bytes for the pseudonym key).
+    /// random bytes for the key).
     #[error("store I/O on `{path}`: {source}")]
     Io {
         path: String,
         source: std::io::Error,
     },
+    /// The key file is missing or is not a key.
+    #[error("key file `{path}`: {why}")]
+    KeyFile { path: String, why: String },
+    /// The key file may be read by others than its owner.
+    #[error(
+        "key file `{path}` may be read by its group or others (mode {mode:03o}): it must be \
+         readable by its owner only; run `chmod 600 {path}`"
+    )]
+    KeyExposed { path: String, mode: u32 },
+    /// What was read does not match what the registry sealed under its key: the history was
+    /// altered behind the store's back. Nothing is answered from it.
+    #[error("history altered: {0}; nothing was answered from it: run `credence audit verify`")]
+    Tampered(String),
+    /// The database ends before a head published outside it: batches were removed.
+    #[error(
+        "history rolled back: the database ends at batch {stored}, but batch {published} was \
+         published in the witness; nothing was answered from it: run `credence audit verify`"
+    )]
+    RolledBack { stored: i64, published: i64 },
+    /// A registry made by an earlier version, which kept its key inside the database.
+    #[error(
+        "registry at `{path}` was made by an earlier version that kept its key inside the \
+         database, where anyone with the file could re-identify its subjects: it is not opened; \
+         create a new registry with `credence init` and ingest the source files again"
+    )]
+    Legacy { path: String },
 }
 
 /// The history store.

@@ -25,7 +25,7 @@ mod verify;
 
 use std::collections::HashMap;
 use std::fs;
-use std::io::Read;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -38,6 +38,7 @@ use hash::GENESIS;
 pub use hash::{Hash, content_hash, hex};
 use rows::{EVENT_COLUMNS, SUBJECT_COLUMNS};
 
+use crate::keys::{KEY_FILE, Keys};
 use crate::{
     Access, Batch, BatchReceipt, ChainReport, KnownReference, PolicyRecord, Progress, Recompute,
     SourceActivity, SourceRecord, Store, StoreError, StoreStats, StoredSubject,
@@ -54,18 +55,59 @@ const REFERENCES_PER_QUERY: usize = 500;
 pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
+    keys: Keys,
+}
+
+/// Where a registry's files are: its directory (which holds the database), its key file and
+/// its witness file (by default both inside the directory).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Paths {
+    pub dir: PathBuf,
+    pub key_file: PathBuf,
+}
+
+impl Paths {
+    /// Every file in its default place inside `dir`.
+    pub fn new(dir: &Path) -> Paths {
+        Paths {
+            dir: dir.to_owned(),
+            key_file: dir.join(KEY_FILE),
+        }
+    }
+
+    /// The same, with the key file at `key_file` when one is given.
+    pub fn with_key_file(mut self, key_file: Option<PathBuf>) -> Paths {
+        if let Some(key_file) = key_file {
+            self.key_file = key_file;
+        }
+        self
+    }
+}
+
+/// Makes a file or directory owner-only, whatever the umask gave it.
+fn owner_only(path: &Path, mode: u32) -> Result<(), StoreError> {
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).map_err(|e| io_error(path, e))
 }
 
 impl SqliteStore {
-    /// Creates a registry in `dir` (made if needed): the database, its schema, the pseudonym
-    /// key and the empty chain. Refuses a directory that already holds a registry.
+    /// Creates a registry in `dir` (made if needed) with its files in their default places.
     pub fn create(dir: &Path) -> Result<SqliteStore, StoreError> {
+        Self::create_at(&Paths::new(dir))
+    }
+
+    /// Creates a registry: the directory (owner-only), the database with its schema, and a new
+    /// key file. Refuses a directory that already holds a registry, and an existing key file
+    /// (a new registry makes its own key).
+    pub fn create_at(paths: &Paths) -> Result<SqliteStore, StoreError> {
+        let dir = &paths.dir;
         fs::create_dir_all(dir).map_err(|source| io_error(dir, source))?;
+        owner_only(dir, 0o700)?;
         let path = dir.join(DATABASE_FILE);
         // `create_new` makes the existence check and the creation one step.
         match fs::OpenOptions::new()
             .write(true)
             .create_new(true)
+            .mode(0o600)
             .open(&path)
         {
             Ok(_) => {}
@@ -76,37 +118,63 @@ impl SqliteStore {
             }
             Err(source) => return Err(io_error(&path, source)),
         }
-        let created = Self::initialise(&path);
+        let mut made_key = false;
+        let created = owner_only(&path, 0o600)
+            .and_then(|()| {
+                if paths.key_file.exists() {
+                    return Err(StoreError::KeyFile {
+                        path: paths.key_file.display().to_string(),
+                        why: "already exists: a new registry makes its own key; move the old \
+                              file away or give another --key-file"
+                            .into(),
+                    });
+                }
+                let keys = Keys::create_file(&paths.key_file)?;
+                made_key = true;
+                Ok(keys)
+            })
+            .and_then(|keys| Self::initialise(&path, keys));
         if created.is_err() {
             // Best effort: leave no half-made registry behind to block a second attempt.
             for suffix in ["", "-wal", "-shm"] {
                 let _ = fs::remove_file(format!("{}{suffix}", path.display()));
             }
+            if made_key {
+                let _ = fs::remove_file(&paths.key_file);
+            }
         }
         created
     }
 
-    /// Schema, key and empty chain in one transaction: a registry is made whole or not at all.
-    fn initialise(path: &Path) -> Result<SqliteStore, StoreError> {
-        let key = random_key()?;
+    /// Schema and empty chain in one transaction: a registry is made whole or not at all.
+    fn initialise(path: &Path, keys: Keys) -> Result<SqliteStore, StoreError> {
         let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
         schema::configure(&conn)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         schema::apply_migrations(&tx)?;
         tx.execute(
-            "INSERT INTO meta (key, value) VALUES ('pseudonym_key', ?1), ('head', ?2)",
-            params![&key[..], &GENESIS[..]],
+            "INSERT INTO meta (key, value) VALUES ('head', ?1), ('key_id', ?2)",
+            params![&GENESIS[..], keys.id()],
         )?;
         tx.commit()?;
+        owner_only_journal(path)?;
         Ok(SqliteStore {
             conn,
             path: path.to_owned(),
+            keys,
         })
     }
 
-    /// Opens the registry in `dir`, migrating an older schema.
+    /// Opens the registry in `dir` with its files in their default places.
     pub fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
-        let path = dir.join(DATABASE_FILE);
+        Self::open_at(&Paths::new(dir))
+    }
+
+    /// Opens a registry and reads its key, migrating an older schema. Refuses a key file that
+    /// others may read, a key that is not the one the registry was made with, and a registry of
+    /// an earlier version that kept its key inside the database.
+    pub fn open_at(paths: &Paths) -> Result<SqliteStore, StoreError> {
+        let path = paths.dir.join(DATABASE_FILE);
         let not_a_registry = || StoreError::NotARegistry {
             path: path.display().to_string(),
         };
@@ -122,14 +190,45 @@ impl SqliteStore {
             }
             Err(e) => return Err(e.into()),
         }
+        if schema::version(&conn)? < schema::KEY_OUTSIDE {
+            return Err(StoreError::Legacy {
+                path: paths.dir.display().to_string(),
+            });
+        }
+        let keys = Keys::load_file(&paths.key_file)?;
         schema::configure(&conn)?;
         schema::check_and_migrate(&mut conn)?;
-        Ok(SqliteStore { conn, path })
+        owner_only_journal(&path)?;
+        let store = SqliteStore { conn, path, keys };
+        store.check_key()?;
+        Ok(store)
+    }
+
+    /// Refuses a key other than the one the registry was made with.
+    fn check_key(&self) -> Result<(), StoreError> {
+        let made_with: String =
+            self.conn
+                .query_row("SELECT value FROM meta WHERE key = 'key_id'", [], |row| {
+                    row.get(0)
+                })?;
+        if made_with != self.keys.id() {
+            return Err(StoreError::Tampered(format!(
+                "the key file holds key {}, but the history was sealed with key {made_with} \
+                 (replaced key, or the wrong --key-file)",
+                self.keys.id()
+            )));
+        }
+        Ok(())
     }
 
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The registry's keys.
+    pub fn keys(&self) -> &Keys {
+        &self.keys
     }
 
     /// A read transaction: the reads inside it see one state, whatever commits meanwhile.
@@ -138,22 +237,22 @@ impl SqliteStore {
     }
 }
 
+/// SQLite gives the `-wal` and `-shm` files the database file's mode; this makes sure of it.
+fn owner_only_journal(path: &Path) -> Result<(), StoreError> {
+    for suffix in ["-wal", "-shm"] {
+        let journal = PathBuf::from(format!("{}{suffix}", path.display()));
+        if journal.exists() {
+            owner_only(&journal, 0o600)?;
+        }
+    }
+    Ok(())
+}
+
 fn io_error(path: &Path, source: std::io::Error) -> StoreError {
     StoreError::Io {
         path: path.display().to_string(),
         source,
     }
-}
-
-/// 32 bytes from the operating system's random source (there is no other secret to derive the
-/// pseudonym key from).
-fn random_key() -> Result<[u8; 32], StoreError> {
-    const SOURCE: &str = "/dev/urandom";
-    let mut key = [0u8; 32];
-    fs::File::open(SOURCE)
-        .and_then(|mut file| file.read_exact(&mut key))
-        .map_err(|source| io_error(Path::new(SOURCE), source))?;
-    Ok(key)
 }
 
 /// The chain head recorded in `meta`.
@@ -256,14 +355,7 @@ impl Store for SqliteStore {
     }
 
     fn pseudonym_key(&self) -> Result<Vec<u8>, StoreError> {
-        self.conn
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'pseudonym_key'",
-                [],
-                |row| row.get(0),
-            )
-            .optional()?
-            .ok_or_else(|| StoreError::Corrupt("the pseudonym key is missing".into()))
+        Ok(self.keys.pseudonym_key().to_vec())
     }
 
     fn known_references(
@@ -321,8 +413,9 @@ impl Store for SqliteStore {
                 latest: Day(latest),
             });
         }
-        let appended = ingest::append_batch(&tx, batch, progress)?;
-        let subjects = standings::recompute_standings(&tx, batch, &appended, recompute)?;
+        let appended = ingest::append_batch(&tx, &self.keys, batch, progress)?;
+        let subjects =
+            standings::recompute_standings(&tx, batch, &appended, recompute, &self.keys)?;
         tx.commit()?;
         Ok(BatchReceipt {
             batch: appended.batch,
@@ -338,7 +431,9 @@ impl Store for SqliteStore {
             "SELECT {SUBJECT_COLUMNS} FROM subject s WHERE s.pseudonym = ?1"
         ))?;
         let mut rows = statement.query([pseudonym])?;
-        rows.next()?.map(|row| rows::subject_at(row, 0)).transpose()
+        rows.next()?
+            .map(|row| rows::subject_at(row, 0, &self.keys))
+            .transpose()
     }
 
     fn linked_to(&self, pseudonym: &str) -> Result<Vec<StoredSubject>, StoreError> {
@@ -350,7 +445,7 @@ impl Store for SqliteStore {
         let mut rows = statement.query([pseudonym])?;
         let mut subjects = Vec::new();
         while let Some(row) = rows.next()? {
-            subjects.push(rows::subject_at(row, 0)?);
+            subjects.push(rows::subject_at(row, 0, &self.keys)?);
         }
         Ok(subjects)
     }
@@ -378,7 +473,7 @@ impl Store for SqliteStore {
              FROM subject s CROSS JOIN event e ON e.subject = s.id
              ORDER BY s.id, e.seq"
         ))?;
-        let mut subjects = rows::SubjectStream::new(statement.query([])?);
+        let mut subjects = rows::SubjectStream::new(statement.query([])?, &self.keys);
         let mut events = Vec::new();
         while let Some(subject) = subjects.next_into(&mut events)? {
             visit(&subject, &events);

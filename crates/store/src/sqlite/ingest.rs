@@ -16,7 +16,7 @@ use rusqlite::{CachedStatement, Connection, OptionalExtension, params};
 
 use super::hash::{Hash, chain_link, hex};
 use super::prepare::{self, Prepared};
-use crate::{Batch, NewEvent, StoreError, SubjectRef};
+use crate::{Batch, Keys, NewEvent, StoreError, SubjectRef};
 
 /// Progress is reported after every this many events of a batch (and at its end).
 pub(crate) const PROGRESS_EVERY: usize = 10_000;
@@ -40,6 +40,7 @@ pub(crate) struct Appended {
 /// Appends the events of one batch; see the module documentation.
 struct Appender<'c, 'b> {
     conn: &'c Connection,
+    keys: &'c Keys,
     batch: &'b Batch,
     insert_event: CachedStatement<'c>,
     insert_subject: CachedStatement<'c>,
@@ -55,10 +56,11 @@ struct Appender<'c, 'b> {
 /// Inserts the batch row and appends every event of `batch`, reporting progress.
 pub(crate) fn append_batch(
     conn: &Connection,
+    keys: &Keys,
     batch: &Batch,
     progress: &mut dyn FnMut(usize),
 ) -> Result<Appended, StoreError> {
-    let mut appender = Appender::begin(conn, batch)?;
+    let mut appender = Appender::begin(conn, keys, batch)?;
     std::thread::scope(|scope| {
         let (send, prepared) = mpsc::sync_channel::<Prepared>(4);
         let (recycle, reuse) = mpsc::channel::<Prepared>();
@@ -78,7 +80,7 @@ pub(crate) fn append_batch(
 }
 
 impl<'c, 'b> Appender<'c, 'b> {
-    fn begin(conn: &'c Connection, batch: &'b Batch) -> Result<Self, StoreError> {
+    fn begin(conn: &'c Connection, keys: &'c Keys, batch: &'b Batch) -> Result<Self, StoreError> {
         let head = super::read_head(conn)?;
         let last: i64 = conn.query_row("SELECT coalesce(max(seq), 0) FROM event", [], |row| {
             row.get(0)
@@ -98,6 +100,7 @@ impl<'c, 'b> Appender<'c, 'b> {
         let batch_id = conn.last_insert_rowid();
         Ok(Appender {
             conn,
+            keys,
             batch,
             insert_event: conn.prepare_cached(
                 "INSERT INTO event (seq, subject, source, reference, action, category, target, valid,
@@ -229,7 +232,9 @@ impl<'c, 'b> Appender<'c, 'b> {
         if let Some(&id) = self.subjects.get(subject.pseudonym.as_str()) {
             return Ok(id);
         }
-        let birth = subject.birth.map(|day| day.0);
+        let birth = subject
+            .birth
+            .map(|day| self.keys.seal_birth(&subject.pseudonym, day));
         let created = self.insert_subject.execute(params![
             subject.pseudonym,
             subject.kind.as_str(),
@@ -239,13 +244,13 @@ impl<'c, 'b> Appender<'c, 'b> {
         let id = if created == 1 {
             self.conn.last_insert_rowid()
         } else {
-            let (id, stored): (i64, Option<i32>) = self
+            let (id, stored): (i64, Option<Vec<u8>>) = self
                 .select_subject
                 .query_row([&subject.pseudonym], |row| Ok((row.get(0)?, row.get(1)?)))?;
             // A birth date a source states for a subject stored without one completes it; a
             // stored birth date is never changed (intake refuses a different one). Subjects that
             // have one (every resident id) cost no write.
-            if let (Some(birth), None) = (birth, stored) {
+            if let (Some(birth), None) = (&birth, stored) {
                 self.complete_birth.execute(params![id, birth])?;
             }
             id

@@ -8,7 +8,7 @@ use credence_model::{Action, Day, Event, SubjectKind};
 use rusqlite::{Row, Rows};
 
 use super::json;
-use crate::{StoreError, StoredSubject};
+use crate::{Keys, StoreError, StoredSubject};
 
 /// The subject columns, in the order [`subject_at`] reads them.
 pub(crate) const SUBJECT_COLUMNS: &str = "s.id, s.pseudonym, s.kind, s.birth, s.masked";
@@ -17,17 +17,34 @@ pub(crate) const SUBJECT_WIDTH: usize = 5;
 /// The event columns, in the order [`event_at`] reads them.
 pub(crate) const EVENT_COLUMNS: &str = "e.seq, e.source, e.reference, e.action, e.category, e.target, e.valid, e.recorded, e.attributes";
 
-/// Reads the subject whose columns start at `at`.
-pub(crate) fn subject_at(row: &Row<'_>, at: usize) -> Result<StoredSubject, StoreError> {
+/// Reads the subject whose columns start at `at`, opening its sealed birth date with `keys`.
+pub(crate) fn subject_at(
+    row: &Row<'_>,
+    at: usize,
+    keys: &Keys,
+) -> Result<StoredSubject, StoreError> {
     let id: i64 = row.get(at)?;
     let kind = text(row, at + 2).map_err(|e| corrupt_subject(id, &e))?;
     let kind =
         kind_from(kind).ok_or_else(|| corrupt_subject(id, &format!("unknown kind `{kind}`")))?;
+    let pseudonym: String = row.get(at + 1)?;
+    let sealed = row
+        .get_ref(at + 3)?
+        .as_blob_or_null()
+        .map_err(|e| corrupt_subject(id, &format!("birth: {e}")))?;
+    let birth = match sealed {
+        None => None,
+        Some(sealed) => Some(keys.open_birth(&pseudonym, sealed).ok_or_else(|| {
+            StoreError::Tampered(format!(
+                "the sealed birth date of subject {id} does not open under the registry's key"
+            ))
+        })?),
+    };
     Ok(StoredSubject {
         id,
-        pseudonym: row.get(at + 1)?,
+        pseudonym,
         kind,
-        birth: row.get::<_, Option<i32>>(at + 3)?.map(Day),
+        birth,
         masked: row.get(at + 4)?,
     })
 }
@@ -80,14 +97,16 @@ pub(crate) fn text<'r>(row: &'r Row<'_>, index: usize) -> Result<&'r str, String
 /// history at a time, so it streams a registry of any size.
 pub(crate) struct SubjectStream<'s> {
     rows: Rows<'s>,
+    keys: &'s Keys,
     /// The first row of the next subject, read while looking for the end of the current one.
     pending: Option<(StoredSubject, Event)>,
 }
 
 impl<'s> SubjectStream<'s> {
-    pub(crate) fn new(rows: Rows<'s>) -> Self {
+    pub(crate) fn new(rows: Rows<'s>, keys: &'s Keys) -> Self {
         SubjectStream {
             rows,
+            keys,
             pending: None,
         }
     }
@@ -106,14 +125,17 @@ impl<'s> SubjectStream<'s> {
             None => match self.rows.next()? {
                 Some(row) => {
                     events.push(event_at(row, SUBJECT_WIDTH)?);
-                    subject_at(row, 0)?
+                    subject_at(row, 0, self.keys)?
                 }
                 None => return Ok(None),
             },
         };
         while let Some(row) = self.rows.next()? {
             if row.get::<_, i64>(0)? != subject.id {
-                self.pending = Some((subject_at(row, 0)?, event_at(row, SUBJECT_WIDTH)?));
+                self.pending = Some((
+                    subject_at(row, 0, self.keys)?,
+                    event_at(row, SUBJECT_WIDTH)?,
+                ));
                 break;
             }
             events.push(event_at(row, SUBJECT_WIDTH)?);

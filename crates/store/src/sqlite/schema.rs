@@ -102,7 +102,25 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE access ADD COLUMN day INTEGER;
     "#,
+    // 4: the key leaves the database (a key file beside it), and a person's birth date is
+    // stored sealed under it. Registries at an earlier version kept their key in `meta` and are
+    // refused, not migrated (`KEY_OUTSIDE`), so this runs only on a new, empty database.
+    r#"
+    DELETE FROM meta WHERE key = 'pseudonym_key';
+    DROP TABLE subject;
+    CREATE TABLE subject (
+        id        INTEGER PRIMARY KEY,
+        pseudonym TEXT UNIQUE NOT NULL,
+        kind      TEXT NOT NULL,
+        birth     BLOB,           -- sealed under the registry's key (`Keys::seal_birth`)
+        masked    TEXT NOT NULL
+    );
+    "#,
 ];
+
+/// The first schema version whose key lives outside the database: an earlier registry is
+/// refused (its key sat in clear in the file, so its pseudonyms protect nothing).
+pub(crate) const KEY_OUTSIDE: i64 = 4;
 
 /// The schema version this build writes and understands.
 pub(crate) fn supported_version() -> i64 {

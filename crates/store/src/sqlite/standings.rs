@@ -13,7 +13,7 @@ use rusqlite::{Connection, params};
 
 use super::ingest::Appended;
 use super::rows::{EVENT_COLUMNS, SUBJECT_COLUMNS, SubjectStream};
-use crate::{Batch, Recompute, StoreError, StoredSubject, SubjectRef};
+use crate::{Batch, Keys, Recompute, StoreError, StoredSubject, SubjectRef};
 
 /// Recomputes and stores the standings of the subjects `appended` touched; returns how many.
 pub(crate) fn recompute_standings(
@@ -21,6 +21,7 @@ pub(crate) fn recompute_standings(
     batch: &Batch,
     appended: &Appended,
     recompute: &mut Recompute<'_>,
+    keys: &Keys,
 ) -> Result<usize, StoreError> {
     fill_touched(conn, appended)?;
     let mut older_history = conn.prepare_cached(&format!(
@@ -30,7 +31,7 @@ pub(crate) fn recompute_standings(
          CROSS JOIN event e ON e.subject = t.id AND e.seq < ?1
          ORDER BY t.id, e.seq"
     ))?;
-    let mut older = SubjectStream::new(older_history.query([appended.first_seq as i64])?);
+    let mut older = SubjectStream::new(older_history.query([appended.first_seq as i64])?, keys);
     let mut upsert = conn.prepare_cached(
         "INSERT INTO standing (subject, body) VALUES (?1, ?2)
          ON CONFLICT (subject) DO UPDATE SET body = excluded.body",
