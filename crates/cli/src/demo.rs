@@ -203,15 +203,18 @@ fn summary(registry: &Registry, today: Day) -> Result<Chosen> {
                 });
         println!("    {measure:<40} {effect:<12} {count}");
     }
-    let chain = registry.store().verify_chain()?;
+    let store = registry.store();
+    let chain = store.verify_chain(&[credence_store::PublishedHead::Witness(
+        store.witness().to_owned(),
+    )])?;
     println!(
-        "  hash chain: {} events, head {}…, {}",
+        "  keyed history: {} events, head {}…, {}",
         chain.events,
-        &chain.head[..chain.head.len().min(16)],
-        if chain.broken_at.is_none() {
-            "intact"
+        &chain.head[..chain.head.len().min(20)],
+        if chain.problems.is_empty() {
+            "intact against the witness file"
         } else {
-            "BROKEN"
+            "ALTERED"
         }
     );
     Ok(chosen)

@@ -68,7 +68,7 @@ Start with `credence demo`. A registry of your own:\n\
   credence --registry reg/ report 11010519491231002X\n\
   credence --registry reg/ check 11010519491231002X no-flights --as airline\n\n\
 The rules are in policies/*.toml; docs/policy-language.md is the reference.",
-    after_help = "Exit codes: 0 success, 1 failure, 2 bad arguments, 3 input refused (policy errors, rejected batch, invalid identifier, a file that is not UTF-8), 4 not found, 5 not permitted, 6 history altered (audit verify). A closed output pipe ends a command quietly with 0."
+    after_help = "Exit codes: 0 success, 1 failure, 2 bad arguments, 3 input refused (policy errors, rejected batch, invalid identifier, a file that is not UTF-8), 4 not found, 5 not permitted, 6 history altered (a check, a report or audit verify found the history changed behind the registry's back, or rolled back before its published head). A closed output pipe ends a command quietly with 0."
 )]
 struct Cli {
     /// The registry directory (created by `credence init`).
@@ -83,6 +83,11 @@ struct Cli {
     /// `init`, readable by its owner only; keep it apart from copies of the database.
     #[arg(long, global = true, env = "CREDENCE_KEY_FILE")]
     key_file: Option<PathBuf>,
+    /// The registry's witness file, where the head of every batch is appended (default:
+    /// `witness.log` in the registry directory); ship it where the database's owner cannot
+    /// rewrite it. `audit verify` proves the history against it.
+    #[arg(long, global = true, env = "CREDENCE_WITNESS")]
+    witness: Option<PathBuf>,
     /// The registry's date, YYYY-MM-DD (default: today, UTC). Set it to replay history or in tests.
     #[arg(long, global = true, env = "CREDENCE_TODAY")]
     today: Option<Day>,
@@ -235,9 +240,16 @@ enum AuditCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Recompute every link of the hash chain; exits 6 when an event was altered or removed
-    /// behind the registry's back, naming the first one.
+    /// Replay the whole history under the registry's key (every subject's chain, every batch
+    /// digest and commitment, every publication of the policy and sources, the access log) and
+    /// prove it against a published head: the witness file's lines (`--witness`, by default the
+    /// registry's own) or `--head N:HEX` as printed here or written in the witness. Exits 6
+    /// naming what does not verify; a database that ends before the published head was rolled
+    /// back.
     Verify {
+        /// A published head: `N:HEX` (batch number and digest) or the digest alone.
+        #[arg(long)]
+        head: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -343,6 +355,12 @@ fn quiet_on_broken_pipe() {
 }
 
 fn code_for(error: &anyhow::Error) -> u8 {
+    if let Some(
+        credence_store::StoreError::Tampered(_) | credence_store::StoreError::RolledBack { .. },
+    ) = error.downcast_ref::<credence_store::StoreError>()
+    {
+        return exit::TAMPERED;
+    }
     match error.downcast_ref::<submission::ReadError>() {
         Some(submission::ReadError::Io { .. }) => return exit::FAILURE,
         Some(_) => return exit::INVALID_INPUT,
@@ -404,7 +422,9 @@ pub fn now_ms() -> i64 {
 
 /// Where the registry's files are.
 fn paths(cli: &Cli) -> credence_store::Paths {
-    credence_store::Paths::new(&cli.registry).with_key_file(cli.key_file.clone())
+    credence_store::Paths::new(&cli.registry)
+        .with_key_file(cli.key_file.clone())
+        .with_witness(cli.witness.clone())
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -419,7 +439,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let policies = read_policies(&policies)?;
             let sources_text = read_text(&sources)?;
-            let paths = credence_store::Paths::new(&dir).with_key_file(cli.key_file.clone());
+            let paths = credence_store::Paths::new(&dir)
+                .with_key_file(cli.key_file.clone())
+                .with_witness(cli.witness.clone());
             let registry = Registry::init_at(
                 &paths,
                 policies,
@@ -671,33 +693,47 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit {
-            command: AuditCommand::Verify { json },
+            command: AuditCommand::Verify { head, json },
         } => {
-            let registry = Registry::open_at(&paths)?;
-            let report = credence_store::Store::verify_chain(registry.store())?;
+            // The store alone: a history that does not verify is what this command reports on,
+            // so nothing is checked before it runs.
+            let store = credence_store::SqliteStore::open_at(&paths)?;
+            // Against the head given, and the witness file whenever there is one.
+            let mut published = Vec::new();
+            if let Some(head) = head {
+                published.push(parse_head(&head)?);
+            }
+            if published.is_empty() || paths.witness.exists() {
+                published.push(credence_store::PublishedHead::Witness(
+                    paths.witness.clone(),
+                ));
+            }
+            let report = credence_store::Store::verify_chain(&store, &published)?;
             if json {
                 say!("{}", serde_json::to_string_pretty(&report)?);
-            }
-            match report.broken_at {
-                None => {
-                    if !json {
-                        say!(
-                            "hash chain intact: {} events, head {}",
-                            report.events,
-                            report.head
-                        );
-                    }
-                    Ok(ExitCode::SUCCESS)
-                }
-                Some(seq) => {
-                    if !json {
-                        say!(
-                            "hash chain BROKEN at event {seq}: the history was altered after it was written"
-                        );
-                    }
-                    Ok(ExitCode::from(exit::TAMPERED))
+            } else if report.problems.is_empty() {
+                say!(
+                    "history intact: {} events about {} subjects, {} batches, {} accesses; head {}",
+                    report.events,
+                    report.subjects,
+                    report.batches,
+                    report.accesses,
+                    report.head
+                );
+            } else {
+                say!(
+                    "history ALTERED: it was changed after it was written (head {}):",
+                    report.head
+                );
+                for problem in &report.problems {
+                    say!("  {}", Escaped(problem));
                 }
             }
+            Ok(if report.problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(exit::TAMPERED)
+            })
         }
         Command::Recompute { as_of } => {
             let mut registry = Registry::open_at(&paths)?;
@@ -715,6 +751,27 @@ fn run(cli: Cli) -> Result<ExitCode> {
             ingest_rows,
         } => bench::run(subjects, events_per_subject, seed, ingest_rows, today),
     }
+}
+
+/// A published head: `N:HEX` or `HEX` (64 hexadecimal characters).
+fn parse_head(text: &str) -> Result<credence_store::PublishedHead> {
+    let (batch, digest) = match text.split_once(':') {
+        Some((batch, digest)) => (
+            Some(batch.parse::<i64>().map_err(|_| {
+                anyhow::anyhow!("--head `{text}`: the batch number before `:` is not a number")
+            })?),
+            digest,
+        ),
+        None => (None, text),
+    };
+    anyhow::ensure!(
+        digest.len() == 64 && digest.bytes().all(|b| b.is_ascii_hexdigit()),
+        "--head `{text}`: expected `N:HEX` or `HEX`, the digest being 64 hexadecimal characters"
+    );
+    Ok(credence_store::PublishedHead::Digest {
+        batch,
+        digest: digest.to_owned(),
+    })
 }
 
 /// What a valid identifier is, in words and as JSON.

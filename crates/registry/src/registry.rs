@@ -180,8 +180,14 @@ impl Registry {
     }
 
     /// Opens an existing registry with its files at `paths` and compiles the policy in force.
+    ///
+    /// Nothing is answered from a history that does not verify: the batch chain's digests, the
+    /// catalogue in force (the policy texts and sources against their publication) and the
+    /// latest batch against the witness file's last line are checked first, and a mismatch is
+    /// [`StoreError::Tampered`] or [`StoreError::RolledBack`].
     pub fn open_at(paths: &Paths) -> Result<Registry, RegistryError> {
         let store = SqliteStore::open_at(paths)?;
+        store.verify_published()?;
         let sources_in_store: Vec<PolicySource> = store
             .policies()?
             .into_iter()
@@ -324,11 +330,10 @@ impl Registry {
     /// representative, and rewards open to everyone still apply to it).
     fn resolve(&self, identifier: &str) -> Result<(StoredSubject, Vec<Event>), RegistryError> {
         let (id, pseudonym) = self.identify(identifier)?;
-        match self.store.subject(&pseudonym)? {
-            Some(subject) => {
-                let events = self.store.events(subject.id)?;
-                Ok((subject, events))
-            }
+        // Read and verified together: the subject's facts and events against its chain and the
+        // heads its batches recorded, and the links naming it against their sealed count.
+        match self.store.verified_subject(&pseudonym)? {
+            Some(found) => Ok(found),
             None => Ok((
                 StoredSubject {
                     id: 0,
@@ -469,8 +474,12 @@ impl Registry {
         known_at: Day,
     ) -> Result<Vec<Represented>, RegistryError> {
         let mut out = Vec::new();
-        for organisation in self.store.linked_to(&subject.pseudonym)? {
-            let mut events = self.store.events(organisation.id)?;
+        for linked in self.store.linked_to(&subject.pseudonym)? {
+            let Some((organisation, mut events)) =
+                self.store.verified_subject(&linked.pseudonym)?
+            else {
+                continue;
+            };
             events.retain(|e| e.recorded <= known_at);
             if represents(&self.policy, &events, &subject.pseudonym, as_of) {
                 let standing =

@@ -76,12 +76,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let started = Instant::now();
-    let report = store.verify_chain()?;
+    let report = store.verify_chain(&[credence_store::PublishedHead::Witness(
+        store.witness().to_owned(),
+    )])?;
     println!(
-        "verify_chain: {} events in {:.2} s, broken at {:?}",
+        "verify_chain: {} events in {:.2} s, problems: {:?}",
         report.events,
         started.elapsed().as_secs_f64(),
-        report.broken_at
+        report.problems
     );
     Ok(())
 }

@@ -1,5 +1,7 @@
-//! The history store: an append-only, hash-chained log of events per subject, the registered
-//! sources and policies, and the current standing of every subject.
+//! The history store: an append-only log of events per subject, each subject's a chain MAC'd
+//! under a key kept outside the database, committed by a MAC'd chain of batch digests whose
+//! heads are published to a witness file; the registered sources and policies (publications
+//! in the same chain), and the current standing of every subject.
 //!
 //! One trait, [`Store`], and its backends (one file each): [`sqlite::SqliteStore`] is the
 //! embedded default. The store holds no business rules: it does not know what a category means
@@ -154,13 +156,27 @@ impl From<i64> for Stamp {
     }
 }
 
-/// Result of checking the hash chain.
+/// What the history is proved against: a head published outside the database.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PublishedHead {
+    /// The lines of a witness file (the registry's own by default, or a copy shipped elsewhere).
+    Witness(std::path::PathBuf),
+    /// One published batch digest (hex), with its batch number when known (`42:<hex>`).
+    Digest { batch: Option<i64>, digest: String },
+}
+
+/// Result of replaying the whole history.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChainReport {
     pub events: u64,
+    pub subjects: u64,
+    /// Batches of the batch chain, publications included.
+    pub batches: u64,
+    pub accesses: u64,
+    /// The last batch and its digest, `N:<hex>` (what `--head` takes).
     pub head: String,
-    /// The first event whose stored hash does not match its recomputed one.
-    pub broken_at: Option<u64>,
+    /// What does not verify, in words (empty when the history is intact).
+    pub problems: Vec<String>,
 }
 
 /// Counts for a summary.
@@ -242,8 +258,9 @@ pub enum StoreError {
     /// A registry made by an earlier version, which kept its key inside the database.
     #[error(
         "registry at `{path}` was made by an earlier version that kept its key inside the \
-         database, where anyone with the file could re-identify its subjects: it is not opened; \
-         create a new registry with `credence init` and ingest the source files again"
+         database (where anyone with the file could re-identify its subjects) or whose history \
+         is not keyed: it is not opened; create a new registry with `credence init` and ingest \
+         the source files again"
     )]
     Legacy { path: String },
 }
@@ -283,7 +300,7 @@ pub trait Store {
     fn subject(&self, pseudonym: &str) -> Result<Option<StoredSubject>, StoreError>;
     /// Subjects with an event that names `pseudonym` as a link (organisations it represents).
     fn linked_to(&self, pseudonym: &str) -> Result<Vec<StoredSubject>, StoreError>;
-    /// All events of a subject, in history order.
+    /// All events of a subject, in history order (its chain's order).
     fn events(&self, subject: i64) -> Result<Vec<Event>, StoreError>;
     /// The latest recorded day in the history (`None` when it is empty).
     fn latest_recorded(&self) -> Result<Option<credence_model::Day>, StoreError>;
@@ -300,7 +317,19 @@ pub trait Store {
     /// Every access to a subject, oldest first.
     fn accesses(&self, subject: &str) -> Result<Vec<Access>, StoreError>;
 
-    fn verify_chain(&self) -> Result<ChainReport, StoreError>;
+    /// Replays the whole history (every subject chain, every batch digest and commitment, the
+    /// publications, the access log) and proves it against every published head given.
+    fn verify_chain(&self, published: &[PublishedHead]) -> Result<ChainReport, StoreError>;
+    /// The cheap check before any answer: the batch chain's digests, the catalogue in force,
+    /// and the latest batch against the witness file's last line.
+    fn verify_published(&self) -> Result<(), StoreError>;
+    /// A subject with its events, read in one transaction and verified against its chain and
+    /// the heads its batches recorded, and the count of links naming it against its MAC
+    /// (`None`, after that check, when the store holds no events about it).
+    fn verified_subject(
+        &self,
+        pseudonym: &str,
+    ) -> Result<Option<(StoredSubject, Vec<Event>)>, StoreError>;
     fn stats(&self) -> Result<StoreStats, StoreError>;
     /// Per source, what it has submitted (for the measured reversal rates of sources).
     fn source_activity(&self) -> Result<Vec<SourceActivity>, StoreError>;

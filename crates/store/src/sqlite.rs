@@ -8,12 +8,15 @@
 //!
 //! Layout: `schema` holds the migrations and connection settings; `ingest` the batch hot
 //! path, with `prepare` (its work done off the SQLite thread) and `standings` (the
-//! recompute inside the batch's transaction); `rows` the decoding of stored rows; `verify`
-//! the chain check; `hash` and `json` the canonical encodings the hashes are computed
+//! recompute inside the batch's transaction); `rows` the decoding of stored rows; `chain`
+//! what every MAC of the keyed history covers and the replay of a subject's chain; `verify`
+//! the checks before an answer and the full replay; `witness` the heads published outside
+//! the database; `hash` and `json` the canonical encodings the content hash is computed
 //! over. Every write of the [`Store`] trait is one transaction; every multi-statement read
 //! runs in one read transaction, so it sees one consistent state even while another process
 //! ingests.
 
+mod chain;
 mod hash;
 mod ingest;
 mod json;
@@ -22,6 +25,7 @@ mod rows;
 mod schema;
 mod standings;
 mod verify;
+pub mod witness;
 
 use std::collections::HashMap;
 use std::fs;
@@ -34,14 +38,15 @@ use rusqlite::{
     Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
 };
 
-use hash::GENESIS;
 pub use hash::{Hash, content_hash, hex};
 use rows::{EVENT_COLUMNS, SUBJECT_COLUMNS};
+use witness::WITNESS_FILE;
 
 use crate::keys::{KEY_FILE, Keys};
 use crate::{
-    Access, Batch, BatchReceipt, ChainReport, KnownReference, PolicyRecord, Progress, Recompute,
-    SourceActivity, SourceRecord, Store, StoreError, StoreStats, StoredSubject,
+    Access, Batch, BatchReceipt, ChainReport, KnownReference, PolicyRecord, Progress,
+    PublishedHead, Recompute, SourceActivity, SourceRecord, Store, StoreError, StoreStats,
+    StoredSubject,
 };
 
 /// The database file inside a registry directory.
@@ -56,7 +61,13 @@ pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
     keys: Keys,
+    witness: PathBuf,
 }
+
+/// The kind of a batch of events, in the batch chain.
+pub(crate) const EVENTS_BATCH: &str = "events";
+/// The kind of a publication of the policy and sources, in the batch chain.
+pub(crate) const PUBLICATION_BATCH: &str = "publication";
 
 /// Where a registry's files are: its directory (which holds the database), its key file and
 /// its witness file (by default both inside the directory).
@@ -64,6 +75,7 @@ pub struct SqliteStore {
 pub struct Paths {
     pub dir: PathBuf,
     pub key_file: PathBuf,
+    pub witness: PathBuf,
 }
 
 impl Paths {
@@ -72,7 +84,16 @@ impl Paths {
         Paths {
             dir: dir.to_owned(),
             key_file: dir.join(KEY_FILE),
+            witness: dir.join(WITNESS_FILE),
         }
+    }
+
+    /// The same, with the witness file at `witness` when one is given.
+    pub fn with_witness(mut self, witness: Option<PathBuf>) -> Paths {
+        if let Some(witness) = witness {
+            self.witness = witness;
+        }
+        self
     }
 
     /// The same, with the key file at `key_file` when one is given.
@@ -119,8 +140,11 @@ impl SqliteStore {
             Err(source) => return Err(io_error(&path, source)),
         }
         let mut made_key = false;
+        let mut made_witness = false;
         let created = owner_only(&path, 0o600)
             .and_then(|()| {
+                witness::create(&paths.witness)?;
+                made_witness = true;
                 if paths.key_file.exists() {
                     return Err(StoreError::KeyFile {
                         path: paths.key_file.display().to_string(),
@@ -133,7 +157,7 @@ impl SqliteStore {
                 made_key = true;
                 Ok(keys)
             })
-            .and_then(|keys| Self::initialise(&path, keys));
+            .and_then(|keys| Self::initialise(&path, keys, &paths.witness));
         if created.is_err() {
             // Best effort: leave no half-made registry behind to block a second attempt.
             for suffix in ["", "-wal", "-shm"] {
@@ -142,19 +166,22 @@ impl SqliteStore {
             if made_key {
                 let _ = fs::remove_file(&paths.key_file);
             }
+            if made_witness {
+                let _ = fs::remove_file(&paths.witness);
+            }
         }
         created
     }
 
     /// Schema and empty chain in one transaction: a registry is made whole or not at all.
-    fn initialise(path: &Path, keys: Keys) -> Result<SqliteStore, StoreError> {
+    fn initialise(path: &Path, keys: Keys, witness: &Path) -> Result<SqliteStore, StoreError> {
         let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
         schema::configure(&conn)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         schema::apply_migrations(&tx)?;
         tx.execute(
-            "INSERT INTO meta (key, value) VALUES ('head', ?1), ('key_id', ?2)",
-            params![&GENESIS[..], keys.id()],
+            "INSERT INTO meta (key, value) VALUES ('key_id', ?1)",
+            params![keys.id()],
         )?;
         tx.commit()?;
         owner_only_journal(path)?;
@@ -162,6 +189,7 @@ impl SqliteStore {
             conn,
             path: path.to_owned(),
             keys,
+            witness: witness.to_owned(),
         })
     }
 
@@ -199,7 +227,12 @@ impl SqliteStore {
         schema::configure(&conn)?;
         schema::check_and_migrate(&mut conn)?;
         owner_only_journal(&path)?;
-        let store = SqliteStore { conn, path, keys };
+        let store = SqliteStore {
+            conn,
+            path,
+            keys,
+            witness: paths.witness.clone(),
+        };
         store.check_key()?;
         Ok(store)
     }
@@ -231,6 +264,16 @@ impl SqliteStore {
         &self.keys
     }
 
+    /// The witness file.
+    pub fn witness(&self) -> &Path {
+        &self.witness
+    }
+
+    /// Appends to the witness file every committed batch it does not have yet.
+    fn witness_batches(&self) -> Result<(), StoreError> {
+        witness::catch_up(&self.conn, &self.witness, &self.keys, now_ms())
+    }
+
     /// A read transaction: the reads inside it see one state, whatever commits meanwhile.
     fn read(&self) -> Result<Transaction<'_>, StoreError> {
         Ok(self.conn.unchecked_transaction()?)
@@ -255,19 +298,16 @@ fn io_error(path: &Path, source: std::io::Error) -> StoreError {
     }
 }
 
-/// The chain head recorded in `meta`.
-fn read_head(conn: &Connection) -> Result<Hash, StoreError> {
-    let bytes: Vec<u8> =
-        conn.query_row("SELECT value FROM meta WHERE key = 'head'", [], |row| {
-            row.get(0)
-        })?;
-    Hash::try_from(bytes.as_slice())
-        .map_err(|_| StoreError::Corrupt(format!("chain head is {} bytes", bytes.len())))
-}
-
-fn write_head(conn: &Connection, head: &Hash) -> Result<(), StoreError> {
-    conn.execute("UPDATE meta SET value = ?1 WHERE key = 'head'", [&head[..]])?;
-    Ok(())
+/// The digest of the batch before `batch` (the genesis digest before the first).
+pub(crate) fn previous_digest(conn: &Connection, batch: i64) -> Result<Vec<u8>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT digest FROM batch WHERE id < ?1 ORDER BY id DESC LIMIT 1",
+            [batch],
+            |row| row.get(0),
+        )
+        .optional()?
+        .unwrap_or_else(|| chain::GENESIS.to_vec()))
 }
 
 fn now_ms() -> i64 {
@@ -292,30 +332,74 @@ impl Store for SqliteStore {
             [],
             |row| row.get(0),
         )?;
-        tx.execute("UPDATE policy SET in_force = 0 WHERE in_force = 1", [])?;
+        let recorded: i32 =
+            tx.query_row("SELECT coalesce(max(recorded), 0) FROM batch", [], |row| {
+                row.get(0)
+            })?;
         let published_at = now_ms();
-        for policy in policies {
+        tx.execute(
+            "INSERT INTO batch (kind, source, origin, recorded_at_ms, recorded, events, unchanged,
+                                commitment, key_id, digest)
+             VALUES (?1, '', 'publication', ?2, ?3, 0, 0, x'', ?4, x'')",
+            params![PUBLICATION_BATCH, published_at, recorded, self.keys.id()],
+        )?;
+        let batch = tx.last_insert_rowid();
+        tx.execute("UPDATE policy SET in_force = 0 WHERE in_force = 1", [])?;
+        let mut texts: Vec<(String, String)> = policies
+            .iter()
+            .map(|p| (p.name.clone(), p.text.clone()))
+            .collect();
+        texts.sort();
+        for (name, text) in &texts {
             tx.execute(
-                "INSERT INTO policy (version, name, text, published_at_ms, in_force) VALUES (?1, ?2, ?3, ?4, 1)",
-                params![version, policy.name, policy.text, published_at],
+                "INSERT INTO policy (version, name, text, published_at_ms, in_force, batch)
+                 VALUES (?1, ?2, ?3, ?4, 1, ?5)",
+                params![version, name, text, published_at, batch],
             )?;
         }
-        tx.execute("DELETE FROM source", [])?;
-        let mut categories = Vec::new();
-        for source in sources {
-            categories.clear();
-            json::write_string_array(&mut categories, &source.categories);
+        let mut rows: Vec<(String, String, String)> = sources
+            .iter()
+            .map(|source| {
+                let mut categories = Vec::new();
+                json::write_string_array(&mut categories, &source.categories);
+                (
+                    source.id.clone(),
+                    source.title.clone(),
+                    String::from_utf8_lossy(&categories).into_owned(),
+                )
+            })
+            .collect();
+        rows.sort();
+        for (id, title, categories) in &rows {
             tx.execute(
-                "INSERT INTO source (id, title, categories) VALUES (?1, ?2, ?3)",
-                params![
-                    source.id,
-                    source.title,
-                    String::from_utf8_lossy(&categories)
-                ],
+                "INSERT INTO source (batch, id, title, categories) VALUES (?1, ?2, ?3, ?4)",
+                params![batch, id, title, categories],
             )?;
         }
+        let commitment = chain::publication_commitment(&texts, &rows);
+        let previous = previous_digest(&tx, batch)?;
+        let digest = chain::batch_digest(
+            &self.keys,
+            &previous,
+            &chain::BatchFields {
+                id: batch,
+                kind: PUBLICATION_BATCH,
+                source: "",
+                origin: "publication",
+                recorded_at_ms: published_at,
+                recorded,
+                events: 0,
+                unchanged: 0,
+                commitment: &commitment,
+                key_id: self.keys.id(),
+            },
+        );
+        tx.execute(
+            "UPDATE batch SET commitment = ?1, digest = ?2 WHERE id = ?3",
+            params![&commitment[..], &digest[..], batch],
+        )?;
         tx.commit()?;
-        Ok(())
+        self.witness_batches()
     }
 
     fn policies(&self) -> Result<Vec<PolicyRecord>, StoreError> {
@@ -332,9 +416,10 @@ impl Store for SqliteStore {
     }
 
     fn sources(&self) -> Result<Vec<SourceRecord>, StoreError> {
-        let mut statement = self
-            .conn
-            .prepare_cached("SELECT id, title, categories FROM source ORDER BY id")?;
+        let mut statement = self.conn.prepare_cached(
+            "SELECT id, title, categories FROM source
+                 WHERE batch = (SELECT max(batch) FROM source) ORDER BY id",
+        )?;
         let mut rows = statement.query([])?;
         let mut sources = Vec::new();
         while let Some(row) = rows.next()? {
@@ -413,16 +498,24 @@ impl Store for SqliteStore {
                 latest: Day(latest),
             });
         }
-        let appended = ingest::append_batch(&tx, &self.keys, batch, progress)?;
+        let recorded = batch
+            .events
+            .iter()
+            .map(|e| e.event.recorded.0)
+            .max()
+            .or(latest)
+            .unwrap_or(0);
+        let appended = ingest::append_batch(&tx, &self.keys, batch, recorded, progress)?;
         let subjects =
             standings::recompute_standings(&tx, batch, &appended, recompute, &self.keys)?;
         tx.commit()?;
+        self.witness_batches()?;
         Ok(BatchReceipt {
             batch: appended.batch,
             appended: appended.appended,
             unchanged: appended.unchanged,
             subjects,
-            head: hex(&appended.head),
+            head: hex(&appended.digest),
         })
     }
 
@@ -456,7 +549,7 @@ impl Store for SqliteStore {
 
     fn events(&self, subject: i64) -> Result<Vec<Event>, StoreError> {
         let mut statement = self.conn.prepare_cached(&format!(
-            "SELECT {EVENT_COLUMNS} FROM event e WHERE e.subject = ?1 ORDER BY e.seq"
+            "SELECT {EVENT_COLUMNS} FROM event e WHERE e.subject = ?1 ORDER BY e.position"
         ))?;
         let mut rows = statement.query([subject])?;
         let mut events = Vec::new();
@@ -538,10 +631,39 @@ impl Store for SqliteStore {
     }
 
     fn log_access(&mut self, access: &Access) -> Result<(), StoreError> {
-        self.conn.execute(
-            "INSERT INTO access (pseudonym, party, purpose, at_ms, outcome, day) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![access.subject, access.party, access.purpose, access.at_ms, access.outcome, access.day.0],
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (last, previous) = witness::access_head(&tx)?;
+        let seq = last + 1;
+        let mac = chain::access_mac(
+            &self.keys,
+            &previous,
+            &chain::AccessFields {
+                seq,
+                pseudonym: &access.subject,
+                party: &access.party,
+                purpose: &access.purpose,
+                at_ms: access.at_ms,
+                day: access.day.0,
+                outcome: &access.outcome,
+            },
+        );
+        tx.execute(
+            "INSERT INTO access (seq, pseudonym, party, purpose, at_ms, outcome, day, mac)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                seq,
+                access.subject,
+                access.party,
+                access.purpose,
+                access.at_ms,
+                access.outcome,
+                access.day.0,
+                &mac[..]
+            ],
         )?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -564,16 +686,30 @@ impl Store for SqliteStore {
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
-    fn verify_chain(&self) -> Result<ChainReport, StoreError> {
+    fn verify_chain(&self, published: &[PublishedHead]) -> Result<ChainReport, StoreError> {
         let tx = self.read()?;
-        verify::verify(&tx)
+        verify::verify(&tx, &self.keys, published)
+    }
+
+    fn verify_published(&self) -> Result<(), StoreError> {
+        let tx = self.read()?;
+        verify::verify_published(&tx, &self.keys, &self.witness)
+    }
+
+    fn verified_subject(
+        &self,
+        pseudonym: &str,
+    ) -> Result<Option<(StoredSubject, Vec<Event>)>, StoreError> {
+        let tx = self.read()?;
+        verify::verified_subject(&tx, &self.keys, pseudonym)
     }
 
     fn stats(&self) -> Result<StoreStats, StoreError> {
         let count = |n: i64| u64::try_from(n).unwrap_or(0);
         Ok(self.conn.query_row(
             "SELECT (SELECT count(*) FROM subject), (SELECT count(*) FROM event),
-                    (SELECT count(*) FROM batch), (SELECT count(*) FROM standing)",
+                    (SELECT count(*) FROM batch WHERE kind = 'events'),
+                    (SELECT count(*) FROM standing)",
             [],
             |row| {
                 Ok(StoreStats {

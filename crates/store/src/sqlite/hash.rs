@@ -1,10 +1,9 @@
-//! The two hashes of an event: its content hash and its link in the registry's hash chain.
+//! An event's content hash (its link in its subject's keyed chain is [`super::chain`]'s).
 //!
 //! The content hash covers what a source said (source, reference, action, category, target,
 //! valid date, attributes, subject) and nothing the registry added (seq, recorded day, batch),
-//! so a resubmission of the same row on another day is recognised as unchanged. The chain link
-//! binds each event to everything before it: `sha256(previous || seq || content || recorded ||
-//! batch)`, so that editing, removing or reordering any stored event breaks every later link.
+//! so a resubmission of the same row on another day is recognised as unchanged. It is unkeyed:
+//! anyone may recompute it, which is why the chain link over it is a MAC.
 //!
 //! The content encoding is unambiguous: every variable-length field is preceded by its length,
 //! the optional target by a presence byte, integers have fixed width.
@@ -16,9 +15,6 @@ use super::json;
 
 /// A SHA-256 digest.
 pub type Hash = [u8; 32];
-
-/// The head of an empty chain.
-pub const GENESIS: Hash = [0; 32];
 
 /// Distinguishes this encoding from any other use of SHA-256 (and from a future version).
 const CONTENT_DOMAIN: &[u8] = b"credence/event-content/v1";
@@ -87,23 +83,6 @@ pub(crate) fn content_with(pseudonym: &str, event: &Event, attributes: &[u8]) ->
         pseudonym,
     }
     .hash()
-}
-
-/// The chain link of the event at `seq`, given the link (or genesis) before it.
-pub(crate) fn chain_link(
-    previous: &Hash,
-    seq: u64,
-    content: &Hash,
-    recorded: i32,
-    batch: i64,
-) -> Hash {
-    let mut hasher = Sha256::new();
-    hasher.update(previous);
-    hasher.update(seq.to_be_bytes());
-    hasher.update(content);
-    hasher.update(recorded.to_be_bytes());
-    hasher.update(batch.to_be_bytes());
-    hasher.finalize().into()
 }
 
 /// Lowercase hex of a digest.

@@ -116,11 +116,111 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         masked    TEXT NOT NULL
     );
     "#,
+    // 5: keyed per-subject chains, batch digests, a keyed access log.
+    KEYED_HISTORY,
 ];
 
-/// The first schema version whose key lives outside the database: an earlier registry is
-/// refused (its key sat in clear in the file, so its pseudonyms protect nothing).
-pub(crate) const KEY_OUTSIDE: i64 = 4;
+/// Migration 5: the keyed history. Like 4, it runs only on a new, empty database.
+const KEYED_HISTORY: &str = r#"
+    -- The unkeyed global chain goes: each subject has its own keyed chain, committed by a
+    -- keyed chain of batch digests (`chain.rs`).
+    DELETE FROM meta WHERE key = 'head';
+    DROP TABLE standing;
+    DROP TABLE link;
+    DROP TABLE event;
+    DROP TABLE batch;
+    DROP TABLE source;
+    DROP TABLE access;
+    ALTER TABLE subject ADD COLUMN birth_at INTEGER;    -- position of the link that set birth (0: genesis)
+    ALTER TABLE subject ADD COLUMN birth_batch INTEGER; -- the batch of that link
+    ALTER TABLE policy ADD COLUMN batch INTEGER NOT NULL DEFAULT 0; -- the publication
+    CREATE TABLE batch (
+        id             INTEGER PRIMARY KEY,
+        kind           TEXT NOT NULL,    -- 'events' or 'publication'
+        source         TEXT NOT NULL,
+        origin         TEXT NOT NULL,
+        recorded_at_ms INTEGER NOT NULL,
+        recorded       INTEGER NOT NULL, -- the registry's date: the latest recorded day
+        events         INTEGER NOT NULL, -- appended
+        unchanged      INTEGER NOT NULL, -- resubmitted unchanged, skipped
+        commitment     BLOB NOT NULL,    -- to the (subject, head, count) left, or the publication
+        key_id         TEXT NOT NULL,
+        digest         BLOB NOT NULL     -- MAC(previous digest, the fields above)
+    );
+    CREATE TABLE source (
+        batch      INTEGER NOT NULL REFERENCES batch (id), -- the publication
+        id         TEXT NOT NULL,
+        title      TEXT NOT NULL,
+        categories TEXT NOT NULL, -- JSON array of category names
+        PRIMARY KEY (batch, id)
+    );
+    CREATE TABLE event (
+        seq        INTEGER PRIMARY KEY,
+        subject    INTEGER NOT NULL REFERENCES subject (id),
+        position   INTEGER NOT NULL, -- in the subject's chain
+        source     TEXT NOT NULL,
+        reference  TEXT NOT NULL,
+        action     TEXT NOT NULL,
+        category   TEXT NOT NULL,
+        target     TEXT,
+        valid      INTEGER NOT NULL,
+        recorded   INTEGER NOT NULL,
+        attributes TEXT NOT NULL, -- canonical JSON
+        content    BLOB NOT NULL, -- sha256 of the canonical content
+        batch      INTEGER NOT NULL REFERENCES batch (id),
+        hash       BLOB NOT NULL, -- the subject's chain link (a MAC)
+        UNIQUE (source, reference)
+    );
+    CREATE INDEX event_subject ON event (subject, position);
+    CREATE TRIGGER event_append_only_update BEFORE UPDATE ON event
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+    CREATE TRIGGER event_append_only_delete BEFORE DELETE ON event
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+    CREATE TABLE link (
+        pseudonym TEXT NOT NULL,
+        subject   INTEGER NOT NULL REFERENCES subject (id),
+        seq       INTEGER NOT NULL REFERENCES event (seq)
+    );
+    CREATE INDEX link_pseudonym ON link (pseudonym);
+    CREATE INDEX link_seq ON link (seq);
+    -- How many link rows name a subject, MAC'd: a check on a representative sees a link removed.
+    CREATE TABLE linked (
+        pseudonym TEXT PRIMARY KEY NOT NULL,
+        count     INTEGER NOT NULL,
+        mac       BLOB NOT NULL
+    );
+    CREATE TABLE subject_head (
+        subject INTEGER NOT NULL REFERENCES subject (id),
+        batch   INTEGER NOT NULL REFERENCES batch (id),
+        head    BLOB NOT NULL,
+        count   INTEGER NOT NULL,
+        PRIMARY KEY (subject, batch)
+    ) WITHOUT ROWID;
+    CREATE TABLE standing (
+        subject INTEGER PRIMARY KEY REFERENCES subject (id),
+        body    BLOB NOT NULL
+    );
+    CREATE TABLE access (
+        seq       INTEGER PRIMARY KEY,
+        pseudonym TEXT NOT NULL,
+        party     TEXT NOT NULL,
+        purpose   TEXT NOT NULL,
+        at_ms     INTEGER NOT NULL,
+        outcome   TEXT NOT NULL,
+        day       INTEGER NOT NULL,
+        mac       BLOB NOT NULL -- MAC(previous entry's mac, this entry)
+    );
+    CREATE INDEX access_by_subject ON access (pseudonym, seq);
+    CREATE TRIGGER access_append_only_update BEFORE UPDATE ON access
+        BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
+    CREATE TRIGGER access_append_only_delete BEFORE DELETE ON access
+        BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
+"#;
+
+/// The first schema version whose key lives outside the database and whose history is keyed: an
+/// earlier registry is refused (its key sat in clear in the file, so its pseudonyms protect
+/// nothing, and its chain could be re-sealed by anyone).
+pub(crate) const KEY_OUTSIDE: i64 = 5;
 
 /// The schema version this build writes and understands.
 pub(crate) fn supported_version() -> i64 {
