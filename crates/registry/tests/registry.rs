@@ -212,7 +212,13 @@ fn resubmitting_a_file_appends_nothing() {
     let again = ingest(&mut registry, "court", &rows);
     assert_eq!((first.appended, first.unchanged), (2, 0));
     assert_eq!((again.appended, again.unchanged), (0, 2));
-    assert_eq!(first.head, again.head, "the history did not change");
+    // The resubmission is a batch of the chain (with its own digest), and adds no event.
+    assert_ne!(first.head, again.head);
+    assert_eq!(
+        registry.store_stats().unwrap().events,
+        2,
+        "the history did not change"
+    );
 }
 
 #[test]
@@ -419,7 +425,7 @@ fn a_registry_is_not_created_from_a_bad_policy_or_sources_file() {
 }
 
 #[test]
-fn a_registry_whose_stored_policy_no_longer_compiles_says_so() {
+fn a_registry_whose_stored_policy_was_edited_is_refused_as_altered() {
     let root = tempfile::tempdir().unwrap();
     drop(registry(root.path()));
     let dir = root.path().join("registry");
@@ -431,9 +437,16 @@ fn a_registry_whose_stored_policy_no_longer_compiles_says_so() {
     )
     .unwrap();
     drop(db);
+    // The publication it was sealed in no longer matches: nothing is compiled or answered.
     let error = Registry::open(&dir).unwrap_err();
-    assert!(matches!(error, RegistryError::StoredPolicy(_)), "{error}");
-    assert!(error.to_string().contains("no longer compiles"), "{error}");
+    assert!(
+        matches!(
+            error,
+            RegistryError::Store(credence_store::StoreError::Tampered(_))
+        ),
+        "{error}"
+    );
+    assert!(error.to_string().contains("policy"), "{error}");
 }
 
 #[test]

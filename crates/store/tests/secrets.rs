@@ -63,6 +63,7 @@ fn every_file_the_store_makes_is_owner_only_whatever_the_umask() {
         format!("{DATABASE_FILE}-wal"),
         format!("{DATABASE_FILE}-shm"),
         KEY_FILE.to_owned(),
+        credence_store::sqlite::witness::WITNESS_FILE.to_owned(),
     ] {
         let path = dir.join(&file);
         assert!(path.exists(), "{file} exists");
