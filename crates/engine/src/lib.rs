@@ -20,6 +20,7 @@ pub mod evaluate;
 mod explain;
 pub mod history;
 pub mod lifecycle;
+pub mod packed;
 pub mod population;
 pub mod standing;
 
@@ -29,6 +30,7 @@ use credence_policy::Policy;
 pub use end_days::EndDays;
 pub use evaluate::Scratch;
 pub use history::{CompactEvent, History, HistoryRef, Population};
+pub use packed::{LayoutMismatch, PackedPopulation, Reads, evaluate_packed};
 pub use population::{CompactLayout, PopulationResult, evaluate_population};
 pub use standing::*;
 
