@@ -30,12 +30,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Parser, Subcommand};
 use credence_model::text::Escaped;
 use credence_model::{Day, IdOptions, Identifier};
 use credence_policy::PolicySource;
 use credence_registry::registry::{IngestPhase, Registry, RegistryError};
+use credence_registry::submission::{self, Limits};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Exit codes: what went wrong, for scripts.
@@ -338,11 +339,10 @@ fn quiet_on_broken_pipe() {
 }
 
 fn code_for(error: &anyhow::Error) -> u8 {
-    if error
-        .downcast_ref::<credence_registry::encoding::EncodingError>()
-        .is_some()
-    {
-        return exit::INVALID_INPUT;
+    match error.downcast_ref::<submission::ReadError>() {
+        Some(submission::ReadError::Io { .. }) => return exit::FAILURE,
+        Some(_) => return exit::INVALID_INPUT,
+        None => {}
     }
     match error.downcast_ref::<RegistryError>() {
         Some(
@@ -880,14 +880,10 @@ fn read_policies(paths: &[PathBuf]) -> Result<Vec<PolicySource>> {
     Ok(sources)
 }
 
-/// A file's text: UTF-8 (a UTF-8 byte order mark is dropped), or an error that says where it
-/// is not (exit code 3).
+/// A document's text (a policy pack, the sources file): UTF-8 (a UTF-8 byte order mark is
+/// dropped) and within [`Limits::DOCUMENT`], or an error that says where it is not (exit code 3).
 pub fn read_text(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    Ok(credence_registry::encoding::decode(
-        &path.display().to_string(),
-        bytes,
-    )?)
+    Ok(submission::read_path(path, &Limits::DOCUMENT)?)
 }
 
 /// Reads a file and ingests it with a progress bar.
@@ -897,7 +893,7 @@ pub fn ingest_file(
     source: &str,
     today: Day,
 ) -> Result<credence_store::BatchReceipt> {
-    let text = read_text(file)?;
+    let text = submission::read_path(file, &Limits::BATCH)?;
     let rows = text.lines().count() as u64;
     let bar = progress_bar(
         rows,

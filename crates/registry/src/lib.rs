@@ -2,6 +2,8 @@
 //! and engine.
 //!
 //! * [`encoding`] turns the bytes of a submitted file into text, or says where it is not UTF-8;
+//! * [`submission`] reads a submitted file within the limits of one batch, refusing one that is
+//!   too large before it is read whole;
 //! * [`sources`] reads the file of registered sources and the categories each may report;
 //! * [`intake`] turns a file submitted by a source into a validated [`credence_store::Batch`],
 //!   or rejects it whole with every error listed by line and field.
@@ -11,3 +13,4 @@ pub mod intake;
 pub mod registry;
 pub mod render;
 pub mod sources;
+pub mod submission;
