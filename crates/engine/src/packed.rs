@@ -444,7 +444,7 @@ impl PackedPopulation {
             let offset = attributes.len() as u32;
             let wide = flags & WIDE_VALUES != 0;
             let mut next = || {
-                let value = if wide {
+                if wide {
                     let low = words.get(at).copied().unwrap_or(0);
                     let high = words.get(at + 1).copied().unwrap_or(0);
                     at += 2;
@@ -457,8 +457,7 @@ impl PackedPopulation {
                     } else {
                         i64::from(word)
                     }
-                };
-                value
+                }
             };
             match action {
                 Action::Record | Action::Correct => {
