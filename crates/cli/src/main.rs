@@ -477,33 +477,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 // Every text is printed escaped: a line break in it cannot forge a line.
                 say!(
-                    "{}: {} — {}",
-                    Escaped(&answer.measure),
-                    if answer.applies {
-                        "APPLIES"
-                    } else {
-                        "does not apply"
-                    },
-                    Escaped(&answer.title)
+                    "{}",
+                    credence_registry::render::check_text(&answer).trim_end()
                 );
-                say!(
-                    "subject: {}  as of {}",
-                    Escaped(&answer.subject),
-                    answer.as_of
-                );
-                if let Some(via) = &answer.via_organisation {
-                    say!("via organisation: {}", Escaped(via));
-                }
-                for reason in &answer.reasons {
-                    say!("reason: {}", Escaped(reason));
-                }
-                say!("legal basis: {}", Escaped(&answer.basis));
-                if let Some(until) = answer.until {
-                    say!("until: {until}");
-                }
-                for remedy in &answer.remedies {
-                    say!("remedy: {}", Escaped(remedy));
-                }
             }
             Ok(ExitCode::SUCCESS)
         }
