@@ -25,6 +25,7 @@ mod bench;
 mod demo;
 mod policy_test;
 mod shipped;
+mod simulate;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -255,6 +256,28 @@ enum PolicyCommand {
         #[arg(long = "policy", num_args = 1..)]
         policy: Vec<PathBuf>,
         files: Vec<PathBuf>,
+    },
+    /// Before publishing: evaluate the policy in force and a draft set over every subject of
+    /// the registry and show whom the change hits.
+    ///
+    /// Each draft pack replaces the published pack with the same `[policy] id` (a new id is
+    /// added). Prints entries and exits per list, the grade transition matrix per scheme, the
+    /// histogram of score shifts per scorecard and the measures gained and lost.
+    ///
+    ///   credence --registry reg/ policy simulate draft/civic-points.toml --svg impact.svg
+    Simulate {
+        /// The draft packs.
+        #[arg(required = true)]
+        drafts: Vec<PathBuf>,
+        /// The day to evaluate on (default: the registry's date).
+        #[arg(long)]
+        as_of: Option<Day>,
+        /// The numbers as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Also draw the changes as an SVG chart into this file.
+        #[arg(long)]
+        svg: Option<PathBuf>,
     },
 }
 
@@ -534,6 +557,32 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 } else {
                     ExitCode::SUCCESS
                 })
+            }
+            PolicyCommand::Simulate {
+                drafts,
+                as_of,
+                json,
+                svg,
+            } => {
+                let registry = Registry::open(&cli.registry)?;
+                let drafts = read_policies(&drafts)?;
+                let as_of = as_of.unwrap_or(today);
+                let bar = progress_bar(registry.store_stats()?.subjects, "simulating");
+                let simulation =
+                    credence_registry::simulate::simulate(&registry, &drafts, as_of, &mut |n| {
+                        bar.inc(n as u64)
+                    })?;
+                bar.finish_and_clear();
+                if let Some(path) = &svg {
+                    std::fs::write(path, simulate::svg(&simulation.impact))
+                        .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;
+                }
+                if json {
+                    say!("{}", serde_json::to_string_pretty(&simulation.impact)?);
+                } else {
+                    say_more!("{}", simulate::text(&simulation, as_of));
+                }
+                Ok(ExitCode::SUCCESS)
             }
             PolicyCommand::Describe { files } => {
                 let sources = read_policies(&files)?;

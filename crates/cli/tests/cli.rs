@@ -740,3 +740,73 @@ fn a_relying_party_named_with_control_characters_is_refused_before_anything_is_l
     assert!(report.contains("Who looked (1 access)"), "{report}");
     assert!(!report.contains("police"), "{report}");
 }
+
+#[test]
+fn policy_simulate_prints_whom_a_draft_hits_and_draws_it() {
+    let root = tempfile::tempdir().unwrap();
+    let (registry, city) = city(root.path(), "300");
+    let reg = registry.to_str().unwrap();
+    for source in ["civic-office", "traffic-police"] {
+        let file = city.join(format!("{source}.jsonl"));
+        ok(&[
+            "--registry",
+            reg,
+            "ingest",
+            file.to_str().unwrap(),
+            "--source",
+            source,
+        ]);
+    }
+    let pack = policies()
+        .into_iter()
+        .find(|p| p.contains("civic-points"))
+        .unwrap();
+    let text = std::fs::read_to_string(&pack).unwrap();
+    let draft = root.path().join("civic-points.toml");
+    std::fs::write(&draft, text.replace("points = -20", "points = -200")).unwrap();
+    let svg = root.path().join("impact.svg");
+    let out = ok(&[
+        "--registry",
+        reg,
+        "policy",
+        "simulate",
+        draft.to_str().unwrap(),
+        "--svg",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(
+        out.contains("replaces") && out.contains("civic-points.toml"),
+        "{out}"
+    );
+    assert!(out.contains("grades of `civic-points`"), "{out}");
+    let drawn = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        drawn.starts_with("<svg") && drawn.trim_end().ends_with("</svg>"),
+        "{drawn}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&ok(&[
+        "--registry",
+        reg,
+        "policy",
+        "simulate",
+        draft.to_str().unwrap(),
+        "--json",
+    ]))
+    .unwrap();
+    assert!(json["subjects"].as_u64().unwrap() > 0, "{json}");
+    // A draft that does not compile is refused with exit 3.
+    std::fs::write(&draft, "[policy]\nid = 1\n").unwrap();
+    let output = credence(&[
+        "--registry",
+        reg,
+        "policy",
+        "simulate",
+        draft.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

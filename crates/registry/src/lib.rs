@@ -15,5 +15,6 @@ pub mod encoding;
 pub mod intake;
 pub mod registry;
 pub mod render;
+pub mod simulate;
 pub mod sources;
 pub mod submission;

@@ -5,7 +5,7 @@
 //! byte. Anything else (a pipe, a device, a file that grows) is read in pieces and refused as
 //! soon as it crosses a limit: more bytes than a batch may hold, a line longer than any record
 //! (`/dev/zero`, a binary file), or more rows than a batch may hold. A NUL byte, which no text
-//! file holds, stops the reading at once and is reported by [`crate::encoding`] with
+//! file holds, stops the reading at once and is reported by [`encoding`] with
 //! its line and offset. What is read is then decoded as UTF-8 by the same rules as every file.
 
 use std::io::{ErrorKind, Read};
