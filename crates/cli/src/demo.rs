@@ -288,21 +288,8 @@ fn examples(
         if which == 0 {
             let answer = registry.check(id, "no-flights", today, "airline", crate::stamp(today))?;
             println!("$ credence check {id} no-flights --as airline");
-            println!(
-                "{}: {}; until {}",
-                answer.measure,
-                if answer.applies {
-                    "APPLIES"
-                } else {
-                    "does not apply"
-                },
-                answer.until.map(|d| d.to_string()).unwrap_or_default()
-            );
-            for reason in &answer.reasons {
-                println!("  reason: {reason}");
-            }
-            for remedy in &answer.remedies {
-                println!("  remedy: {remedy}");
+            for line in credence_registry::render::check_text(&answer).lines() {
+                println!("  {line}");
             }
             println!("\n$ credence report {id}");
         }

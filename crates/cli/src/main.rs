@@ -25,17 +25,19 @@ mod bench;
 mod demo;
 mod policy_test;
 mod shipped;
+mod simulate;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Parser, Subcommand};
 use credence_model::text::Escaped;
 use credence_model::{Day, IdOptions, Identifier};
 use credence_policy::PolicySource;
 use credence_registry::registry::{IngestPhase, Registry, RegistryError};
+use credence_registry::submission::{self, Limits};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Exit codes: what went wrong, for scripts.
@@ -255,6 +257,28 @@ enum PolicyCommand {
         policy: Vec<PathBuf>,
         files: Vec<PathBuf>,
     },
+    /// Before publishing: evaluate the policy in force and a draft set over every subject of
+    /// the registry and show whom the change hits.
+    ///
+    /// Each draft pack replaces the published pack with the same `[policy] id` (a new id is
+    /// added). Prints entries and exits per list, the grade transition matrix per scheme, the
+    /// histogram of score shifts per scorecard and the measures gained and lost.
+    ///
+    ///   credence --registry reg/ policy simulate draft/civic-points.toml --svg impact.svg
+    Simulate {
+        /// The draft packs.
+        #[arg(required = true)]
+        drafts: Vec<PathBuf>,
+        /// The day to evaluate on (default: the registry's date).
+        #[arg(long)]
+        as_of: Option<Day>,
+        /// The numbers as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Also draw the changes as an SVG chart into this file.
+        #[arg(long)]
+        svg: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -338,11 +362,10 @@ fn quiet_on_broken_pipe() {
 }
 
 fn code_for(error: &anyhow::Error) -> u8 {
-    if error
-        .downcast_ref::<credence_registry::encoding::EncodingError>()
-        .is_some()
-    {
-        return exit::INVALID_INPUT;
+    match error.downcast_ref::<submission::ReadError>() {
+        Some(submission::ReadError::Io { .. }) => return exit::FAILURE,
+        Some(_) => return exit::INVALID_INPUT,
+        None => {}
     }
     match error.downcast_ref::<RegistryError>() {
         Some(
@@ -477,33 +500,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 // Every text is printed escaped: a line break in it cannot forge a line.
                 say!(
-                    "{}: {} — {}",
-                    Escaped(&answer.measure),
-                    if answer.applies {
-                        "APPLIES"
-                    } else {
-                        "does not apply"
-                    },
-                    Escaped(&answer.title)
+                    "{}",
+                    credence_registry::render::check_text(&answer).trim_end()
                 );
-                say!(
-                    "subject: {}  as of {}",
-                    Escaped(&answer.subject),
-                    answer.as_of
-                );
-                if let Some(via) = &answer.via_organisation {
-                    say!("via organisation: {}", Escaped(via));
-                }
-                for reason in &answer.reasons {
-                    say!("reason: {}", Escaped(reason));
-                }
-                say!("legal basis: {}", Escaped(&answer.basis));
-                if let Some(until) = answer.until {
-                    say!("until: {until}");
-                }
-                for remedy in &answer.remedies {
-                    say!("remedy: {}", Escaped(remedy));
-                }
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -558,6 +557,32 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 } else {
                     ExitCode::SUCCESS
                 })
+            }
+            PolicyCommand::Simulate {
+                drafts,
+                as_of,
+                json,
+                svg,
+            } => {
+                let registry = Registry::open(&cli.registry)?;
+                let drafts = read_policies(&drafts)?;
+                let as_of = as_of.unwrap_or(today);
+                let bar = progress_bar(registry.store_stats()?.subjects, "simulating");
+                let simulation =
+                    credence_registry::simulate::simulate(&registry, &drafts, as_of, &mut |n| {
+                        bar.inc(n as u64)
+                    })?;
+                bar.finish_and_clear();
+                if let Some(path) = &svg {
+                    std::fs::write(path, simulate::svg(&simulation.impact))
+                        .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;
+                }
+                if json {
+                    say!("{}", serde_json::to_string_pretty(&simulation.impact)?);
+                } else {
+                    say_more!("{}", simulate::text(&simulation, as_of));
+                }
+                Ok(ExitCode::SUCCESS)
             }
             PolicyCommand::Describe { files } => {
                 let sources = read_policies(&files)?;
@@ -880,14 +905,10 @@ fn read_policies(paths: &[PathBuf]) -> Result<Vec<PolicySource>> {
     Ok(sources)
 }
 
-/// A file's text: UTF-8 (a UTF-8 byte order mark is dropped), or an error that says where it
-/// is not (exit code 3).
+/// A document's text (a policy pack, the sources file): UTF-8 (a UTF-8 byte order mark is
+/// dropped) and within [`Limits::DOCUMENT`], or an error that says where it is not (exit code 3).
 pub fn read_text(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    Ok(credence_registry::encoding::decode(
-        &path.display().to_string(),
-        bytes,
-    )?)
+    Ok(submission::read_path(path, &Limits::DOCUMENT)?)
 }
 
 /// Reads a file and ingests it with a progress bar.
@@ -897,7 +918,7 @@ pub fn ingest_file(
     source: &str,
     today: Day,
 ) -> Result<credence_store::BatchReceipt> {
-    let text = read_text(file)?;
+    let text = submission::read_path(file, &Limits::BATCH)?;
     let rows = text.lines().count() as u64;
     let bar = progress_bar(
         rows,

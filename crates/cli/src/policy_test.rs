@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use credence_engine::{EntryState, Remedy, SchemeStatus, Standing};
 use credence_model::{Action, Attributes, Day, Event, SubjectFacts, SubjectKind, Value};
 use credence_policy::{AttrType, Policy};
+use credence_registry::submission::Limits;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -152,11 +153,9 @@ pub fn run(policy: &Policy, files: &[PathBuf]) -> Outcome {
         outcome.malformed.push("no scenario files given".into());
     }
     for path in &paths {
-        match std::fs::read_to_string(path) {
+        match credence_registry::submission::read_path(path, &Limits::DOCUMENT) {
             Ok(text) => run_file(policy, path, &text, &mut outcome),
-            Err(e) => outcome
-                .malformed
-                .push(format!("{}: cannot read: {e}", path.display())),
+            Err(e) => outcome.malformed.push(e.to_string()),
         }
     }
     outcome

@@ -546,6 +546,68 @@ fn a_file_that_is_not_utf8_is_refused_with_where_and_what_is_expected() {
 }
 
 #[test]
+fn a_file_too_large_for_a_batch_is_refused_before_it_is_read_whole() {
+    let root = tempfile::tempdir().unwrap();
+    let (registry, _) = city(root.path(), "20");
+    let reg = registry.to_str().unwrap();
+    let stats = || SqliteStore::open(&registry).unwrap().stats().unwrap();
+    let stats_before = stats();
+    // A sparse file one byte over the limit: refused from its size alone (reading it would
+    // take gigabytes of memory, and its bytes are all NUL).
+    let huge = root.path().join("huge.csv");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(credence_registry::submission::BATCH_BYTES_MAX + 1)
+        .unwrap();
+    // A device that never ends: its first NUL byte stops the reading.
+    for (file, wanted) in [
+        (huge.to_str().unwrap(), "nothing of it was read"),
+        ("/dev/zero", "a NUL byte"),
+    ] {
+        let output = credence(&["--registry", reg, "ingest", file, "--source", "court"]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(3), "{file}: {stderr}");
+        assert!(stderr.contains(wanted), "{file}: {stderr}");
+    }
+    // A pipe that never ends with no line break: a line longer than any record stops it.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_credence"))
+        .args([
+            "--registry",
+            reg,
+            "ingest",
+            "/dev/stdin",
+            "--source",
+            "court",
+        ])
+        .env("CREDENCE_TODAY", TODAY)
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let feeder = std::thread::spawn(move || {
+        use std::io::Write;
+        let block = vec![b'a'; 64 * 1024];
+        // Stops when the reader goes away; bounded in case it never does.
+        for _ in 0..1_000 {
+            if stdin.write_all(&block).is_err() {
+                break;
+            }
+        }
+    });
+    let output = child.wait_with_output().unwrap();
+    feeder.join().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("line 1: the line is longer than 65536 bytes"),
+        "{stderr}"
+    );
+    assert_eq!(stats(), stats_before);
+}
+
+#[test]
 fn the_access_log_is_dated_by_the_registrys_date() {
     let root = tempfile::tempdir().unwrap();
     let (registry, city) = city(root.path(), "200");
@@ -677,4 +739,74 @@ fn a_relying_party_named_with_control_characters_is_refused_before_anything_is_l
     let report = ok(&["--registry", reg, "report", "11010519491231002X"]);
     assert!(report.contains("Who looked (1 access)"), "{report}");
     assert!(!report.contains("police"), "{report}");
+}
+
+#[test]
+fn policy_simulate_prints_whom_a_draft_hits_and_draws_it() {
+    let root = tempfile::tempdir().unwrap();
+    let (registry, city) = city(root.path(), "300");
+    let reg = registry.to_str().unwrap();
+    for source in ["civic-office", "traffic-police"] {
+        let file = city.join(format!("{source}.jsonl"));
+        ok(&[
+            "--registry",
+            reg,
+            "ingest",
+            file.to_str().unwrap(),
+            "--source",
+            source,
+        ]);
+    }
+    let pack = policies()
+        .into_iter()
+        .find(|p| p.contains("civic-points"))
+        .unwrap();
+    let text = std::fs::read_to_string(&pack).unwrap();
+    let draft = root.path().join("civic-points.toml");
+    std::fs::write(&draft, text.replace("points = -20", "points = -200")).unwrap();
+    let svg = root.path().join("impact.svg");
+    let out = ok(&[
+        "--registry",
+        reg,
+        "policy",
+        "simulate",
+        draft.to_str().unwrap(),
+        "--svg",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(
+        out.contains("replaces") && out.contains("civic-points.toml"),
+        "{out}"
+    );
+    assert!(out.contains("grades of `civic-points`"), "{out}");
+    let drawn = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        drawn.starts_with("<svg") && drawn.trim_end().ends_with("</svg>"),
+        "{drawn}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&ok(&[
+        "--registry",
+        reg,
+        "policy",
+        "simulate",
+        draft.to_str().unwrap(),
+        "--json",
+    ]))
+    .unwrap();
+    assert!(json["subjects"].as_u64().unwrap() > 0, "{json}");
+    // A draft that does not compile is refused with exit 3.
+    std::fs::write(&draft, "[policy]\nid = 1\n").unwrap();
+    let output = credence(&[
+        "--registry",
+        reg,
+        "policy",
+        "simulate",
+        draft.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

@@ -248,3 +248,18 @@ fn the_demo_summary_shows_every_shipped_pack() {
         assert!(stdout.contains(shown), "`{shown}` missing:\n{stdout}");
     }
 }
+
+#[test]
+fn a_scenario_file_that_is_not_utf8_is_refused_naming_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gbk.toml");
+    // "京" in GBK on line 2.
+    std::fs::write(&path, b"[[scenario]]\nname = \"\xBE\xA9\"\n").unwrap();
+    let output = credence(&["policy", "test", path.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("is not UTF-8 text: line 2, byte 8 of the line"),
+        "{stderr}"
+    );
+}

@@ -19,6 +19,7 @@ pub mod end_days;
 pub mod evaluate;
 mod explain;
 pub mod history;
+pub mod impact;
 pub mod lifecycle;
 pub mod population;
 pub mod standing;

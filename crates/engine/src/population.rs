@@ -59,7 +59,7 @@ impl CompactLayout {
     }
 }
 
-fn pack(points: i64, grade: Option<u8>) -> i32 {
+pub(crate) fn pack(points: i64, grade: Option<u8>) -> i32 {
     let points = points.clamp(-(1 << 22), (1 << 22) - 1) as i32;
     (points << 8) | grade.map_or(NOT_SCORED, i32::from)
 }

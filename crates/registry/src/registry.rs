@@ -15,6 +15,7 @@ use credence_store::{
     BatchReceipt, PolicyRecord, SourceRecord, SqliteStore, Store, StoreError, StoredSubject,
 };
 
+pub use crate::answer::{CheckAnswer, Report, Representation};
 use crate::intake::{self, Format, IntakeContext, IntakeFailure};
 use crate::sources::parse_sources;
 
@@ -89,50 +90,10 @@ pub enum IngestPhase {
     Writing,
 }
 
-/// A subject's full disclosure: who it is (masked), its events and its explained standing.
-#[derive(Debug, serde::Serialize)]
-pub struct Report {
-    pub subject: StoredSubject,
-    pub events: Vec<Event>,
-    pub standing: Standing,
-    /// Measures in force on organisations the subject legally represents, which bind the
-    /// subject by their declared extension.
-    pub representing: Vec<Representation>,
-    /// Who looked at the subject's standing, and what they were told (this report included).
-    pub accesses: Vec<credence_store::Access>,
-}
-
-/// Measures that bind a subject as an organisation's legal representative.
-#[derive(Debug, serde::Serialize)]
-pub struct Representation {
-    /// The organisation, masked.
-    pub organisation: String,
-    pub measures: Vec<credence_engine::MeasureInForce>,
-}
-
 /// An organisation the subject represents, evaluated.
 struct Represented {
     organisation: StoredSubject,
     standing: Standing,
-}
-
-/// The answer to a relying party's question "does this measure apply to this subject?".
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct CheckAnswer {
-    pub subject: String,
-    pub measure: String,
-    pub title: String,
-    pub effect: credence_policy::Effect,
-    pub applies: bool,
-    pub as_of: Day,
-    /// Why: the list entries, grade or score behind the answer, in words.
-    pub reasons: Vec<String>,
-    pub basis: String,
-    pub until: Option<Day>,
-    /// How the subject can end the measure.
-    pub remedies: Vec<String>,
-    /// The organisation whose listing binds the subject as its legal representative.
-    pub via_organisation: Option<String>,
 }
 
 impl Registry {
@@ -477,7 +438,7 @@ impl Registry {
     ) -> Result<CheckAnswer, RegistryError> {
         let measure = &self.policy.measures[measure_index];
         let standing = evaluate(&self.policy, facts(subject), events, as_of, as_of);
-        let mut answer = crate::render::check_answer(&self.policy, measure, subject, &standing);
+        let mut answer = crate::answer::check_answer(&self.policy, measure, subject, &standing);
         if !answer.applies && measure.extends_to_representative.is_some() {
             for Represented {
                 organisation,
@@ -485,21 +446,15 @@ impl Registry {
             } in self.represented(subject, as_of, as_of)?
             {
                 let via =
-                    crate::render::check_answer(&self.policy, measure, &organisation, &standing);
+                    crate::answer::check_answer(&self.policy, measure, &organisation, &standing);
                 if via.applies {
+                    // The party learns that and why the measure binds the subject, not which
+                    // organisation it represents.
                     answer = CheckAnswer {
                         subject: subject.masked.clone(),
-                        via_organisation: Some(organisation.masked.clone()),
+                        as_representative: measure.extends_to_representative.clone(),
                         ..via
                     };
-                    answer.reasons.push(format!(
-                        "binds the subject as legal representative of organisation {}: {}",
-                        organisation.masked,
-                        measure
-                            .extends_to_representative
-                            .clone()
-                            .unwrap_or_default()
-                    ));
                     break;
                 }
             }

@@ -12,10 +12,9 @@ use std::fmt::Write;
 use credence_engine::{EntryEnd, EntryState, Remedy, SchemeStatus, Standing};
 use credence_model::text::Escaped;
 use credence_model::{Day, Event};
-use credence_policy::{Effect, Measure, Policy, Trigger};
-use credence_store::StoredSubject;
+use credence_policy::{Effect, Policy};
 
-use crate::registry::CheckAnswer;
+use crate::answer::{Because, CheckAnswer, CheckRemedy, Report};
 
 /// A record named for a person: category, source, reference and date, as corrected and known
 /// on the standing's `known_at` (the same fold that computed the figures).
@@ -44,9 +43,12 @@ pub fn record_phrase(policy: &Policy, standing: &Standing, index: u32) -> String
 
 /// An open dispute in words: what is true while the source has not answered.
 fn dispute_phrase(disputed: &credence_engine::Disputed, otherwise: Day) -> String {
+    dispute_words(disputed.since, disputed.deadline, otherwise)
+}
+
+fn dispute_words(since: Day, deadline: Day, otherwise: Day) -> String {
     format!(
-        "disputed on {}: stops counting on {} unless the source answers, otherwise ends on {otherwise}",
-        disputed.since, disputed.deadline
+        "disputed on {since}: stops counting on {deadline} unless the source answers, otherwise ends on {otherwise}"
     )
 }
 
@@ -76,13 +78,7 @@ pub fn remedy_phrase(policy: &Policy, standing: &Standing, remedy: &Remedy) -> S
                 .unwrap_or_default()
         ),
         Remedy::Dispute { record } => {
-            let answer = standing
-                .records
-                .iter()
-                .find(|r| r.index == *record)
-                .and_then(|r| policy.category_id(&r.category))
-                .map(|c| policy.category(c).dispute_answer.to_string())
-                .unwrap_or_else(|| "30d".into());
+            let answer = crate::answer::dispute_answer(policy, standing, *record);
             format!(
                 "if {} is wrong, dispute it: the source must answer within {answer} or the record stops counting",
                 record_phrase(policy, standing, *record)
@@ -91,95 +87,114 @@ pub fn remedy_phrase(policy: &Policy, standing: &Standing, remedy: &Remedy) -> S
     }
 }
 
-/// The answer to a relying party.
-pub fn check_answer(
-    policy: &Policy,
-    measure: &Measure,
-    subject: &StoredSubject,
-    standing: &Standing,
-) -> CheckAnswer {
-    let in_force = standing.measure(&measure.id);
-    let mut reasons = Vec::new();
-    let mut remedies = Vec::new();
-    if let Some(m) = in_force {
-        for &entry_index in &m.entries {
-            let entry = &standing.lists[entry_index];
-            let list = policy.list_index(&entry.list).map(|l| &policy.lists[l]);
-            let ground = list.and_then(|l| l.grounds.iter().find(|g| g.id == entry.ground));
-            reasons.push(format!(
-                "listed on `{}` since {} on ground {} ({}; {}), because of {}",
-                Escaped(&entry.list),
-                entry.since,
-                Escaped(&entry.ground),
-                Escaped(ground.map_or("", |g| g.title.as_str())),
-                Escaped(&entry.basis),
-                record_phrase(policy, standing, entry.record)
-            ));
-            if let Some(disputed) = &entry.disputed {
-                reasons.push(dispute_phrase(disputed, entry.until));
-            }
-            remedies.extend(
-                entry
-                    .remedies
-                    .iter()
-                    .map(|r| remedy_phrase(policy, standing, r)),
-            );
-        }
-        match &measure.trigger {
-            Trigger::SchemeGrades { scheme, .. } | Trigger::SchemeScore { scheme, .. } => {
-                if let Some(s) = standing
-                    .schemes
-                    .iter()
-                    .find(|s| s.scheme == policy.schemes[*scheme].id)
-                {
-                    reasons.push(format!(
-                        "`{}`: {} points, grade {}",
-                        s.scheme,
-                        s.points,
-                        s.grade.as_deref().unwrap_or("-")
-                    ));
-                }
-            }
-            Trigger::ScorecardBands { scorecard, .. }
-            | Trigger::ScorecardScore { scorecard, .. } => {
-                if let Some(s) = standing
-                    .scorecards
-                    .iter()
-                    .find(|s| s.scorecard == policy.scorecards[*scorecard].id)
-                {
-                    reasons.push(format!(
-                        "`{}`: score {}, band {}",
-                        s.scorecard,
-                        s.score,
-                        s.band.as_deref().unwrap_or("-")
-                    ));
-                }
-            }
-            Trigger::List(_) => {}
-        }
-    } else {
-        reasons.push(match &measure.trigger {
-            Trigger::List(l) => format!("not on the list `{}`", policy.lists[*l].id),
-            _ => "the grade or score that unlocks it is not reached".to_owned(),
-        });
+/// The answer to a relying party, in words: the decision, then one line per fact, each
+/// starting with what it is (`reason:`, `legal basis:`, `until:`, `remedy:`).
+pub fn check_text(answer: &CheckAnswer) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: {} — {} ({})",
+        Escaped(&answer.measure),
+        if answer.applies {
+            "APPLIES"
+        } else {
+            "does not apply"
+        },
+        Escaped(&answer.title),
+        effect_word(answer.effect),
+    );
+    let _ = writeln!(
+        out,
+        "subject: {}  as of {}",
+        Escaped(&answer.subject),
+        answer.as_of
+    );
+    for because in &answer.because {
+        let _ = writeln!(out, "reason: {}", because_phrase(because));
     }
-    CheckAnswer {
-        subject: subject.masked.clone(),
-        measure: measure.id.clone(),
-        title: measure.title.clone(),
-        effect: measure.effect,
-        applies: in_force.is_some(),
-        as_of: standing.as_of,
-        reasons,
-        basis: measure.basis.clone(),
-        until: in_force.and_then(|m| m.until),
-        remedies,
-        via_organisation: None,
+    if let Some(basis) = &answer.as_representative {
+        let _ = writeln!(
+            out,
+            "reason: binds the subject as the legal representative of a listed organisation: {}",
+            Escaped(basis)
+        );
+    }
+    let _ = writeln!(out, "legal basis: {}", Escaped(&answer.basis));
+    if let Some(until) = answer.until {
+        let _ = writeln!(out, "until: {until}");
+    }
+    for remedy in &answer.remedies {
+        let _ = writeln!(out, "remedy: {}", check_remedy_phrase(remedy));
+    }
+    out
+}
+
+/// One reason of a check, in words.
+pub fn because_phrase(because: &Because) -> String {
+    match because {
+        Because::Listed {
+            list,
+            ground,
+            ground_title,
+            basis,
+            since,
+            disputed,
+        } => {
+            let mut phrase = format!(
+                "listed on `{}` since {since} on ground {} ({}; {})",
+                Escaped(list),
+                Escaped(ground),
+                Escaped(ground_title),
+                Escaped(basis),
+            );
+            if let Some(d) = disputed {
+                let _ = write!(
+                    phrase,
+                    "; {}",
+                    dispute_words(d.since, d.deadline, d.otherwise_until)
+                );
+            }
+            phrase
+        }
+        Because::Grade { scheme, grade } => {
+            format!("grade {} of `{}`", Escaped(grade), Escaped(scheme))
+        }
+        Because::Band { scorecard, band } => {
+            format!("band {} of `{}`", Escaped(band), Escaped(scorecard))
+        }
+        Because::ScoreReached { of } => {
+            format!(
+                "the score of `{}` the measure asks for is reached",
+                Escaped(of)
+            )
+        }
+        Because::NotListed { list } => format!("not on the list `{}`", Escaped(list)),
+        Because::NotReached => "the grade or score that unlocks it is not reached".to_owned(),
+    }
+}
+
+/// A remedy of a check, in words (the subject's own disclosure names the records).
+pub fn check_remedy_phrase(remedy: &CheckRemedy) -> String {
+    match remedy {
+        CheckRemedy::Perform => {
+            "performing the obligation behind the listed record ends the listing".to_owned()
+        }
+        CheckRemedy::RepairFrom { day } => format!(
+            "credit repair may be applied for from {day} (free of charge), with proof of correction"
+        ),
+        CheckRemedy::EndsOn { day } => format!("the entry ends by itself on {day}"),
+        CheckRemedy::RecordExpires { day } => {
+            format!("a record behind the decision stops counting on {day}")
+        }
+        CheckRemedy::Dispute { answer_within } => format!(
+            "if a record is wrong, the subject may dispute it: the source must answer within \
+             {answer_within} or the record stops counting"
+        ),
     }
 }
 
 /// The full disclosure a subject is owed, in words.
-pub fn report_text(report: &crate::registry::Report, policy: &Policy) -> String {
+pub fn report_text(report: &Report, policy: &Policy) -> String {
     let (subject, events, standing) = (&report.subject, &report.events, &report.standing);
     let mut out = String::new();
     let _ = writeln!(

@@ -8,6 +8,7 @@ use std::path::Path;
 use credence_model::Day;
 use credence_model::id::resident_id_check_char;
 use credence_policy::PolicySource;
+use credence_registry::answer::Because;
 use credence_registry::registry::{Registry, RegistryError};
 
 const ORGANISATION: &str = "91110000600037341L";
@@ -87,24 +88,27 @@ fn an_organisations_listing_binds_its_legal_representative_and_only_them() {
     let organisation = registry
         .check(ORGANISATION, "no-flights", day(TODAY), "airline", 0)
         .unwrap();
-    assert!(organisation.applies && organisation.via_organisation.is_none());
+    assert!(organisation.applies && organisation.as_representative.is_none());
 
     // The chair has no records of their own, and is bound as the legal representative.
     let bound = registry
         .check(&chair, "no-flights", day(TODAY), "airline", 0)
         .unwrap();
     assert!(bound.applies, "{bound:?}");
-    assert_eq!(
-        bound.via_organisation.as_deref(),
-        Some(organisation.subject.as_str())
-    );
     assert!(
         bound
-            .reasons
-            .iter()
-            .any(|r| r.contains("legal representative")),
+            .as_representative
+            .as_deref()
+            .is_some_and(|basis| !basis.is_empty()),
         "{bound:?}"
     );
+    assert!(
+        credence_registry::render::check_text(&bound).contains("legal representative"),
+        "{bound:?}"
+    );
+    // The airline learns that and why the chair is bound, not which organisation binds them.
+    let told = serde_json::to_string(&bound).unwrap();
+    assert!(!told.contains(&organisation.subject), "{told}");
     assert_eq!(bound.until, organisation.until);
     // The chair's own disclosure says which measures bind them, and through which organisation.
     let report = registry.report(&chair, day(TODAY), day(TODAY), 0).unwrap();
@@ -190,7 +194,7 @@ fn a_subject_without_records_has_an_empty_file_and_no_restriction() {
         .unwrap();
     assert!(!answer.applies);
     assert!(
-        answer.reasons.iter().any(|r| r.contains("not on the list")),
+        matches!(&answer.because[..], [Because::NotListed { list }] if list == "dishonest-debtors"),
         "{answer:?}"
     );
 }
@@ -430,4 +434,42 @@ fn a_registry_whose_stored_policy_no_longer_compiles_says_so() {
     let error = Registry::open(&dir).unwrap_err();
     assert!(matches!(error, RegistryError::StoredPolicy(_)), "{error}");
     assert!(error.to_string().contains("no longer compiles"), "{error}");
+}
+
+#[test]
+fn a_reward_check_tells_the_band_reached_never_the_score() {
+    let root = tempfile::tempdir().unwrap();
+    let mut registry = registry(root.path());
+    let subject = person("11010519800101003");
+    ingest(
+        &mut registry,
+        "lender",
+        &[format!(
+            r#"{{"ref":"s-1","action":"consent","subject":"{subject}","category":"sesame","date":"2026-01-05"}}"#
+        )],
+    );
+    let standing = registry
+        .report(&subject, day(TODAY), day(TODAY), 0)
+        .unwrap()
+        .standing;
+    let score = standing.scorecards[0].score;
+    let answer = registry
+        .check(
+            &subject,
+            "sesame-overseas-car-rental-no-deposit",
+            day(TODAY),
+            "car-rental",
+            0,
+        )
+        .unwrap();
+    assert!(answer.applies, "{answer:?}");
+    assert!(
+        matches!(&answer.because[..], [Because::ScoreReached { of }] if of == "sesame"),
+        "{answer:?}"
+    );
+    let json = serde_json::to_string(&answer).unwrap();
+    let text = credence_registry::render::check_text(&answer);
+    for told in [&json, &text] {
+        assert!(!told.contains(&score.to_string()), "{score}: {told}");
+    }
 }

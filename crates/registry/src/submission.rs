@@ -1,0 +1,404 @@
+//! Reading a submitted file within the limits of one batch, so that a file too large to be a
+//! batch is refused before it is read whole.
+//!
+//! A regular file larger than the byte limit is refused from its size alone, without reading a
+//! byte. Anything else (a pipe, a device, a file that grows) is read in pieces and refused as
+//! soon as it crosses a limit: more bytes than a batch may hold, a line longer than any record
+//! (`/dev/zero`, a binary file), or more rows than a batch may hold. A NUL byte, which no text
+//! file holds, stops the reading at once and is reported by [`encoding`] with
+//! its line and offset. What is read is then decoded as UTF-8 by the same rules as every file.
+
+use std::io::{ErrorKind, Read};
+
+use credence_store::BATCH_EVENTS_MAX;
+
+use crate::encoding::{self, EncodingError};
+use crate::intake::LINE_MAX;
+
+/// The most bytes one submitted file may hold: five million rows of up to 400 bytes.
+pub const BATCH_BYTES_MAX: u64 = 2 * 1024 * 1024 * 1024;
+
+/// What a file read by [`read_limited`] may hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The most bytes.
+    pub bytes: u64,
+    /// The longest line, in bytes, without its line break.
+    pub line_bytes: usize,
+    /// The most lines that are not blank (a CSV file's header is one of them).
+    pub lines: usize,
+}
+
+impl Limits {
+    /// A file submitted as one batch: at most [`BATCH_EVENTS_MAX`] rows and a header.
+    pub const BATCH: Limits = Limits {
+        bytes: BATCH_BYTES_MAX,
+        line_bytes: LINE_MAX,
+        lines: BATCH_EVENTS_MAX + 1,
+    };
+    /// A document an operator writes (a policy pack, the sources file).
+    pub const DOCUMENT: Limits = Limits {
+        bytes: 16 * 1024 * 1024,
+        line_bytes: LINE_MAX,
+        lines: 1_000_000,
+    };
+}
+
+/// Why a file was not read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error(transparent)]
+    Encoding(#[from] EncodingError),
+    #[error(
+        "`{file}` is {size} bytes, more than the {max} bytes one file may hold: split it into \
+         several files (nothing of it was read)"
+    )]
+    TooLarge { file: String, size: u64, max: u64 },
+    #[error(
+        "`{file}` holds more than {max} bytes, the most one file may hold: split it into several \
+         files (reading stopped there, nothing was accepted)"
+    )]
+    TooManyBytes { file: String, max: u64 },
+    #[error(
+        "`{file}`, line {line}: the line is longer than {max} bytes, more than any record holds: \
+         is this a records file? (reading stopped there, nothing was accepted)"
+    )]
+    LineTooLong {
+        file: String,
+        line: usize,
+        max: usize,
+    },
+    #[error(
+        "`{file}` has more than {max} lines, more rows than one batch may hold: split it into \
+         several files (reading stopped at line {line}, nothing was accepted)"
+    )]
+    TooManyLines {
+        file: String,
+        line: usize,
+        max: usize,
+    },
+    #[error("reading `{file}`: {source}")]
+    Io {
+        file: String,
+        source: std::io::Error,
+    },
+}
+
+/// Reads a file by its path within `limits` (see the module documentation).
+pub fn read_path(path: &std::path::Path, limits: &Limits) -> Result<String, ReadError> {
+    let file = credence_model::text::escape(&path.display().to_string()).into_owned();
+    let io = |source| ReadError::Io {
+        file: file.clone(),
+        source,
+    };
+    let handle = std::fs::File::open(path).map_err(io)?;
+    let metadata = handle.metadata().map_err(io)?;
+    let size = metadata.is_file().then_some(metadata.len());
+    if let Some(size) = size
+        && size > limits.bytes
+    {
+        return Err(ReadError::TooLarge {
+            file,
+            size,
+            max: limits.bytes,
+        });
+    }
+    read_limited(&file, handle, size, limits)
+}
+
+/// Reads `reader` (named `file` in errors) within `limits`; `size` is its length when known.
+pub fn read_limited(
+    file: &str,
+    mut reader: impl Read,
+    size: Option<u64>,
+    limits: &Limits,
+) -> Result<String, ReadError> {
+    const PIECE: usize = 1 << 20;
+    let capacity = size.unwrap_or(PIECE as u64).min(limits.bytes) as usize;
+    let mut bytes: Vec<u8> = Vec::with_capacity(capacity + 1);
+    let mut scan = Scan::new();
+    loop {
+        let start = bytes.len();
+        bytes.resize(start + PIECE, 0);
+        let n = match reader.read(&mut bytes[start..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => {
+                bytes.truncate(start);
+                continue;
+            }
+            Err(source) => {
+                return Err(ReadError::Io {
+                    file: file.to_owned(),
+                    source,
+                });
+            }
+        };
+        bytes.truncate(start + n);
+        if n == 0 {
+            break;
+        }
+        if bytes.len() as u64 > limits.bytes {
+            return Err(ReadError::TooManyBytes {
+                file: file.to_owned(),
+                max: limits.bytes,
+            });
+        }
+        let piece = &bytes[start..];
+        if piece.contains(&0) {
+            // No text holds a NUL: decoding what was read names where it is.
+            break;
+        }
+        scan.feed(piece, file, limits)?;
+    }
+    Ok(encoding::decode(file, bytes)?)
+}
+
+/// Lines seen so far, the length of the current one and whether it holds anything but blanks.
+#[derive(Debug)]
+struct Scan {
+    /// Lines completed (line breaks seen).
+    breaks: usize,
+    /// Lines completed that are not blank.
+    lines: usize,
+    current: usize,
+    current_blank: bool,
+    /// Whether the current line's last byte is a carriage return (part of a CRLF break).
+    ends_in_cr: bool,
+}
+
+impl Scan {
+    fn new() -> Scan {
+        Scan {
+            breaks: 0,
+            lines: 0,
+            current: 0,
+            current_blank: true,
+            ends_in_cr: false,
+        }
+    }
+
+    fn too_long(&self, file: &str, limits: &Limits) -> ReadError {
+        ReadError::LineTooLong {
+            file: file.to_owned(),
+            line: self.breaks + 1,
+            max: limits.line_bytes,
+        }
+    }
+
+    fn feed(&mut self, piece: &[u8], file: &str, limits: &Limits) -> Result<(), ReadError> {
+        for &byte in piece {
+            if byte == b'\n' {
+                let length = self.current - usize::from(self.ends_in_cr);
+                if length > limits.line_bytes {
+                    return Err(self.too_long(file, limits));
+                }
+                self.breaks += 1;
+                if !self.current_blank {
+                    self.lines += 1;
+                    if self.lines > limits.lines {
+                        return Err(ReadError::TooManyLines {
+                            file: file.to_owned(),
+                            line: self.breaks,
+                            max: limits.lines,
+                        });
+                    }
+                }
+                self.current = 0;
+                self.current_blank = true;
+                continue;
+            }
+            self.current += 1;
+            self.ends_in_cr = byte == b'\r';
+            if !byte.is_ascii_whitespace() {
+                self.current_blank = false;
+            }
+            if self.current > limits.line_bytes + 1 {
+                // `+ 1`: a CRLF line's carriage return is part of its break.
+                return Err(self.too_long(file, limits));
+            }
+        }
+        // The last line of the file may have no line break.
+        if !self.current_blank && self.lines + 1 > limits.lines {
+            return Err(ReadError::TooManyLines {
+                file: file.to_owned(),
+                line: self.breaks + 1,
+                max: limits.lines,
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SMALL: Limits = Limits {
+        bytes: 4 * 1024 * 1024,
+        line_bytes: 100,
+        lines: 1_000,
+    };
+
+    /// A reader that counts what it hands out: the proof that reading stopped early.
+    struct Counted<R> {
+        inner: R,
+        read: u64,
+    }
+
+    impl<R: Read> Read for Counted<R> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.inner.read(buf)?;
+            self.read += n as u64;
+            Ok(n)
+        }
+    }
+
+    fn counted<R: Read>(inner: R) -> Counted<R> {
+        Counted { inner, read: 0 }
+    }
+
+    #[test]
+    fn a_file_within_the_limits_is_read_whole() {
+        let text = "ref,action\n".repeat(1_000);
+        assert_eq!(
+            read_limited("f", text.as_bytes(), None, &SMALL).unwrap(),
+            text
+        );
+        // Blank lines do not count as rows; the last line needs no line break.
+        let text = format!("{}\n\n  \nlast", "a\n".repeat(999));
+        assert_eq!(
+            read_limited("f", text.as_bytes(), None, &SMALL).unwrap(),
+            text
+        );
+    }
+
+    #[test]
+    fn one_line_more_than_the_limit_is_refused_naming_the_line() {
+        let text = "a\n".repeat(1_001);
+        let error = read_limited("court.csv", text.as_bytes(), None, &SMALL).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                ReadError::TooManyLines {
+                    line: 1_001,
+                    max: 1_000,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        let message = error.to_string();
+        assert!(
+            message.contains("`court.csv` has more than 1000 lines") && message.contains("split"),
+            "{message}"
+        );
+        // Without a final line break too.
+        let text = format!("{}a", "a\n".repeat(1_000));
+        let error = read_limited("f", text.as_bytes(), None, &SMALL).unwrap_err();
+        assert!(matches!(error, ReadError::TooManyLines { .. }), "{error:?}");
+    }
+
+    #[test]
+    fn an_endless_stream_of_rows_is_refused_after_a_bounded_read() {
+        let mut reader = counted(RowsForever);
+        let error = read_limited("pipe", &mut reader, None, &SMALL).unwrap_err();
+        assert!(matches!(error, ReadError::TooManyLines { .. }), "{error:?}");
+        assert!(reader.read <= 2 * 1024 * 1024, "read {} bytes", reader.read);
+    }
+
+    /// `y\n` for ever, like `yes`.
+    struct RowsForever;
+
+    impl Read for RowsForever {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            for pair in buf.chunks_mut(2) {
+                pair[0] = b'y';
+                if let Some(second) = pair.get_mut(1) {
+                    *second = b'\n';
+                }
+            }
+            Ok(buf.len() - buf.len() % 2)
+        }
+    }
+
+    #[test]
+    fn a_line_longer_than_any_record_stops_the_reading() {
+        let mut reader = counted(std::io::repeat(b'a'));
+        let error = read_limited("f", &mut reader, None, &SMALL).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                ReadError::LineTooLong {
+                    line: 1,
+                    max: 100,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert!(reader.read <= 2 * 1024 * 1024, "read {} bytes", reader.read);
+        let text = format!("short\n{}\n", "x".repeat(101));
+        let error = read_limited("f", text.as_bytes(), None, &SMALL).unwrap_err();
+        assert!(
+            matches!(error, ReadError::LineTooLong { line: 2, .. }),
+            "{error:?}"
+        );
+        // A line of exactly the limit, with a CRLF break, is a line.
+        let text = format!("{}\r\n", "x".repeat(100));
+        assert!(read_limited("f", text.as_bytes(), None, &SMALL).is_ok());
+    }
+
+    #[test]
+    fn nul_bytes_stop_the_reading_and_are_reported_by_position() {
+        let mut reader = counted(std::io::repeat(0));
+        let error = read_limited("/dev/zero", &mut reader, None, &SMALL).unwrap_err();
+        match error {
+            ReadError::Encoding(e) => assert_eq!((e.line, e.offset), (1, 0)),
+            other => panic!("{other:?}"),
+        }
+        assert!(reader.read <= 2 * 1024 * 1024, "read {} bytes", reader.read);
+    }
+
+    #[test]
+    fn more_bytes_than_the_limit_are_refused_even_in_short_lines() {
+        let limits = Limits {
+            bytes: 1024 * 1024,
+            line_bytes: 100,
+            lines: usize::MAX,
+        };
+        let mut reader = counted(RowsForever);
+        let error = read_limited("f", &mut reader, None, &limits).unwrap_err();
+        assert!(
+            matches!(error, ReadError::TooManyBytes { max: 1_048_576, .. }),
+            "{error:?}"
+        );
+        assert!(reader.read <= 3 * 1024 * 1024, "read {} bytes", reader.read);
+    }
+
+    #[test]
+    fn a_regular_file_over_the_limit_is_refused_before_a_byte_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("huge.jsonl");
+        // Sparse: no disk space, and unreadable if it were read (all NUL).
+        std::fs::File::create(&path)
+            .unwrap()
+            .set_len(SMALL.bytes + 1)
+            .unwrap();
+        let error = read_path(&path, &SMALL).unwrap_err();
+        assert!(
+            matches!(error, ReadError::TooLarge { size, .. } if size == SMALL.bytes + 1),
+            "{error:?}"
+        );
+        assert!(
+            error.to_string().contains("nothing of it was read"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_missing_file_is_an_io_error_naming_it() {
+        let error = read_path(std::path::Path::new("/no/such/file.csv"), &SMALL).unwrap_err();
+        assert!(matches!(error, ReadError::Io { .. }), "{error:?}");
+        assert!(error.to_string().contains("/no/such/file.csv"), "{error}");
+    }
+}
