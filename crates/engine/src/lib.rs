@@ -21,6 +21,7 @@ mod explain;
 pub mod history;
 pub mod impact;
 pub mod lifecycle;
+pub mod packed;
 pub mod population;
 pub mod standing;
 
@@ -30,6 +31,7 @@ use credence_policy::Policy;
 pub use end_days::EndDays;
 pub use evaluate::Scratch;
 pub use history::{CompactEvent, History, HistoryRef, Population};
+pub use packed::{LayoutMismatch, PackedPopulation, Reads, evaluate_packed};
 pub use population::{CompactLayout, PopulationResult, evaluate_population};
 pub use standing::*;
 
