@@ -36,6 +36,10 @@ const PACKS: &[(&str, &str)] = &[
         "policies/food-hygiene.toml",
         include_str!("../../../policies/food-hygiene.toml"),
     ),
+    (
+        "policies/public-holidays.toml",
+        include_str!("../../../policies/public-holidays.toml"),
+    ),
 ];
 
 pub const SOURCES: (&str, &str) = (

@@ -347,7 +347,7 @@ fn policy_check_validates_every_shipped_pack_together() {
     args.push(&sources);
     let out = ok(&args);
     assert!(
-        out.contains("8 packs valid") && out.contains("11 sources valid"),
+        out.contains("9 packs valid") && out.contains("11 sources valid"),
         "{out}"
     );
     // A source registered for a category no pack declares is refused.

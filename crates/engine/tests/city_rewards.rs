@@ -319,14 +319,15 @@ fn xiamen_an_offence_costs_at_most_150_for_a_limited_time() {
     let mut minor = Log::default();
     penalty(&mut minor, "p1", "general", "2024-02-01");
     traffic(&mut minor, "t1", "serious", "2024-02-01");
-    // 550 -60 -20 = 470 → poor: 1y from 2024-02-01 ends on Saturday 2025-02-01, which moves
-    // to Monday 2025-02-03; 550 from 2025-02-04.
+    // 550 -60 -20 = 470 → poor: 1y from 2024-02-01 ends on Saturday 2025-02-01, inside the
+    // Spring Festival holiday (28 January to 4 February 2025, `public-holidays.toml`), so the
+    // last day is Wednesday 2025-02-05; 550 from 2025-02-06.
     assert_eq!(
-        points_grade(&on(&policy, &minor, "2025-02-03"), XIAMEN),
+        points_grade(&on(&policy, &minor, "2025-02-05"), XIAMEN),
         graded(470, "poor")
     );
     assert_eq!(
-        points_grade(&on(&policy, &minor, "2025-02-04"), XIAMEN),
+        points_grade(&on(&policy, &minor, "2025-02-06"), XIAMEN),
         graded(550, "fair")
     );
 }

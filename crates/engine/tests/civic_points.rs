@@ -296,9 +296,10 @@ fn a_deduction_counts_until_the_day_before_its_validity_ends() {
     let policy = shipped();
     let mut log = consented();
     traffic(&mut log, "t1", "serious", "2024-02-01");
-    // base 1000, -20 serious violation (2024-02-01, counts 1y: 2025-02-01 is a Saturday, so
-    // through Monday 2025-02-03, Civil Code arts. 201-203) = 980 → A.
-    let last_day = on(&policy, &log, "2025-02-03");
+    // base 1000, -20 serious violation (2024-02-01, counts 1y: 2025-02-01 is a Saturday in the
+    // Spring Festival holiday of 28 January to 4 February 2025, so through Wednesday 2025-02-05,
+    // Civil Code arts. 201-203) = 980 → A.
+    let last_day = on(&policy, &log, "2025-02-05");
     let scored = scheme(&last_day, SCHEME);
     assert_eq!((scored.points, scored.grade.as_deref()), (980, Some("A")));
     assert_eq!(scored.contributions.len(), 1);
@@ -308,10 +309,10 @@ fn a_deduction_counts_until_the_day_before_its_validity_ends() {
         ("traffic-serious", 1, -20, -20)
     );
     // The engine reports the day the points stop counting (the same convention as a list
-    // entry's `until`): the day after the last day, 2025-02-04.
-    assert_eq!(c.until, day("2025-02-04"));
-    // On 2025-02-04 the deduction no longer counts: 1000.
-    assert_eq!(civic_points(&policy, &log, "2025-02-04"), 1000);
+    // entry's `until`): the day after the last day, 2025-02-06.
+    assert_eq!(c.until, day("2025-02-06"));
+    // On 2025-02-06 the deduction no longer counts: 1000.
+    assert_eq!(civic_points(&policy, &log, "2025-02-06"), 1000);
 
     // Grave: -50 from 2024-03-01 for 2y: 2026-03-01 is a Sunday, so through Monday 2026-03-02.
     let mut grave = consented();
@@ -477,8 +478,9 @@ fn record_expires_remedy_names_the_day_and_the_grade_after() {
     let standing = on(&policy, &log, "2024-12-31");
     let scored = scheme(&standing, SCHEME);
     assert_eq!((scored.points, scored.grade.as_deref()), (930, Some("B")));
-    // The serious violation ends first (1y from 2024-06-01: Sunday 2025-06-01 moves to Monday
-    // 2025-06-02, so it no longer counts on 2025-06-03): 1000 -50 = 950, still B. The grave
+    // The serious violation ends first (1y from 2024-06-01: Sunday 2025-06-01, in the Dragon
+    // Boat holiday of 31 May to 2 June 2025, moves to Tuesday 2025-06-03, so it no longer counts
+    // on 2025-06-04): 1000 -50 = 950, still B. The grave
     // one (2y from 2024-03-01: Sunday 2026-03-01, Monday 2026-03-02) ends on 2026-03-03:
     // 1000 → A.
     assert_eq!(
@@ -486,7 +488,7 @@ fn record_expires_remedy_names_the_day_and_the_grade_after() {
         [
             Remedy::RecordExpires {
                 record: 2,
-                day: day("2025-06-03"),
+                day: day("2025-06-04"),
                 points: 950,
                 grade: Some("B".into()),
             },
@@ -562,10 +564,11 @@ fn a_correction_moving_a_record_later_removes_it_from_earlier_days() {
     assert_eq!(evaluate("2024-04-01", "2024-04-01"), graded(950, "B"));
     // As known after it, on 1 April nothing had happened yet: 1000 → A.
     assert_eq!(evaluate("2024-04-01", "2024-07-01"), graded(1000, "A"));
-    // From 1 May: -50 for 2y, through Friday 2026-05-01.
+    // From 1 May: -50 for 2y; Friday 2026-05-01 opens the Labour Day holiday (1-5 May 2026), so
+    // through Wednesday 2026-05-06.
     assert_eq!(evaluate("2024-05-01", "2024-07-01"), graded(950, "B"));
-    assert_eq!(evaluate("2026-05-01", "2026-05-01"), graded(950, "B"));
-    assert_eq!(evaluate("2026-05-02", "2026-05-02"), graded(1000, "A"));
+    assert_eq!(evaluate("2026-05-06", "2026-05-06"), graded(950, "B"));
+    assert_eq!(evaluate("2026-05-07", "2026-05-07"), graded(1000, "A"));
 }
 
 #[test]

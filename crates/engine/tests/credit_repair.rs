@@ -113,14 +113,15 @@ fn a_general_penalty_is_published_three_months_to_a_year() {
     let mut log = Log::default();
     penalty(&mut log, "p1", "general", "2024-03-10");
     // Published 1y, through Monday 2025-03-10 (ended on 2025-03-11); the 3-month minimum runs
-    // through Monday 2024-06-10, so repair from 2024-06-11.
+    // to Monday 2024-06-10, the Dragon Boat Festival holiday, so through Tuesday 2024-06-11 and
+    // repair from 2024-06-12.
     let standing = on(&policy, &log, "2024-04-01");
     assert_published(
         only(&standing, PUBLICATION),
         "general",
         "2024-03-10",
         "2025-03-11",
-        "2024-06-11",
+        "2024-06-12",
     );
     assert!(entries(&standing, PROCUREMENT).is_empty());
     assert_eq!(

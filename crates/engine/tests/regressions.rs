@@ -203,8 +203,9 @@ fn a_second_dispute_does_not_revive_a_record_that_stopped_counting() {
     );
     log.act("court", "d1", Action::Dispute, "c1", "2024-02-01", &[]);
     log.act("court", "d2", Action::Dispute, "c1", "2024-06-01", &[]);
-    // The first dispute went unanswered for 15 days, through Friday 2024-02-16: the record
-    // stopped on 2024-02-17.
+    // The first dispute went unanswered for 15 days: the 15th day, Friday 2024-02-16, is in the
+    // Spring Festival holiday (10-17 February 2024), and Sunday 2024-02-18 is a working day
+    // (调休), so the last day to answer was 2024-02-18 and the record stopped on 2024-02-19.
     let standing = evaluate(
         &policy,
         person("1980-01-01"),
@@ -215,7 +216,7 @@ fn a_second_dispute_does_not_revive_a_record_that_stopped_counting() {
     assert_eq!(standing.lists[0].state, EntryState::Ended);
     assert_eq!(
         (standing.lists[0].until, standing.lists[0].ended_by),
-        (day("2024-02-17"), Some(EntryEnd::DisputeUnanswered))
+        (day("2024-02-19"), Some(EntryEnd::DisputeUnanswered))
     );
     assert!(standing.measure("no-flights").is_none());
     // An answer after the deadline does not bring it back either.
@@ -332,9 +333,9 @@ fn repair_cannot_end_an_entry_before_its_minimum_time_on_the_list() {
     );
     let entry = entries(&later, "penalty-publication")[0];
     assert_eq!(entry.state, EntryState::InForce);
-    // Published 1y, through 2025-01-01; the 3-month minimum runs through 2024-04-01, so repair
-    // from 2024-04-02 (Civil Code arts. 201-203).
-    assert_eq!(entry.until, day("2025-01-02"));
+    // Published 1y: 2025-01-01 is New Year's Day, so through 2025-01-02; the 3-month minimum
+    // runs through 2024-04-01, so repair from 2024-04-02 (Civil Code arts. 201-203).
+    assert_eq!(entry.until, day("2025-01-03"));
     assert!(later.ignored[0].reason.contains("from 2024-04-02"));
 }
 
@@ -342,8 +343,9 @@ fn repair_cannot_end_an_entry_before_its_minimum_time_on_the_list() {
 fn a_source_may_answer_a_dispute_through_the_last_day_of_its_period() {
     // The court pack gives a source 15 days to answer. Counted as the Civil Code counts
     // (arts. 201-203), from a dispute on Saturday 2024-02-03 the 15th day is Sunday
-    // 2024-02-18, so the last day to answer is Monday 2024-02-19: an answer then is in time;
-    // one on 2024-02-20 is late, and the record stopped counting on 2024-02-20.
+    // 2024-02-18, a working day in 2024 (调休, `public-holidays.toml`), so it is the last day to
+    // answer: an answer then is in time; one on 2024-02-19 is late, and the record stopped
+    // counting on 2024-02-19.
     let policy = shipped();
     let with_answer = |answered: &str| {
         let mut log = Log::default();
@@ -379,16 +381,16 @@ fn a_source_may_answer_a_dispute_through_the_last_day_of_its_period() {
         (entry.state, entry.ended_by, entry.until)
     };
     assert_eq!(
-        with_answer("2024-02-19").0,
+        with_answer("2024-02-18").0,
         EntryState::InForce,
         "answered on the last day"
     );
     assert_eq!(
-        with_answer("2024-02-20"),
+        with_answer("2024-02-19"),
         (
             EntryState::Ended,
             Some(EntryEnd::DisputeUnanswered),
-            day("2024-02-20")
+            day("2024-02-19")
         )
     );
     // While the dispute is open, the record counts through the last day to answer.
@@ -416,6 +418,6 @@ fn a_source_may_answer_a_dispute_through_the_last_day_of_its_period() {
         .lists[0]
             .state
     };
-    assert_eq!(on("2024-02-19"), EntryState::InForce);
-    assert_eq!(on("2024-02-20"), EntryState::Ended);
+    assert_eq!(on("2024-02-18"), EntryState::InForce);
+    assert_eq!(on("2024-02-19"), EntryState::Ended);
 }

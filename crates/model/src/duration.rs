@@ -33,22 +33,64 @@ pub enum Duration {
 )]
 pub struct DurationError(pub String);
 
-/// Public holidays, for counting working days. Saturdays and Sundays are never working days.
+/// The rest days and working days of the calendar periods are counted in: Saturdays and
+/// Sundays, the public holidays the State Council's annual notice sets, and the Saturdays and
+/// Sundays that notice makes working days (调休).
+///
+/// A calendar knows the years whose notice it holds ([`Calendar::covers`]); outside them, only
+/// the holidays it was given (none, usually) and Saturdays and Sundays are rest days.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Calendar {
     /// Sorted, without duplicates.
     holidays: Vec<Day>,
+    /// Saturdays and Sundays that are working days (调休). Sorted, without duplicates.
+    working_days: Vec<Day>,
+    /// The years whose whole schedule the calendar holds. Sorted, without duplicates.
+    years: Vec<i32>,
 }
 
 impl Calendar {
-    pub fn new(mut holidays: Vec<Day>) -> Calendar {
+    /// A calendar of public holidays only (no adjusted working days, no year known in full).
+    pub fn new(holidays: Vec<Day>) -> Calendar {
+        Calendar::with_schedule(holidays, Vec::new(), Vec::new())
+    }
+
+    /// A calendar with the holidays and adjusted working days of the `years` it holds in full.
+    /// A day that is given both as a holiday and as a working day is a holiday.
+    pub fn with_schedule(
+        mut holidays: Vec<Day>,
+        mut working_days: Vec<Day>,
+        mut years: Vec<i32>,
+    ) -> Calendar {
         holidays.sort_unstable();
         holidays.dedup();
-        Calendar { holidays }
+        working_days.sort_unstable();
+        working_days.dedup();
+        working_days.retain(|d| holidays.binary_search(d).is_err());
+        years.sort_unstable();
+        years.dedup();
+        Calendar {
+            holidays,
+            working_days,
+            years,
+        }
     }
 
     pub fn is_working_day(&self, day: Day) -> bool {
-        !day.is_weekend() && self.holidays.binary_search(&day).is_err()
+        if self.holidays.binary_search(&day).is_ok() {
+            return false;
+        }
+        !day.is_weekend() || self.working_days.binary_search(&day).is_ok()
+    }
+
+    /// Whether the calendar holds the State Council's schedule for `year`.
+    pub fn covers(&self, year: i32) -> bool {
+        self.years.binary_search(&year).is_ok()
+    }
+
+    /// The years whose schedule the calendar holds, in order.
+    pub fn years(&self) -> &[i32] {
+        &self.years
     }
 
     /// `day` itself when it is a working day, otherwise the next working day (Civil Code
@@ -377,6 +419,34 @@ mod tests {
                 with_holiday.add_working_days(day("2026-11-20"), n)
             );
         }
+    }
+
+    #[test]
+    fn adjusted_working_days_count_and_do_not_move_a_last_day() {
+        // 2026 (State Council General Office notice of 4 November 2025): Spring Festival
+        // 15-23 February; Saturdays 14 and 28 February are working days.
+        let holidays: Vec<Day> = (15..=23).map(|d| day(&format!("2026-02-{d:02}"))).collect();
+        let calendar = Calendar::with_schedule(
+            holidays,
+            vec![day("2026-02-14"), day("2026-02-28")],
+            vec![2026],
+        );
+        assert!(calendar.is_working_day(day("2026-02-14")));
+        assert!(!calendar.is_working_day(day("2026-02-16")));
+        assert!(!calendar.is_working_day(day("2026-02-21")));
+        assert!(calendar.covers(2026) && !calendar.covers(2027));
+        // A last day on the adjusted working Saturday stays there.
+        expect("1mo", "2026-01-14", "2026-02-14", "2026-02-15", &calendar);
+        // A last day inside the festival moves to the first working day after it.
+        expect("1mo", "2026-01-16", "2026-02-24", "2026-02-25", &calendar);
+        // Working days: from Friday 13 February, the first is Saturday 14 February, the second
+        // Tuesday 24 February (the festival and its weekend are skipped).
+        expect("1wd", "2026-02-13", "2026-02-14", "2026-02-15", &calendar);
+        expect("2wd", "2026-02-13", "2026-02-24", "2026-02-25", &calendar);
+        // A day given as both is a holiday.
+        let both =
+            Calendar::with_schedule(vec![day("2026-02-14")], vec![day("2026-02-14")], vec![]);
+        assert!(!both.is_working_day(day("2026-02-14")));
     }
 
     #[test]

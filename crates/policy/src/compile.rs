@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use credence_model::{Calendar, Duration, SubjectKind};
+use credence_model::{Calendar, Day, Duration, SubjectKind};
 
 use crate::compiled::*;
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceText};
@@ -569,6 +569,140 @@ impl Compiler<'_> {
         }
     }
 
+    /// One `[[calendar]]` year: its holidays (dates or runs `FIRST..LAST`) and adjusted
+    /// working days, all in the year, each working day a Saturday or Sunday, the year declared
+    /// once in the set, with the notice it comes from.
+    fn calendar_year(
+        &mut self,
+        file: usize,
+        doc: &syntax::S<syntax::CalendarDoc>,
+        years: &mut Vec<i32>,
+    ) -> Option<CalendarYear> {
+        let doc = doc.get_ref();
+        let span = doc.year.span();
+        let Some(year) = i32::try_from(*doc.year.get_ref())
+            .ok()
+            .filter(|y| (1900..=9998).contains(y))
+        else {
+            self.error(
+                file,
+                span,
+                "calendar",
+                format!("`{}` is not a year", doc.year.get_ref()),
+                None,
+            );
+            return None;
+        };
+        if years.contains(&year) {
+            self.error(
+                file,
+                span,
+                "calendar",
+                format!("the calendar of {year} is declared twice"),
+                Some("declare each year once in the whole set".into()),
+            );
+            return None;
+        }
+        if doc.source.get_ref().trim().is_empty() {
+            self.error(
+                file,
+                doc.source.span(),
+                "calendar",
+                format!("the calendar of {year} names no source"),
+                Some("cite the State Council General Office's notice the dates come from".into()),
+            );
+        }
+        let mut errors = false;
+        let mut day_in_year = |this: &mut Self, text: &str, span: Range<usize>| -> Option<Day> {
+            match Day::parse(text) {
+                Ok(day) if day.year() == year => Some(day),
+                Ok(_) => {
+                    this.error(
+                        file,
+                        span,
+                        "calendar",
+                        format!("`{text}` is not in {year}"),
+                        Some("declare each date under the year it falls in".into()),
+                    );
+                    errors = true;
+                    None
+                }
+                Err(error) => {
+                    this.error(file, span, "calendar", error.to_string(), None);
+                    errors = true;
+                    None
+                }
+            }
+        };
+        let mut holidays = Vec::new();
+        for text in doc.holidays.get_ref() {
+            let span = doc.holidays.span();
+            let (first, last) = text.split_once("..").unwrap_or((text, text));
+            let (Some(first), Some(last)) = (
+                day_in_year(self, first.trim(), span.clone()),
+                day_in_year(self, last.trim(), span.clone()),
+            ) else {
+                continue;
+            };
+            if last < first {
+                self.error(
+                    file,
+                    span,
+                    "calendar",
+                    format!("`{text}` ends before it starts"),
+                    Some("write a run of holidays as `FIRST..LAST`".into()),
+                );
+                continue;
+            }
+            let mut day = first;
+            while day <= last {
+                holidays.push(day);
+                day = day.add_days(1);
+            }
+        }
+        let mut working_days = Vec::new();
+        if let Some(list) = &doc.working_days {
+            for text in list.get_ref() {
+                let Some(day) = day_in_year(self, text, list.span()) else {
+                    continue;
+                };
+                if !day.is_weekend() {
+                    self.error(
+                        file,
+                        list.span(),
+                        "calendar",
+                        format!("`{text}` is a weekday, a working day already"),
+                        Some("`working_days` lists the Saturdays and Sundays the notice makes working days".into()),
+                    );
+                } else if holidays.contains(&day) {
+                    self.error(
+                        file,
+                        list.span(),
+                        "calendar",
+                        format!("`{text}` is declared both a holiday and a working day"),
+                        None,
+                    );
+                } else {
+                    working_days.push(day);
+                }
+            }
+        }
+        if errors {
+            return None;
+        }
+        holidays.sort_unstable();
+        holidays.dedup();
+        working_days.sort_unstable();
+        working_days.dedup();
+        years.push(year);
+        Some(CalendarYear {
+            year,
+            holidays,
+            working_days,
+            source: doc.source.get_ref().clone(),
+        })
+    }
+
     fn lower(&mut self, documents: &[(usize, Document)]) -> Policy {
         let mut policy = Policy {
             packs: Vec::new(),
@@ -584,6 +718,8 @@ impl Compiler<'_> {
         let mut seen_packs = HashSet::new();
         let mut seen = HashSet::new();
         let mut holidays = Vec::new();
+        let mut working_days = Vec::new();
+        let mut years: Vec<i32> = Vec::new();
         for (file, document) in documents {
             let header = document.policy.get_ref();
             self.check_id(*file, &header.id, &mut seen_packs, "policy");
@@ -612,7 +748,17 @@ impl Compiler<'_> {
                 summary: header.summary.clone(),
                 file: self.sources[*file].name.clone(),
                 deadlines: Vec::new(),
+                calendar: Vec::new(),
             });
+            for year in &document.calendar {
+                if let Some(lowered) = self.calendar_year(*file, year, &mut years)
+                    && let Some(pack) = policy.packs.last_mut()
+                {
+                    holidays.extend_from_slice(&lowered.holidays);
+                    working_days.extend_from_slice(&lowered.working_days);
+                    pack.calendar.push(lowered);
+                }
+            }
             let mut seen_deadlines = HashSet::new();
             for deadline in &document.deadline {
                 let d = deadline.get_ref();
@@ -639,7 +785,7 @@ impl Compiler<'_> {
                 }
             }
         }
-        policy.calendar = Calendar::new(holidays);
+        policy.calendar = Calendar::with_schedule(holidays, working_days, years);
         for (pack, (file, document)) in documents.iter().enumerate() {
             for category in &document.category {
                 if policy.categories.len() >= ITEMS_MAX {

@@ -67,6 +67,20 @@ pub struct Pack {
     pub file: String,
     /// The deadlines of the pack's procedure (appeal, right of reply), for the service.
     pub deadlines: Vec<Deadline>,
+    /// The years of the public-holiday schedule the pack declares.
+    pub calendar: Vec<CalendarYear>,
+}
+
+/// One year of a declared public-holiday schedule, as published in the catalogue.
+#[derive(Clone, Debug, Serialize)]
+pub struct CalendarYear {
+    pub year: i32,
+    /// Rest days besides Saturdays and Sundays, in order.
+    pub holidays: Vec<credence_model::Day>,
+    /// Saturdays and Sundays that are working days, in order.
+    pub working_days: Vec<credence_model::Day>,
+    /// The notice the year is taken from.
+    pub source: String,
 }
 
 /// A deadline of a pack's procedure.

@@ -10,6 +10,7 @@ use crate::compiled::*;
 pub fn describe(policy: &Policy) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# Public catalogue of rules\n");
+    periods(&mut out, policy);
     for (index, pack) in policy.packs.iter().enumerate() {
         let _ = writeln!(
             out,
@@ -29,6 +30,7 @@ pub fn describe(policy: &Policy) -> String {
         scorecards(&mut out, policy, index);
         lists(&mut out, policy, index);
         measures(&mut out, policy, index);
+        calendar(&mut out, pack);
         if !pack.deadlines.is_empty() {
             let _ = writeln!(
                 out,
@@ -375,4 +377,56 @@ fn measurement_words(measurement: crate::Measurement) -> &'static str {
         crate::Measurement::DaysSinceLast => "days since the last",
         crate::Measurement::DaysSinceFirst => "days since the first",
     }
+}
+
+/// How every period is counted, and which years' holidays the count knows.
+fn periods(out: &mut String, policy: &Policy) {
+    let years = policy.calendar.years();
+    let known = match (years.first(), years.last()) {
+        (Some(first), Some(last)) if first == last => format!("the year {first}"),
+        (Some(_), Some(_)) => format!(
+            "the years {}",
+            years
+                .iter()
+                .map(|y| y.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        _ => "no year".to_owned(),
+    };
+    let _ = writeln!(
+        out,
+        "Periods are counted as the PRC Civil Code counts them (arts. 201-203): the start day is not counted, a period in months or years ends on the corresponding day, and a last day that is not a working day moves to the next working day. Working days skip Saturdays, Sundays and public holidays, and count the Saturdays and Sundays the State Council's schedule makes working days. The schedule is declared for {known} (see each pack's calendar); on days of other years only Saturdays and Sundays are rest days, so a last day on a public holiday of such a year is not moved.\n"
+    );
+}
+
+fn calendar(out: &mut String, pack: &Pack) {
+    if pack.calendar.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "### Calendar\n\n| year | public holidays | Saturdays and Sundays worked | source |\n|---|---|---|---|"
+    );
+    let join = |days: &[credence_model::Day]| {
+        if days.is_empty() {
+            "none".to_owned()
+        } else {
+            days.iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    for year in &pack.calendar {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            year.year,
+            join(&year.holidays),
+            join(&year.working_days),
+            year.source
+        );
+    }
+    out.push('\n');
 }

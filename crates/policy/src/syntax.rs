@@ -31,6 +31,23 @@ pub struct Document {
     pub measure: Vec<S<MeasureDoc>>,
     #[serde(default)]
     pub deadline: Vec<S<DeadlineDoc>>,
+    #[serde(default)]
+    pub calendar: Vec<S<CalendarDoc>>,
+}
+
+/// One year of the public-holiday schedule periods are counted in: the holidays and the
+/// adjusted working days (调休) of the State Council General Office's annual notice.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarDoc {
+    pub year: S<i64>,
+    /// Rest days besides Saturdays and Sundays: dates, or runs of dates `FIRST..LAST`.
+    pub holidays: S<Vec<String>>,
+    /// Saturdays and Sundays that are working days.
+    #[serde(default)]
+    pub working_days: Option<S<Vec<String>>>,
+    /// The notice the year is taken from.
+    pub source: S<String>,
 }
 
 /// A deadline the pack's procedure gives the subject or the authority (an appeal window).

@@ -149,6 +149,90 @@ fn the_fixtures_compile() {
     compiles(&category(CATEGORY_OK));
 }
 
+/// A pack of the base set plus `calendar`, compiled.
+fn with_calendar(calendar: &str) -> Result<credence_policy::Policy, credence_policy::Diagnostics> {
+    compile(&[
+        PolicySource {
+            name: "base.toml".into(),
+            text: BASE.into(),
+        },
+        PolicySource {
+            name: "test.toml".into(),
+            text: format!("{HEADER}{calendar}"),
+        },
+    ])
+}
+
+#[test]
+fn a_calendar_year_declares_holidays_and_adjusted_working_days_with_its_source() {
+    // 2026, from the State Council General Office's notice: Spring Festival 15-23 February,
+    // Saturdays 14 and 28 February worked.
+    let year = r#"
+[[calendar]]
+year = 2026
+holidays = ["2026-02-15..2026-02-23"]
+working_days = ["2026-02-14", "2026-02-28"]
+source = "State Council General Office notice of 4 November 2025"
+"#;
+    let policy = with_calendar(year).unwrap();
+    let day = |t: &str| credence_model::Day::parse(t).unwrap();
+    assert!(policy.calendar.covers(2026) && !policy.calendar.covers(2027));
+    assert!(policy.calendar.is_working_day(day("2026-02-14")));
+    assert!(!policy.calendar.is_working_day(day("2026-02-20")));
+    // From Friday 13 February, a 2-working-day period spans the festival: Saturday 14 February,
+    // then Tuesday 24 February.
+    assert_eq!(
+        credence_model::Duration::WorkingDays(2)
+            .last_day(day("2026-02-13"), &policy.calendar)
+            .to_string(),
+        "2026-02-24"
+    );
+    let pack = policy.packs.iter().find(|p| p.id == "test").unwrap();
+    assert_eq!(pack.calendar[0].holidays.len(), 9);
+    let catalogue = credence_policy::describe::describe(&policy);
+    assert!(
+        catalogue.contains("declared for the year 2026")
+            && catalogue.contains("notice of 4 November 2025"),
+        "{catalogue}"
+    );
+
+    // Every error, by code and message.
+    for (calendar, fragment) in [
+        (year.replace("year = 2026", "year = 20260"), "is not a year"),
+        (format!("{year}{}", year), "declared twice"),
+        (
+            year.replace(
+                "State Council General Office notice of 4 November 2025",
+                " ",
+            ),
+            "names no source",
+        ),
+        (
+            year.replace("2026-02-23\"]", "2027-01-01\"]"),
+            "is not in 2026",
+        ),
+        (
+            year.replace("2026-02-15..2026-02-23", "2026-02-23..2026-02-15"),
+            "ends before it starts",
+        ),
+        (
+            year.replace("\"2026-02-14\", ", "\"2026-02-16\", "),
+            "is a weekday",
+        ),
+        (
+            year.replace("\"2026-02-14\", ", "\"2026-02-15\", "),
+            "both a holiday and a working day",
+        ),
+        (year.replace("2026-02-28", "2026-02-30"), "2026-02-30"),
+    ] {
+        let error = with_calendar(&calendar).unwrap_err();
+        assert!(
+            error.has("calendar") && error.iter().any(|d| d.message.contains(fragment)),
+            "{fragment}: {error}"
+        );
+    }
+}
+
 #[test]
 fn holidays_are_dates_and_working_days_skip_them() {
     let header = HEADER.replace(
