@@ -989,6 +989,10 @@ fn value_len(value: &str) -> usize {
 /// What a basis must cite beyond not being a placeholder: the problem with it, if any.
 type BasisRule = fn(&str) -> Option<&'static str>;
 
+/// Keys of the policy language that hold a word of the lexicon: `min_age` states by structure
+/// the one way age may reach a scheme or scorecard.
+const LANGUAGE_KEYS: &[&str] = &["min_age"];
+
 /// Every key and string value under `value`, with its path (`category[0].title`).
 fn strings(value: &toml::Value, path: &str, out: &mut Vec<(String, String)>) {
     match value {
@@ -1005,7 +1009,11 @@ fn strings(value: &toml::Value, path: &str, out: &mut Vec<(String, String)>) {
                 } else {
                     format!("{path}.{key}")
                 };
-                out.push((inner.clone(), key.clone()));
+                // The language's own keys are structure, not an author's words (serde refuses
+                // any other key outside an attribute table); an attribute's name is an author's.
+                if !LANGUAGE_KEYS.contains(&key.as_str()) || path.ends_with(".attributes") {
+                    out.push((inner.clone(), key.clone()));
+                }
                 strings(item, &inner, out);
             }
         }

@@ -221,7 +221,7 @@ pub const SPECIAL_HELP: &str = "credence never records or scores special categor
 
 /// The help for a special category named in a scheme's, scorecard's, list's or measure's own
 /// texts (titles, descriptions, reasons).
-pub const SPECIAL_TEXT_HELP: &str = "credence never records or scores special categories of data (political opinion, religion or belief, ethnicity or race, health, sex life or orientation, trade-union membership, biometric or genetic data): GDPR art. 9, PBOC Credit Reporting Regulation art. 14. Describe the recorded act itself (a judgment, a penalty decision), never the belief, health or group behind it";
+pub const SPECIAL_TEXT_HELP: &str = "credence never records or scores special categories of data (political opinion, religion or belief, ethnicity or race, health, sex life or orientation, trade-union membership, biometric or genetic data), nor the subject's sex, age or origin: GDPR art. 9, PIPL art. 28, PBOC Credit Reporting Regulation art. 14. Age reaches a rule only as the minor bar and `min_age`. Describe the recorded act itself (a judgment, a penalty decision), never the belief, health or group behind it";
 
 #[cfg(test)]
 mod tests {

@@ -396,7 +396,15 @@ fn document_errors() {
             &format!("`{field}` is a field of every intake row"),
         );
     }
-    compiles(&attribute("birth_date_"));
+    // A name that only starts like a row field is the author's own.
+    compiles(&attribute("date_"));
+    compiles(&attribute("kind_of_loan"));
+    // `birth_date` is a row field; any other name for a birth date is refused by the lexicon.
+    fails(
+        &attribute("birth_date_"),
+        "refused-special-category",
+        "the subject's sex, age or origin",
+    );
     let dispute = |answer: &str| category(&format!("{CATEGORY_OK}\ndispute_answer = \"{answer}\""));
     compiles(&dispute("1d"));
     compiles(&dispute("10wd"));
