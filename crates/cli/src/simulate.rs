@@ -58,6 +58,14 @@ pub fn text(simulation: &Simulation, as_of: credence_model::Day) -> String {
                     .map(|(_, n)| *n)
             })
             .sum();
+        if moved == 0 {
+            let _ = writeln!(
+                out,
+                "\ngrades of `{}`: no subject changes grade",
+                Escaped(&s.scheme)
+            );
+            continue;
+        }
         let _ = writeln!(
             out,
             "\ngrades of `{}`: {moved} subjects change grade (rows: in force, columns: draft)",
@@ -114,8 +122,8 @@ pub fn text(simulation: &Simulation, as_of: credence_model::Day) -> String {
     out
 }
 
-/// The changes as an SVG chart: per list, subjects entering and leaving; per scorecard, the
-/// histogram of score shifts.
+/// The changes as an SVG chart: per list, subjects entering and leaving; per scheme, the grade
+/// transitions; per scorecard, the histogram of score shifts. Only what changes is drawn.
 pub fn svg(impact: &Impact) -> String {
     const WIDTH: f64 = 720.0;
     const LABEL: f64 = 220.0;
@@ -129,6 +137,21 @@ pub fn svg(impact: &Impact) -> String {
                 (format!("{} leaving", l.list), l.leaving, "#2166ac"),
             ]
         })
+        .chain(impact.schemes.iter().flat_map(|s| {
+            s.matrix.iter().enumerate().flat_map(move |(i, row)| {
+                row.iter()
+                    .enumerate()
+                    .filter(move |(j, _)| s.from[i] != s.to[*j])
+                    .map(move |(j, n)| {
+                        (
+                            format!("{} {} → {}", s.scheme, s.from[i], s.to[j]),
+                            *n,
+                            // Grades are listed best first: a later column is a lower grade.
+                            if j > i { "#b2182b" } else { "#2166ac" },
+                        )
+                    })
+            })
+        }))
         .chain(impact.scorecards.iter().flat_map(|c| {
             c.shifts.iter().map(move |(shift, n)| {
                 (
@@ -138,9 +161,10 @@ pub fn svg(impact: &Impact) -> String {
                 )
             })
         }))
+        .filter(|bar| bar.1 > 0)
         .collect();
     let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1) as f64;
-    let height = 40.0 + ROW * bars.len() as f64;
+    let height = 40.0 + ROW * bars.len().max(1) as f64;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -151,6 +175,12 @@ pub fn svg(impact: &Impact) -> String {
         r#"<text x="8" y="20" font-weight="bold">Impact of the draft on {} subjects</text>"#,
         impact.subjects
     );
+    if bars.is_empty() {
+        let _ = writeln!(
+            out,
+            r#"<text x="8" y="44">The draft changes no subject's standing.</text>"#
+        );
+    }
     for (i, (label, n, colour)) in bars.iter().enumerate() {
         let y = 32.0 + ROW * i as f64;
         let width = (WIDTH - LABEL - 60.0) * (*n as f64) / max;
@@ -182,4 +212,63 @@ fn xml(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use credence_engine::impact::{GradeShift, ListImpact};
+
+    fn impact() -> Impact {
+        Impact {
+            subjects: 10,
+            lists: vec![ListImpact {
+                list: "debtors".into(),
+                before: 2,
+                after: 3,
+                entering: 1,
+                leaving: 0,
+            }],
+            schemes: vec![GradeShift {
+                scheme: "civic".into(),
+                from: vec!["A".into(), "B".into(), "not scored".into()],
+                to: vec!["A".into(), "B".into(), "not scored".into()],
+                matrix: vec![vec![5, 2, 0], vec![1, 1, 0], vec![0, 0, 1]],
+            }],
+            scorecards: Vec::new(),
+            measures: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_chart_draws_every_change_and_only_changes() {
+        let drawn = svg(&impact());
+        assert!(drawn.contains(">debtors entering</text>"), "{drawn}");
+        assert!(!drawn.contains("debtors leaving"), "{drawn}");
+        // Down a grade in red, up a grade in blue; staying put is not drawn.
+        let line = |label: &str| {
+            drawn
+                .lines()
+                .find(|l| l.contains(&format!(">{label}</text>")))
+                .unwrap_or_default()
+        };
+        assert!(line("civic A → B").contains("#b2182b"), "{drawn}");
+        assert!(line("civic B → A").contains("#2166ac"), "{drawn}");
+        assert!(!drawn.contains("civic A → A"), "{drawn}");
+        assert!(!drawn.contains("changes no subject"), "{drawn}");
+    }
+
+    #[test]
+    fn an_unchanged_impact_says_so_in_the_chart() {
+        let mut unchanged = impact();
+        unchanged.lists[0].entering = 0;
+        unchanged.schemes[0].matrix = vec![vec![7, 0, 0], vec![0, 2, 0], vec![0, 0, 1]];
+        assert!(unchanged.is_unchanged());
+        assert!(svg(&unchanged).contains("changes no subject's standing"));
+    }
+
+    #[test]
+    fn text_from_a_pack_is_escaped_for_xml() {
+        assert_eq!(xml("a<b>&\"c\u{1b}"), "a&lt;b&gt;&amp;&quot;c ");
+    }
 }
