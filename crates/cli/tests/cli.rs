@@ -3,48 +3,14 @@
 //! The `credence` binary end to end: generate, init, ingest, report, check; rejected batches;
 //! a killed ingest; byte-identical re-evaluation.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::{TODAY, credence, ok, policies, sources};
+
 use credence_store::{SqliteStore, Store};
-
-const TODAY: &str = "2026-11-01";
-
-fn credence(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_credence"))
-        .args(args)
-        .env("CREDENCE_TODAY", TODAY)
-        .output()
-        .expect("run credence")
-}
-
-fn ok(args: &[&str]) -> String {
-    let output = credence(args);
-    assert!(
-        output.status.success(),
-        "credence {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn policies() -> Vec<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies");
-    let mut files: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path().display().to_string())
-        .filter(|p| p.ends_with(".toml") && !p.ends_with("sources.toml"))
-        .collect();
-    files.sort();
-    files
-}
-
-fn sources() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../policies/sources.toml")
-        .display()
-        .to_string()
-}
 
 /// A registry with a generated city; returns (registry dir, city dir).
 fn city(root: &Path, people: &str) -> (PathBuf, PathBuf) {

@@ -4,45 +4,17 @@
 //! `audit verify --head` (exit 6), and a check on an affected subject fails closed (exit 6,
 //! no answer), through the real binary.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::path::{Path, PathBuf};
+
+use common::{credence, ok, policies};
 use credence_model::id::resident_id_check_char;
 
-const TODAY: &str = "2026-11-01";
 const ORGANISATION: &str = "91110000600037341L";
 
 fn person(first17: &str) -> String {
     format!("{first17}{}", resident_id_check_char(first17).unwrap())
-}
-
-fn credence(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_credence"))
-        .args(args)
-        .env("CREDENCE_TODAY", TODAY)
-        .output()
-        .expect("run credence")
-}
-
-fn ok(args: &[&str]) -> String {
-    let output = credence(args);
-    assert!(
-        output.status.success(),
-        "credence {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn policies() -> Vec<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies");
-    let mut files: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path().display().to_string())
-        .filter(|p| p.ends_with(".toml") && !p.ends_with("sources.toml"))
-        .collect();
-    files.sort();
-    files
 }
 
 fn dishonest(reference: &str, subject: &str, date: &str, amount: &str) -> String {

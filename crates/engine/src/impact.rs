@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::Evaluator;
 use crate::evaluate;
 use crate::history::History;
-use crate::population::{CompactLayout, write_compact};
+use crate::population::CompactLayout;
 
 /// One subject's outcome under one policy: its compact row and the measures in force.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -46,15 +46,7 @@ impl Evaluator {
             }
             return;
         };
-        evaluate::run::<false>(
-            policy,
-            view,
-            as_of,
-            known_at,
-            &mut self.scratch,
-            self.end_days.as_deref(),
-        );
-        write_compact(policy, view, as_of, &self.scratch, &layout, &mut out.row);
+        self.compact(policy, view, as_of, known_at, &layout, &mut out.row);
         for (slot, measure) in out.measures.iter_mut().zip(&policy.measures) {
             *slot = evaluate::measure_in_force(policy, measure, as_of.0, &self.scratch, view);
         }
