@@ -247,6 +247,11 @@ enum AuditCommand {
     /// registry's own) or `--head N:HEX` as printed here or written in the witness. Exits 6
     /// naming what does not verify; a database that ends before the published head was rolled
     /// back.
+    /// Publish the access log's head to the witness file now. A batch publishes it; a check
+    /// does not, so run this periodically (from cron, or the service's timer): truncating the
+    /// accesses logged since is then caught by `audit verify`. The whole history is verified
+    /// first, and nothing is published from one that does not verify (exit 6).
+    Witness,
     Verify {
         /// A published head: `N:HEX` (batch number and digest) or the digest alone.
         #[arg(long)]
@@ -759,6 +764,31 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 ExitCode::from(exit::TAMPERED)
             })
+        }
+        Command::Audit {
+            command: AuditCommand::Witness,
+        } => {
+            let store = credence_store::SqliteStore::open_at(&paths)?;
+            let published = [credence_store::PublishedHead::Witness(
+                paths.witness.clone(),
+            )];
+            let report = credence_store::Store::verify_chain(&store, &published)?;
+            if let Some(problem) = report.problems.first() {
+                say!(
+                    "nothing published: the history does not verify ({}); run `credence audit verify`",
+                    Escaped(problem)
+                );
+                return Ok(ExitCode::from(exit::TAMPERED));
+            }
+            match store.witness_accesses()? {
+                Some(line) => say!(
+                    "published the access log's head: entry {} at batch {}",
+                    line.access_seq,
+                    line.batch
+                ),
+                None => say!("the witness file already holds the access log's head"),
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Recompute { as_of } => {
             let mut registry = Registry::open_at(&paths)?;

@@ -424,3 +424,38 @@ fn a_replaced_key_is_caught() {
     ));
     fixture.caught(&fixture.debtor, "key");
 }
+
+#[test]
+fn accesses_after_the_last_batch_are_covered_once_witnessed() {
+    let fixture = Fixture::new();
+    let reg = fixture.reg();
+    for _ in 0..2 {
+        ok(&[
+            "--registry",
+            reg,
+            "check",
+            &fixture.debtor,
+            "no-flights",
+            "--as",
+            "airline",
+        ]);
+    }
+    let published = ok(&["--registry", reg, "audit", "witness"]);
+    assert!(
+        published.contains("published the access log's head"),
+        "{published}"
+    );
+    let again = ok(&["--registry", reg, "audit", "witness"]);
+    assert!(again.contains("already holds"), "{again}");
+    // The latest access, logged after the last batch, is now witnessed: removing it is caught.
+    fixture.tamper("DELETE FROM access WHERE seq = (SELECT max(seq) FROM access)");
+    fixture.caught(&fixture.debtor, "access log");
+    // Nothing is published from a history that does not verify.
+    let witness = fixture
+        .registry
+        .join(credence_store::sqlite::witness::WITNESS_FILE);
+    let before = std::fs::read_to_string(&witness).unwrap();
+    let refused = credence(&["--registry", reg, "audit", "witness"]);
+    assert_eq!(refused.status.code(), Some(6));
+    assert_eq!(std::fs::read_to_string(&witness).unwrap(), before);
+}

@@ -269,6 +269,14 @@ impl SqliteStore {
         &self.witness
     }
 
+    /// Publishes the access log's head to the witness file now, as a line for the latest
+    /// batch; run it periodically, so that truncating the latest accesses is caught without
+    /// waiting for the next batch. Returns the line written, if the access log had grown since
+    /// the last one.
+    pub fn witness_accesses(&self) -> Result<Option<witness::WitnessLine>, StoreError> {
+        witness::publish_access(&self.conn, &self.witness, &self.keys, now_ms())
+    }
+
     /// Appends to the witness file every committed batch it does not have yet.
     fn witness_batches(&self) -> Result<(), StoreError> {
         witness::catch_up(&self.conn, &self.witness, &self.keys, now_ms())

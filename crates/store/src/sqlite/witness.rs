@@ -206,3 +206,38 @@ pub(crate) fn catch_up(
     }
     Ok(())
 }
+
+/// Appends a line that publishes the access log's head as it is now, for the latest batch, when
+/// the access log has grown since the last line: accesses logged after the last batch are then
+/// covered too (a check writes no line of its own). Returns the line written, if any.
+pub(crate) fn publish_access(
+    conn: &Connection,
+    path: &Path,
+    keys: &Keys,
+    at_ms: i64,
+) -> Result<Option<WitnessLine>, StoreError> {
+    catch_up(conn, path, keys, at_ms)?;
+    let mut file = fs::OpenOptions::new()
+        .append(true)
+        .read(true)
+        .open(path)
+        .map_err(|e| io(path, e))?;
+    file.lock().map_err(|e| io(path, e))?;
+    let Some(last) = last(path, keys)? else {
+        return Ok(None);
+    };
+    let (access_seq, access) = access_head(conn)?;
+    if access_seq <= last.access_seq {
+        return Ok(None);
+    }
+    let line = WitnessLine {
+        access_seq,
+        access: hex(&access),
+        at_ms,
+        ..last
+    };
+    file.write_all(line.render(keys).as_bytes())
+        .map_err(|e| io(path, e))?;
+    file.sync_data().map_err(|e| io(path, e))?;
+    Ok(Some(line))
+}
