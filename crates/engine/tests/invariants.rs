@@ -15,8 +15,8 @@ use common::*;
 use credence_engine::{
     CompactLayout, EntryState, Evaluator, History, SchemeStatus, Standing, evaluate,
 };
-use credence_model::{Attributes, Day, Event, SubjectFacts, Value};
-use credence_policy::{AttrType, Policy};
+use credence_model::{Day, Event, SubjectFacts};
+use credence_policy::Policy;
 
 /// The generated city as the engine sees it (money in fen, as intake stores it).
 fn city(policy: &Policy) -> Vec<(SubjectFacts, Vec<Event>)> {
@@ -28,50 +28,7 @@ fn city(policy: &Policy) -> Vec<(SubjectFacts, Vec<Event>)> {
         end: day("2026-11-01"),
         density: 2.0,
     };
-    credence_gen::Generator::new(config)
-        .subjects()
-        .map(|(subject, events)| {
-            let facts = SubjectFacts {
-                kind: subject.id.kind(),
-                birth: subject.id.birth_date(),
-            };
-            let events = events
-                .into_iter()
-                .enumerate()
-                .map(|(seq, e)| {
-                    let category = policy.category_id(e.category).map(|c| policy.category(c));
-                    let attributes: Attributes =
-                        e.attributes
-                            .into_iter()
-                            .map(|(name, value)| {
-                                let ty = category
-                                    .and_then(|c| c.attributes.iter().find(|a| a.name == name))
-                                    .map(|a| &a.ty);
-                                let value = match (ty, value) {
-                                    (Some(AttrType::Money), Value::Text(text)) => Value::Int(
-                                        (text.parse::<f64>().unwrap() * 100.0).round() as i64,
-                                    ),
-                                    (_, value) => value,
-                                };
-                                (name.to_owned(), value)
-                            })
-                            .collect();
-                    Event {
-                        seq: seq as u64,
-                        source: e.source.into(),
-                        reference: e.reference,
-                        action: e.action,
-                        category: e.category.into(),
-                        target: e.target,
-                        valid: e.date,
-                        recorded: e.date,
-                        attributes,
-                    }
-                })
-                .collect();
-            (facts, events)
-        })
-        .collect()
+    generated_city(policy, config)
 }
 
 fn check_explanation_adds_up(policy: &Policy, standing: &Standing) {

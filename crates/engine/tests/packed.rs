@@ -20,8 +20,8 @@ use credence_engine::{
     evaluate_packed, evaluate_population,
 };
 use credence_gen::SplitMix64;
-use credence_model::{Action, Attributes, Day, Event, SubjectFacts, Value};
-use credence_policy::{AttrType, Policy, PolicySource, compile};
+use credence_model::{Action, Day, Event, SubjectFacts, Value};
+use credence_policy::{Policy, PolicySource, compile};
 
 /// A generated city (money in fen, as intake stores it), with disputes, answers, suppressions,
 /// repairs and extensions added on its records, and some amounts beyond 32 bits.
@@ -35,47 +35,9 @@ fn city(policy: &Policy, people: usize, seed: u64) -> Vec<(SubjectFacts, Vec<Eve
         density: 2.0,
     };
     let mut rng = SplitMix64::new(seed);
-    credence_gen::Generator::new(config)
-        .subjects()
-        .map(|(subject, events)| {
-            let facts = SubjectFacts {
-                kind: subject.id.kind(),
-                birth: subject.id.birth_date(),
-            };
-            let mut events: Vec<Event> = events
-                .into_iter()
-                .enumerate()
-                .map(|(seq, e)| {
-                    let category = policy.category_id(e.category).map(|c| policy.category(c));
-                    let attributes: Attributes =
-                        e.attributes
-                            .into_iter()
-                            .map(|(name, value)| {
-                                let ty = category
-                                    .and_then(|c| c.attributes.iter().find(|a| a.name == name))
-                                    .map(|a| &a.ty);
-                                let value = match (ty, value) {
-                                    (Some(AttrType::Money), Value::Text(text)) => Value::Int(
-                                        (text.parse::<f64>().unwrap() * 100.0).round() as i64,
-                                    ),
-                                    (_, value) => value,
-                                };
-                                (name.to_owned(), value)
-                            })
-                            .collect();
-                    Event {
-                        seq: seq as u64,
-                        source: e.source.into(),
-                        reference: e.reference,
-                        action: e.action,
-                        category: e.category.into(),
-                        target: e.target,
-                        valid: e.date,
-                        recorded: e.date,
-                        attributes,
-                    }
-                })
-                .collect();
+    generated_city(policy, config)
+        .into_iter()
+        .map(|(facts, mut events)| {
             add_actions(&mut events, &mut rng);
             (facts, events)
         })

@@ -56,11 +56,10 @@ pub fn simulate(
     let mut set: Vec<PolicySource> = Vec::with_capacity(published.len() + drafts.len());
     let mut replaces: Vec<(String, Option<String>)> =
         drafts.iter().map(|d| (d.name.clone(), None)).collect();
+    let draft_ids: Vec<Option<String>> = drafts.iter().map(|d| pack_id(&d.text)).collect();
     for record in published {
         let id = pack_id(&record.text);
-        let replaced_by = drafts
-            .iter()
-            .position(|d| id.is_some() && pack_id(&d.text) == id);
+        let replaced_by = draft_ids.iter().position(|d| id.is_some() && *d == id);
         match replaced_by {
             Some(draft) => replaces[draft].1 = Some(record.name),
             None => set.push(PolicySource {

@@ -3,11 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
-use std::path::Path;
+mod common;
 
 use credence_model::Day;
 use credence_model::id::resident_id_check_char;
-use credence_policy::PolicySource;
 use credence_registry::answer::Because;
 use credence_registry::registry::{Registry, RegistryError};
 
@@ -20,27 +19,6 @@ fn day(text: &str) -> Day {
 
 fn person(first17: &str) -> String {
     format!("{first17}{}", resident_id_check_char(first17).unwrap())
-}
-
-fn shipped_packs() -> (Vec<PolicySource>, String) {
-    let policies = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies");
-    let mut packs: Vec<PolicySource> = std::fs::read_dir(&policies)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml") && !p.ends_with("sources.toml"))
-        .map(|p| PolicySource {
-            name: p.display().to_string(),
-            text: std::fs::read_to_string(&p).unwrap(),
-        })
-        .collect();
-    packs.sort_by(|a, b| a.name.cmp(&b.name));
-    let sources = std::fs::read_to_string(policies.join("sources.toml")).unwrap();
-    (packs, sources)
-}
-
-fn registry(dir: &Path) -> Registry {
-    let (packs, sources) = shipped_packs();
-    Registry::init(&dir.join("registry"), packs, "sources.toml", &sources).unwrap()
 }
 
 fn ingest(registry: &mut Registry, source: &str, rows: &[String]) -> credence_store::BatchReceipt {
@@ -71,7 +49,7 @@ fn dishonest(reference: &str, subject: &str, date: &str) -> String {
 #[test]
 fn an_organisations_listing_binds_its_legal_representative_and_only_them() {
     let root = tempfile::tempdir().unwrap();
-    let mut registry = registry(root.path());
+    let mut registry = common::shipped_registry(root.path());
     let chair = person("11010519700101001");
     let clerk = person("11010519800202002");
     ingest(
@@ -184,7 +162,7 @@ fn an_organisations_listing_binds_its_legal_representative_and_only_them() {
 #[test]
 fn a_subject_without_records_has_an_empty_file_and_no_restriction() {
     let root = tempfile::tempdir().unwrap();
-    let mut registry = registry(root.path());
+    let mut registry = common::shipped_registry(root.path());
     let nobody = person("35020319900505123");
     let report = registry.report(&nobody, day(TODAY), day(TODAY), 0).unwrap();
     assert!(report.events.is_empty());
@@ -202,7 +180,7 @@ fn a_subject_without_records_has_an_empty_file_and_no_restriction() {
 #[test]
 fn resubmitting_a_file_appends_nothing() {
     let root = tempfile::tempdir().unwrap();
-    let mut registry = registry(root.path());
+    let mut registry = common::shipped_registry(root.path());
     let debtor = person("11010519700101001");
     let rows = [
         dishonest("c-1", &debtor, "2025-06-01"),
@@ -224,7 +202,7 @@ fn resubmitting_a_file_appends_nothing() {
 #[test]
 fn callers_get_errors_that_name_what_is_wrong() {
     let root = tempfile::tempdir().unwrap();
-    let mut registry = registry(root.path());
+    let mut registry = common::shipped_registry(root.path());
     let unknown_source = registry
         .ingest("x.jsonl", "", "oracle", day(TODAY), 0, &mut |_, _| {})
         .unwrap_err();
@@ -258,7 +236,7 @@ fn callers_get_errors_that_name_what_is_wrong() {
     let reopened = Registry::open(&root.path().join("registry")).unwrap();
     assert_eq!(
         reopened.policy().packs.len(),
-        shipped_packs().0.len(),
+        common::shipped_packs().0.len(),
         "the published policy is kept in the store"
     );
     let missing = Registry::open(&root.path().join("nowhere")).unwrap_err();
@@ -268,7 +246,7 @@ fn callers_get_errors_that_name_what_is_wrong() {
 #[test]
 fn a_relying_party_asks_only_about_its_measures_and_every_access_is_shown_to_the_subject() {
     let root = tempfile::tempdir().unwrap();
-    let mut registry = registry(root.path());
+    let mut registry = common::shipped_registry(root.path());
     let debtor = person("11010519700101001");
     ingest(
         &mut registry,
@@ -317,7 +295,7 @@ fn a_relying_party_asks_only_about_its_measures_and_every_access_is_shown_to_the
 #[test]
 fn each_sources_reversal_rate_is_measured_from_the_history() {
     let root = tempfile::tempdir().unwrap();
-    let mut registry = registry(root.path());
+    let mut registry = common::shipped_registry(root.path());
     let debtor = person("11010519700101001");
     let act = |reference: &str, action: &str, target: &str, attributes: &str| {
         format!(
@@ -369,7 +347,7 @@ fn a_dispute_left_unanswered_past_its_deadline_is_a_reversal() {
     // The court answers disputes within 15 days. One source answers its dispute in time; one
     // ignores its dispute past the deadline; a third dispute is still within its deadline.
     let root = tempfile::tempdir().unwrap();
-    let mut registry = registry(root.path());
+    let mut registry = common::shipped_registry(root.path());
     let debtor = person("11010519700101001");
     let act = |reference: &str, action: &str, target: &str, date: &str, attributes: &str| {
         format!(
@@ -411,7 +389,7 @@ fn a_dispute_left_unanswered_past_its_deadline_is_a_reversal() {
 #[test]
 fn a_registry_is_not_created_from_a_bad_policy_or_sources_file() {
     let root = tempfile::tempdir().unwrap();
-    let (mut packs, sources) = shipped_packs();
+    let (mut packs, sources) = common::shipped_packs();
     let dir = root.path().join("registry");
     let bad_sources = sources.replace("\"court.guarantee\"", "\"court.guarantees\"");
     let error = Registry::init(&dir, packs.clone(), "sources.toml", &bad_sources).unwrap_err();
@@ -427,7 +405,7 @@ fn a_registry_is_not_created_from_a_bad_policy_or_sources_file() {
 #[test]
 fn a_registry_whose_stored_policy_was_edited_is_refused_as_altered() {
     let root = tempfile::tempdir().unwrap();
-    drop(registry(root.path()));
+    drop(common::shipped_registry(root.path()));
     let dir = root.path().join("registry");
     // The stored text is edited behind the registry's back.
     let db = rusqlite::Connection::open(dir.join(credence_store::sqlite::DATABASE_FILE)).unwrap();
@@ -452,7 +430,7 @@ fn a_registry_whose_stored_policy_was_edited_is_refused_as_altered() {
 #[test]
 fn a_reward_check_tells_the_band_reached_never_the_score() {
     let root = tempfile::tempdir().unwrap();
-    let mut registry = registry(root.path());
+    let mut registry = common::shipped_registry(root.path());
     let subject = person("11010519800101003");
     ingest(
         &mut registry,

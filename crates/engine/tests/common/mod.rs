@@ -5,7 +5,7 @@ use std::path::Path;
 
 use credence_engine::{ListEntry, SchemeStanding, ScorecardStanding, Standing};
 use credence_model::{Action, Attributes, Day, Event, SubjectFacts, SubjectKind, Value};
-use credence_policy::{Policy, PolicySource, compile};
+use credence_policy::{AttrType, Policy, PolicySource, compile};
 
 pub fn day(text: &str) -> Day {
     Day::parse(text).unwrap()
@@ -207,4 +207,56 @@ pub fn entries<'a>(standing: &'a Standing, list: &str) -> Vec<&'a ListEntry> {
 pub fn points_grade(standing: &Standing, id: &str) -> (i64, Option<String>) {
     let s = scheme(standing, id);
     (s.points, s.grade.clone())
+}
+
+/// A generated city as the engine sees it: each subject's facts and its events, money in fen
+/// as intake stores it.
+pub fn generated_city(
+    policy: &Policy,
+    config: credence_gen::GenConfig,
+) -> Vec<(SubjectFacts, Vec<Event>)> {
+    credence_gen::Generator::new(config)
+        .subjects()
+        .map(|(subject, events)| {
+            let facts = SubjectFacts {
+                kind: subject.id.kind(),
+                birth: subject.id.birth_date(),
+            };
+            let events = events
+                .into_iter()
+                .enumerate()
+                .map(|(seq, e)| {
+                    let category = policy.category_id(e.category).map(|c| policy.category(c));
+                    let attributes: Attributes =
+                        e.attributes
+                            .into_iter()
+                            .map(|(name, value)| {
+                                let ty = category
+                                    .and_then(|c| c.attributes.iter().find(|a| a.name == name))
+                                    .map(|a| &a.ty);
+                                let value = match (ty, value) {
+                                    (Some(AttrType::Money), Value::Text(text)) => Value::Int(
+                                        (text.parse::<f64>().unwrap() * 100.0).round() as i64,
+                                    ),
+                                    (_, value) => value,
+                                };
+                                (name.to_owned(), value)
+                            })
+                            .collect();
+                    Event {
+                        seq: seq as u64,
+                        source: e.source.into(),
+                        reference: e.reference,
+                        action: e.action,
+                        category: e.category.into(),
+                        target: e.target,
+                        valid: e.date,
+                        recorded: e.date,
+                        attributes,
+                    }
+                })
+                .collect();
+            (facts, events)
+        })
+        .collect()
 }
