@@ -30,15 +30,26 @@ struct Kind {
     organisation_only: bool,
 }
 
+/// What the durable-ingest part measures.
+pub struct Ingest {
+    /// Rows of the one batch (0: skip).
+    pub rows: usize,
+    /// Whether checks run against the registry while the batch is ingested.
+    pub checks: bool,
+}
+
 pub fn run(
     subjects: usize,
     events_per_subject: usize,
     seed: u64,
-    ingest_rows: usize,
+    ingest: Ingest,
     today: Day,
 ) -> Result<ExitCode> {
-    if ingest_rows > 0 {
-        ingest(ingest_rows, today)?;
+    if ingest.rows > 0 {
+        ingest_batch(ingest.rows, ingest.checks, today)?;
+    }
+    if subjects == 0 {
+        return Ok(ExitCode::SUCCESS);
     }
     let policy = credence_policy::compile(&shipped::packs()).map_err(|d| anyhow::anyhow!("{d}"))?;
     let anchor = anchor_policy(&policy)?;
@@ -191,48 +202,81 @@ fn decode_all(packed: &PackedPopulation) {
 /// Durable ingest: one batch of `rows` lender records about `rows / 5` people into a new
 /// embedded registry, validated, appended, hash-chained and with every touched standing
 /// recomputed, in one commit.
-fn ingest(rows: usize, today: Day) -> Result<()> {
-    let dir = std::env::temp_dir().join(format!("credence-bench-{}", crate::now_ms()));
-    let (sources_name, sources_text) = shipped::SOURCES;
-    let mut registry = credence_registry::registry::Registry::init(
-        &dir,
-        shipped::packs(),
-        sources_name,
-        sources_text,
-    )?;
-    let people = (rows / 5).max(1);
+/// A resident id of the benchmark's population.
+fn bench_person(person: usize) -> Result<String> {
+    let first17 = format!(
+        "350203{:04}{:02}{:02}{:03}",
+        1950 + person % 50,
+        person % 12 + 1,
+        person % 28 + 1,
+        person / 1400 % 1000
+    );
+    let check = credence_model::id::resident_id_check_char(&first17).context("check digit")?;
+    Ok(format!("{first17}{check}"))
+}
+
+/// `rows` JSONL records `<prefix>-<i>` about `people` subjects.
+fn bench_rows(prefix: &str, rows: usize, people: usize, today: Day) -> Result<String> {
     let mut text = String::with_capacity(rows * 200);
     for i in 0..rows {
-        let person = i % people;
-        let first17 = format!(
-            "350203{:04}{:02}{:02}{:03}",
-            1950 + person % 50,
-            person % 12 + 1,
-            person % 28 + 1,
-            person / 1400 % 1000
-        );
-        let check = credence_model::id::resident_id_check_char(&first17).context("check digit")?;
+        let subject = bench_person(i % people)?;
         let date = Day(today.0 - 1 - (i % 1000) as i32);
         text.push_str(&format!(
-            "{{\"ref\":\"bench-{i:08}\",\"action\":\"record\",\"subject\":\"{first17}{check}\",\"category\":\"finance.repaid\",\"date\":\"{date}\",\"attributes\":{{\"amount\":\"{}.00\",\"on_time\":true}}}}\n",
+            "{{\"ref\":\"{prefix}-{i:08}\",\"action\":\"record\",\"subject\":\"{subject}\",\"category\":\"finance.repaid\",\"date\":\"{date}\",\"attributes\":{{\"amount\":\"{}.00\",\"on_time\":true}}}}\n",
             100 + i % 5000
         ));
     }
+    Ok(text)
+}
+
+/// Subjects in the registry before the batch, checked while it is ingested.
+const CHECKED_SUBJECTS: usize = 1_000;
+
+fn ingest_batch(rows: usize, checks: bool, today: Day) -> Result<()> {
+    use credence_registry::registry::{IngestPhase, Registry};
+    use std::sync::atomic::{AtomicU8, Ordering};
+
+    let dir = std::env::temp_dir().join(format!("credence-bench-{}", crate::now_ms()));
+    let (sources_name, sources_text) = shipped::SOURCES;
+    let mut registry = Registry::init(&dir, shipped::packs(), sources_name, sources_text)?;
+    let people = (rows / 5).max(1);
+    if checks {
+        let seed = bench_rows("seed", CHECKED_SUBJECTS, CHECKED_SUBJECTS, today)?;
+        registry.ingest("seed.jsonl", &seed, "lender", today, crate::now_ms(), &mut |_, _| {})?;
+    }
+    let text = bench_rows("bench", rows, people, today)?;
+    // 0: not started, 1: validating, 2: writing, 3: done.
+    let phase = AtomicU8::new(0);
     let start = Instant::now();
     let mut validated_at = None;
-    let receipt = registry.ingest(
-        "bench.jsonl",
-        &text,
-        "lender",
-        today,
-        crate::now_ms(),
-        &mut |phase, _| {
-            if phase == credence_registry::registry::IngestPhase::Writing && validated_at.is_none()
-            {
-                validated_at = Some(start.elapsed().as_secs_f64());
-            }
-        },
-    )?;
+    let (receipt, latencies) = std::thread::scope(|scope| -> Result<_> {
+        let checker = checks.then(|| {
+            let (dir, phase) = (&dir, &phase);
+            scope.spawn(move || check_while_ingesting(dir, phase, today))
+        });
+        phase.store(1, Ordering::SeqCst);
+        let receipt = registry.ingest(
+            "bench.jsonl",
+            &text,
+            "lender",
+            today,
+            crate::now_ms(),
+            &mut |at, _| {
+                if at == IngestPhase::Writing && validated_at.is_none() {
+                    validated_at = Some(start.elapsed().as_secs_f64());
+                    phase.store(2, Ordering::SeqCst);
+                }
+            },
+        );
+        phase.store(3, Ordering::SeqCst);
+        let latencies = match checker {
+            Some(handle) => handle
+                .join()
+                .map_err(|_| anyhow::anyhow!("the checking thread panicked"))??,
+            None => Vec::new(),
+        };
+        Ok((receipt?, latencies))
+    })?;
     let elapsed = start.elapsed().as_secs_f64();
     let validated = validated_at.unwrap_or(elapsed);
     println!(
@@ -246,8 +290,74 @@ fn ingest(rows: usize, today: Day) -> Result<()> {
         elapsed - validated,
         receipt.appended as f64 / (elapsed - validated) / 1e3,
     );
+    if checks {
+        for (code, name) in [(1, "validated"), (2, "written")] {
+            let mut during: Vec<f64> = latencies
+                .iter()
+                .filter(|(at, _)| *at == code)
+                .map(|(_, ms)| *ms)
+                .collect();
+            during.sort_by(f64::total_cmp);
+            println!("{}", latency_line(name, &during));
+        }
+    }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
+}
+
+/// Checks subjects of the registry one after another until the batch is done; each check
+/// is answered and logged (its access durably appended) as a relying party's would be.
+/// Returns each check's phase of the batch when it started and its latency in milliseconds.
+fn check_while_ingesting(
+    dir: &std::path::Path,
+    phase: &std::sync::atomic::AtomicU8,
+    today: Day,
+) -> Result<Vec<(u8, f64)>> {
+    use std::sync::atomic::Ordering;
+    let mut registry = credence_registry::registry::Registry::open(dir)?;
+    let subjects: Vec<String> = (0..CHECKED_SUBJECTS)
+        .map(bench_person)
+        .collect::<Result<_>>()?;
+    let mut latencies = Vec::new();
+    for subject in subjects.iter().cycle() {
+        let at = phase.load(Ordering::SeqCst);
+        if at == 3 {
+            break;
+        }
+        let start = Instant::now();
+        let answer = registry.check(
+            subject,
+            "no-flights",
+            today,
+            "airline",
+            credence_store::Stamp {
+                day: today,
+                at_ms: crate::now_ms(),
+            },
+        )?;
+        let ms = start.elapsed().as_secs_f64() * 1e3;
+        anyhow::ensure!(!answer.applies, "a repaid loan restricts no one");
+        latencies.push((at, ms));
+    }
+    Ok(latencies)
+}
+
+/// `checks while the batch was <name>: N, p50 .. ms, p99 .. ms, max .. ms`.
+fn latency_line(name: &str, sorted: &[f64]) -> String {
+    let at = |q: f64| {
+        let index = ((sorted.len() as f64 * q).ceil() as usize).clamp(1, sorted.len()) - 1;
+        sorted[index]
+    };
+    if sorted.is_empty() {
+        return format!("checks while the batch was {name}: none");
+    }
+    format!(
+        "checks while the batch was {name}: {}, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        sorted.len(),
+        at(0.50),
+        at(0.99),
+        at(1.0)
+    )
 }
 
 fn build(

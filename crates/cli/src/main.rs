@@ -230,6 +230,11 @@ enum Command {
         /// Also measure durable ingest of one batch of this many rows (0: skip).
         #[arg(long, default_value_t = 1_000_000)]
         ingest_rows: usize,
+        /// While that batch is ingested, check subjects already in the registry from another
+        /// thread, one after another, and print the checks' latency (p50, p99, max) while the
+        /// batch is validated and while it is written.
+        #[arg(long)]
+        checks_during_ingest: bool,
     },
 }
 
@@ -804,7 +809,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
             events_per_subject,
             seed,
             ingest_rows,
-        } => bench::run(subjects, events_per_subject, seed, ingest_rows, today),
+            checks_during_ingest,
+        } => bench::run(
+            subjects,
+            events_per_subject,
+            seed,
+            bench::Ingest {
+                rows: ingest_rows,
+                checks: checks_during_ingest,
+            },
+            today,
+        ),
     }
 }
 

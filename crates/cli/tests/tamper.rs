@@ -125,6 +125,22 @@ impl Fixture {
         db.execute_batch(sql).unwrap();
     }
 
+    /// Someone with the access log's file edits it, working around its append-only triggers.
+    fn tamper_access(&self, sql: &str) {
+        let db = rusqlite::Connection::open(self.access_file()).unwrap();
+        db.execute_batch(
+            "DROP TRIGGER IF EXISTS access_append_only_update;
+             DROP TRIGGER IF EXISTS access_append_only_delete;",
+        )
+        .unwrap();
+        db.execute_batch(sql).unwrap();
+    }
+
+    fn access_file(&self) -> PathBuf {
+        self.registry
+            .join(credence_store::sqlite::access_log::ACCESS_FILE)
+    }
+
     fn pseudonym_of(&self, reference: &str) -> String {
         let db =
             rusqlite::Connection::open(self.registry.join(credence_store::sqlite::DATABASE_FILE))
@@ -379,14 +395,51 @@ fn a_changed_source_scope_is_caught() {
 #[test]
 fn a_truncated_access_log_is_caught() {
     let fixture = Fixture::new();
-    fixture.tamper("DELETE FROM access WHERE seq = (SELECT max(seq) FROM access)");
+    fixture.tamper_access("DELETE FROM access WHERE seq = (SELECT max(seq) FROM access)");
     fixture.caught(&fixture.debtor, "access log");
 }
 
 #[test]
 fn an_altered_access_log_is_caught() {
     let fixture = Fixture::new();
-    fixture.tamper("UPDATE access SET party = 'nobody' WHERE seq = (SELECT max(seq) FROM access)");
+    fixture.tamper_access("UPDATE access SET party = 'nobody' WHERE seq = (SELECT max(seq) FROM access)");
+    fixture.caught(&fixture.debtor, "access log");
+}
+
+#[test]
+fn a_removed_access_log_file_is_caught() {
+    let fixture = Fixture::new();
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", fixture.access_file().display()));
+    }
+    fixture.caught(&fixture.debtor, "access log");
+}
+
+#[test]
+fn a_truncated_access_log_file_is_caught() {
+    let fixture = Fixture::new();
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", fixture.access_file().display()));
+    }
+    std::fs::File::create(fixture.access_file()).unwrap();
+    fixture.caught(&fixture.debtor, "access log");
+}
+
+#[test]
+fn an_access_log_file_rolled_back_to_an_older_copy_is_caught() {
+    let fixture = Fixture::new();
+    let reg = fixture.reg();
+    let copy = fixture.registry.with_file_name("access-copy.db");
+    rusqlite::Connection::open(fixture.access_file())
+        .unwrap()
+        .execute("VACUUM INTO ?1", [copy.display().to_string()])
+        .unwrap();
+    ok(&["--registry", reg, "check", &fixture.debtor, "no-flights", "--as", "airline"]);
+    ok(&["--registry", reg, "audit", "witness"]);
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", fixture.access_file().display()));
+    }
+    std::fs::copy(&copy, fixture.access_file()).unwrap();
     fixture.caught(&fixture.debtor, "access log");
 }
 
@@ -448,7 +501,7 @@ fn accesses_after_the_last_batch_are_covered_once_witnessed() {
     let again = ok(&["--registry", reg, "audit", "witness"]);
     assert!(again.contains("already holds"), "{again}");
     // The latest access, logged after the last batch, is now witnessed: removing it is caught.
-    fixture.tamper("DELETE FROM access WHERE seq = (SELECT max(seq) FROM access)");
+    fixture.tamper_access("DELETE FROM access WHERE seq = (SELECT max(seq) FROM access)");
     fixture.caught(&fixture.debtor, "access log");
     // Nothing is published from a history that does not verify.
     let witness = fixture

@@ -12,7 +12,8 @@ use credence_engine::{Standing, evaluate};
 use credence_model::{Day, Event, IdOptions, Identifier, SubjectFacts};
 use credence_policy::{Policy, PolicySource};
 use credence_store::{
-    BatchReceipt, Paths, PolicyRecord, SourceRecord, SqliteStore, Store, StoreError, StoredSubject,
+    BatchReceipt, Paths, PolicyRecord, SourceRecord, SqliteStore, StandingUpdate, Store,
+    StoreError, StoredSubject,
 };
 
 pub use crate::answer::{CheckAnswer, Report, Representation};
@@ -571,6 +572,12 @@ impl Registry {
     }
 
     /// Re-evaluates every subject and rewrites the stored standings.
+    ///
+    /// Subjects are read in one snapshot and evaluated outside any write lock, so a batch may
+    /// commit meanwhile; the store then evaluates the subjects that batch grew once more, from
+    /// their history as it is when the standings are written (`Store::put_standings`): a
+    /// recompute racing an intake never leaves a standing computed from a stale history.
+    /// `progress` is told how many subjects were evaluated, after each chunk.
     pub fn recompute(
         &mut self,
         as_of: Day,
@@ -580,19 +587,18 @@ impl Registry {
         /// Subjects read from the store before they are evaluated in parallel.
         const CHUNK_SUBJECTS: usize = 16_384;
         let policy = &self.policy;
-        let mut standings: Vec<(i64, Vec<u8>)> = Vec::new();
+        let mut standings: Vec<StandingUpdate> = Vec::new();
         let mut chunk: Vec<(StoredSubject, Vec<Event>)> = Vec::with_capacity(CHUNK_SUBJECTS);
         let mut flush = |chunk: &mut Vec<(StoredSubject, Vec<Event>)>,
                          progress: &mut dyn FnMut(usize)| {
-            let computed: Vec<(i64, Vec<u8>)> = chunk
+            let computed: Vec<StandingUpdate> = chunk
                 .par_iter()
                 .map_init(
                     credence_engine::Evaluator::default,
-                    |evaluator, (subject, events)| {
-                        (
-                            subject.id,
-                            standing_bytes(evaluator, policy, subject, events, as_of),
-                        )
+                    |evaluator, (subject, events)| StandingUpdate {
+                        subject: subject.id,
+                        events: events.len(),
+                        body: standing_bytes(evaluator, policy, subject, events, as_of),
                     },
                 )
                 .collect();
@@ -607,8 +613,16 @@ impl Registry {
             }
         })?;
         flush(&mut chunk, progress);
-        self.store.put_standings(&standings)?;
-        tracing::info!(subjects = standings.len(), %as_of, "standings recomputed");
+        let mut evaluator = credence_engine::Evaluator::default();
+        let again = self.store.put_standings(&standings, &mut |subject, events| {
+            standing_bytes(&mut evaluator, policy, subject, events, as_of)
+        })?;
+        tracing::info!(
+            subjects = standings.len(),
+            again,
+            %as_of,
+            "standings recomputed"
+        );
         Ok(standings.len())
     }
 }

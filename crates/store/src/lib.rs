@@ -198,6 +198,16 @@ pub struct SourceActivity {
     pub disputes_lost: u64,
 }
 
+/// A standing to store, with how many events the history it was computed from held.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StandingUpdate {
+    pub subject: i64,
+    /// The subject's events the standing was computed from (its history as read).
+    pub events: usize,
+    /// The serialised standing.
+    pub body: Vec<u8>,
+}
+
 /// Computes the standing of one subject from all its events (in history order), serialised.
 pub type Recompute<'a> = dyn FnMut(&StoredSubject, &[Event]) -> Vec<u8> + 'a;
 
@@ -309,8 +319,16 @@ pub trait Store {
 
     /// The stored standing of a subject.
     fn standing(&self, subject: i64) -> Result<Option<Vec<u8>>, StoreError>;
-    /// Replaces the stored standings of many subjects in one transaction.
-    fn put_standings(&mut self, standings: &[(i64, Vec<u8>)]) -> Result<(), StoreError>;
+    /// Replaces the stored standings of many subjects in one transaction. Each was computed from
+    /// the subject's history as it stood when read; a subject whose history has grown since (a
+    /// batch committed in between) is computed again by `recompute`, inside the transaction,
+    /// from its history as it is now, so no standing is written from a stale history. Returns
+    /// how many subjects were computed again.
+    fn put_standings(
+        &mut self,
+        standings: &[StandingUpdate],
+        recompute: &mut Recompute<'_>,
+    ) -> Result<usize, StoreError>;
 
     /// Appends an access to the log (one durable transaction).
     fn log_access(&mut self, access: &Access) -> Result<(), StoreError>;

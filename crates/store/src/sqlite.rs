@@ -1,4 +1,6 @@
-//! The embedded store: one SQLite file, `registry.db`, in the registry's directory.
+//! The embedded store: two SQLite files in the registry's directory, `registry.db` (the
+//! history, the catalogue and the standings) and `access.db` (the access log, apart so that
+//! logging a check never waits for a batch: [`access_log`]).
 //!
 //! Why SQLite: a registry is run by one office on one machine, and must never lose an
 //! acknowledged batch nor show half of one. SQLite in WAL mode with `synchronous=FULL` gives
@@ -6,7 +8,11 @@
 //! uncommitted one is invisible after either) without a server to operate, and readers (a
 //! query, a report) do not block the daily intake.
 //!
-//! Layout: `schema` holds the migrations and connection settings; `ingest` the batch hot
+//! Readers never wait for a writer: a check reads in a WAL snapshot of `registry.db`, which a
+//! batch's write transaction does not lock, and appends to `access.db`, which no batch touches.
+//!
+//! Layout: `schema` holds the migrations and connection settings; `access_log` the access
+//! log's file; `ingest` the batch hot
 //! path, with `prepare` (its work done off the SQLite thread) and `standings` (the
 //! recompute inside the batch's transaction); `rows` the decoding of stored rows; `chain`
 //! what every MAC of the keyed history covers and the replay of a subject's chain; `verify`
@@ -16,6 +22,7 @@
 //! runs in one read transaction, so it sees one consistent state even while another process
 //! ingests.
 
+pub mod access_log;
 mod chain;
 mod hash;
 mod ingest;
@@ -45,8 +52,8 @@ use witness::WITNESS_FILE;
 use crate::keys::{KEY_FILE, Keys};
 use crate::{
     Access, Batch, BatchReceipt, ChainReport, KnownReference, PolicyRecord, Progress,
-    PublishedHead, Recompute, SourceActivity, SourceRecord, Store, StoreError, StoreStats,
-    StoredSubject,
+    PublishedHead, Recompute, SourceActivity, SourceRecord, StandingUpdate, Store, StoreError,
+    StoreStats, StoredSubject,
 };
 
 /// The database file inside a registry directory.
@@ -59,6 +66,8 @@ const REFERENCES_PER_QUERY: usize = 500;
 #[derive(Debug)]
 pub struct SqliteStore {
     conn: Connection,
+    /// The access log's own file (`access.db`): appending to it never waits for a batch.
+    access: Connection,
     path: PathBuf,
     keys: Keys,
     witness: PathBuf,
@@ -106,7 +115,7 @@ impl Paths {
 }
 
 /// Makes a file or directory owner-only, whatever the umask gave it.
-fn owner_only(path: &Path, mode: u32) -> Result<(), StoreError> {
+pub(crate) fn owner_only(path: &Path, mode: u32) -> Result<(), StoreError> {
     fs::set_permissions(path, fs::Permissions::from_mode(mode)).map_err(|e| io_error(path, e))
 }
 
@@ -141,6 +150,8 @@ impl SqliteStore {
         }
         let mut made_key = false;
         let mut made_witness = false;
+        let mut made_access = false;
+        let access_path = dir.join(access_log::ACCESS_FILE);
         let created = owner_only(&path, 0o600)
             .and_then(|()| {
                 witness::create(&paths.witness)?;
@@ -155,9 +166,11 @@ impl SqliteStore {
                 }
                 let keys = Keys::create_file(&paths.key_file)?;
                 made_key = true;
-                Ok(keys)
+                let access = access_log::create(&access_path)?;
+                made_access = true;
+                Ok((keys, access))
             })
-            .and_then(|keys| Self::initialise(&path, keys, &paths.witness));
+            .and_then(|(keys, access)| Self::initialise(&path, keys, access, &paths.witness));
         if created.is_err() {
             // Best effort: leave no half-made registry behind to block a second attempt.
             for suffix in ["", "-wal", "-shm"] {
@@ -169,12 +182,22 @@ impl SqliteStore {
             if made_witness {
                 let _ = fs::remove_file(&paths.witness);
             }
+            if made_access {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = fs::remove_file(format!("{}{suffix}", access_path.display()));
+                }
+            }
         }
         created
     }
 
     /// Schema and empty chain in one transaction: a registry is made whole or not at all.
-    fn initialise(path: &Path, keys: Keys, witness: &Path) -> Result<SqliteStore, StoreError> {
+    fn initialise(
+        path: &Path,
+        keys: Keys,
+        access: Connection,
+        witness: &Path,
+    ) -> Result<SqliteStore, StoreError> {
         let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
         schema::configure(&conn)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -187,6 +210,7 @@ impl SqliteStore {
         owner_only_journal(path)?;
         Ok(SqliteStore {
             conn,
+            access,
             path: path.to_owned(),
             keys,
             witness: witness.to_owned(),
@@ -218,17 +242,27 @@ impl SqliteStore {
             }
             Err(e) => return Err(e.into()),
         }
-        if schema::version(&conn)? < schema::KEY_OUTSIDE {
+        let version = schema::version(&conn)?;
+        if version < schema::KEY_OUTSIDE {
             return Err(StoreError::Legacy {
                 path: paths.dir.display().to_string(),
             });
         }
         let keys = Keys::load_file(&paths.key_file)?;
         schema::configure(&conn)?;
+        let access_path = paths.dir.join(access_log::ACCESS_FILE);
+        // A registry made before the access log had its own file: the entries move first, and
+        // the migration drops the old table only once they are safely in the new one.
+        let access = if version < schema::ACCESS_APART {
+            access_log::open_moving(&access_path, &path)?
+        } else {
+            access_log::open(&access_path)?
+        };
         schema::check_and_migrate(&mut conn)?;
         owner_only_journal(&path)?;
         let store = SqliteStore {
             conn,
+            access,
             path,
             keys,
             witness: paths.witness.clone(),
@@ -274,22 +308,33 @@ impl SqliteStore {
     /// waiting for the next batch. Returns the line written, if the access log had grown since
     /// the last one.
     pub fn witness_accesses(&self) -> Result<Option<witness::WitnessLine>, StoreError> {
-        witness::publish_access(&self.conn, &self.witness, &self.keys, now_ms())
+        witness::publish_access(
+            &self.conn,
+            &self.access,
+            &self.witness,
+            &self.keys,
+            now_ms(),
+        )
     }
 
     /// Appends to the witness file every committed batch it does not have yet.
     fn witness_batches(&self) -> Result<(), StoreError> {
-        witness::catch_up(&self.conn, &self.witness, &self.keys, now_ms())
+        witness::catch_up(&self.conn, &self.access, &self.witness, &self.keys, now_ms())
     }
 
     /// A read transaction: the reads inside it see one state, whatever commits meanwhile.
     fn read(&self) -> Result<Transaction<'_>, StoreError> {
         Ok(self.conn.unchecked_transaction()?)
     }
+
+    /// A read transaction on the access log.
+    fn read_access(&self) -> Result<Transaction<'_>, StoreError> {
+        Ok(self.access.unchecked_transaction()?)
+    }
 }
 
 /// SQLite gives the `-wal` and `-shm` files the database file's mode; this makes sure of it.
-fn owner_only_journal(path: &Path) -> Result<(), StoreError> {
+pub(crate) fn owner_only_journal(path: &Path) -> Result<(), StoreError> {
     for suffix in ["-wal", "-shm"] {
         let journal = PathBuf::from(format!("{}{suffix}", path.display()));
         if journal.exists() {
@@ -299,7 +344,7 @@ fn owner_only_journal(path: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn io_error(path: &Path, source: std::io::Error) -> StoreError {
+pub(crate) fn io_error(path: &Path, source: std::io::Error) -> StoreError {
     StoreError::Io {
         path: path.display().to_string(),
         source,
@@ -556,15 +601,7 @@ impl Store for SqliteStore {
     }
 
     fn events(&self, subject: i64) -> Result<Vec<Event>, StoreError> {
-        let mut statement = self.conn.prepare_cached(&format!(
-            "SELECT {EVENT_COLUMNS} FROM event e WHERE e.subject = ?1 ORDER BY e.position"
-        ))?;
-        let mut rows = statement.query([subject])?;
-        let mut events = Vec::new();
-        while let Some(row) = rows.next()? {
-            events.push(rows::event_at(row, 0)?);
-        }
-        Ok(events)
+        events_of(&self.conn, subject)
     }
 
     fn scan(&self, visit: &mut dyn FnMut(&StoredSubject, &[Event])) -> Result<(), StoreError> {
@@ -593,21 +630,48 @@ impl Store for SqliteStore {
             .optional()?)
     }
 
-    fn put_standings(&mut self, standings: &[(i64, Vec<u8>)]) -> Result<(), StoreError> {
+    fn put_standings(
+        &mut self,
+        standings: &[StandingUpdate],
+        recompute: &mut Recompute<'_>,
+    ) -> Result<usize, StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut again = 0;
         {
+            let mut count =
+                tx.prepare_cached("SELECT count(*) FROM event WHERE subject = ?1")?;
             let mut upsert = tx.prepare_cached(
                 "INSERT INTO standing (subject, body) VALUES (?1, ?2)
                  ON CONFLICT (subject) DO UPDATE SET body = excluded.body",
             )?;
-            for (subject, body) in standings {
-                upsert.execute(params![subject, body])?;
+            for update in standings {
+                let now: i64 = count.query_row([update.subject], |row| row.get(0))?;
+                if usize::try_from(now).ok() == Some(update.events) {
+                    upsert.execute(params![update.subject, update.body])?;
+                    continue;
+                }
+                // A batch appended to this subject after its history was read: its standing is
+                // computed again from the history as it is now (the write lock is held).
+                let subject = tx
+                    .query_row(
+                        &format!("SELECT {SUBJECT_COLUMNS} FROM subject s WHERE s.id = ?1"),
+                        [update.subject],
+                        |row| Ok(rows::subject_at(row, 0, &self.keys)),
+                    )
+                    .optional()?
+                    .transpose()?;
+                let Some(subject) = subject else {
+                    continue;
+                };
+                let events = events_of(&tx, update.subject)?;
+                upsert.execute(params![update.subject, recompute(&subject, &events)])?;
+                again += 1;
             }
         }
         tx.commit()?;
-        Ok(())
+        Ok(again)
     }
 
     fn source_activity(&self) -> Result<Vec<SourceActivity>, StoreError> {
@@ -639,44 +703,11 @@ impl Store for SqliteStore {
     }
 
     fn log_access(&mut self, access: &Access) -> Result<(), StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let (last, previous) = witness::access_head(&tx)?;
-        let seq = last + 1;
-        let mac = chain::access_mac(
-            &self.keys,
-            &previous,
-            &chain::AccessFields {
-                seq,
-                pseudonym: &access.subject,
-                party: &access.party,
-                purpose: &access.purpose,
-                at_ms: access.at_ms,
-                day: access.day.0,
-                outcome: &access.outcome,
-            },
-        );
-        tx.execute(
-            "INSERT INTO access (seq, pseudonym, party, purpose, at_ms, outcome, day, mac)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                seq,
-                access.subject,
-                access.party,
-                access.purpose,
-                access.at_ms,
-                access.outcome,
-                access.day.0,
-                &mac[..]
-            ],
-        )?;
-        tx.commit()?;
-        Ok(())
+        access_log::append(&mut self.access, &self.keys, access)
     }
 
     fn accesses(&self, subject: &str) -> Result<Vec<Access>, StoreError> {
-        let mut statement = self.conn.prepare_cached(
+        let mut statement = self.access.prepare_cached(
             "SELECT pseudonym, party, purpose, at_ms, outcome, day FROM access WHERE pseudonym = ?1 ORDER BY seq",
         )?;
         let rows = statement.query_map([subject], |row| {
@@ -696,12 +727,14 @@ impl Store for SqliteStore {
 
     fn verify_chain(&self, published: &[PublishedHead]) -> Result<ChainReport, StoreError> {
         let tx = self.read()?;
-        verify::verify(&tx, &self.keys, published)
+        let access = self.read_access()?;
+        verify::verify(&tx, &access, &self.keys, published)
     }
 
     fn verify_published(&self) -> Result<(), StoreError> {
         let tx = self.read()?;
-        verify::verify_published(&tx, &self.keys, &self.witness)
+        let access = self.read_access()?;
+        verify::verify_published(&tx, &access, &self.keys, &self.witness)
     }
 
     fn verified_subject(
@@ -729,6 +762,19 @@ impl Store for SqliteStore {
             },
         )?)
     }
+}
+
+/// All events of a subject, in its chain's order.
+fn events_of(conn: &Connection, subject: i64) -> Result<Vec<Event>, StoreError> {
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT {EVENT_COLUMNS} FROM event e WHERE e.subject = ?1 ORDER BY e.position"
+    ))?;
+    let mut rows = statement.query([subject])?;
+    let mut events = Vec::new();
+    while let Some(row) = rows.next()? {
+        events.push(rows::event_at(row, 0)?);
+    }
+    Ok(events)
 }
 
 /// Looks up one chunk of references with a single `IN (...)` query, adding what it finds.

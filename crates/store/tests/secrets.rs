@@ -10,6 +10,7 @@ use std::path::Path;
 use credence_model::{Action, Attributes, Day, Event, SubjectKind};
 use credence_store::keys::KEY_FILE;
 use credence_store::sqlite::DATABASE_FILE;
+use credence_store::sqlite::access_log::ACCESS_FILE;
 use credence_store::{Batch, NewEvent, Paths, SqliteStore, Store, StoreError, SubjectRef};
 
 fn mode(path: &Path) -> u32 {
@@ -62,6 +63,9 @@ fn every_file_the_store_makes_is_owner_only_whatever_the_umask() {
         DATABASE_FILE.to_owned(),
         format!("{DATABASE_FILE}-wal"),
         format!("{DATABASE_FILE}-shm"),
+        ACCESS_FILE.to_owned(),
+        format!("{ACCESS_FILE}-wal"),
+        format!("{ACCESS_FILE}-shm"),
         KEY_FILE.to_owned(),
         credence_store::sqlite::witness::WITNESS_FILE.to_owned(),
     ] {
@@ -80,6 +84,16 @@ fn made_under_umask_zero() {
     let mut store = SqliteStore::create(Path::new(&dir)).unwrap();
     store
         .ingest(&one_event_batch(), &mut |_, _| Vec::new(), &mut |_| {})
+        .unwrap();
+    store
+        .log_access(&credence_store::Access {
+            subject: "0".repeat(64),
+            party: "airline".into(),
+            purpose: "check no-flights".into(),
+            day: credence_model::Day(20_000),
+            at_ms: 1_700_000_000_000,
+            outcome: "does not apply".into(),
+        })
         .unwrap();
     // Keep the connection open while the parent looks: `-wal` and `-shm` go with the last one.
     let reopened = SqliteStore::open(Path::new(&dir)).unwrap();

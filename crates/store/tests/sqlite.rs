@@ -9,10 +9,11 @@ use std::path::Path;
 use std::process::Command;
 
 use credence_model::{Action, Attributes, Day, Event, SubjectKind, Value};
+use credence_store::sqlite::access_log::ACCESS_FILE;
 use credence_store::sqlite::{DATABASE_FILE, content_hash, hex};
 use credence_store::{
     Access, Batch, ChainReport, NewEvent, PolicyRecord, PublishedHead, SourceRecord, SqliteStore,
-    Store, StoreError, StoreStats, StoredSubject, SubjectRef,
+    StandingUpdate, Store, StoreError, StoreStats, StoredSubject, SubjectRef,
 };
 
 const CRASH_DIR: &str = "CREDENCE_STORE_CRASH_DIR";
@@ -122,6 +123,10 @@ fn verified(store: &SqliteStore) -> ChainReport {
 
 fn raw(dir: &Path) -> rusqlite::Connection {
     rusqlite::Connection::open(dir.join(DATABASE_FILE)).unwrap()
+}
+
+fn raw_access(dir: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(dir.join(ACCESS_FILE)).unwrap()
 }
 
 #[test]
@@ -748,13 +753,26 @@ fn known_references_reports_what_is_stored_in_the_order_asked() {
     );
 }
 
+/// A standing for `subject` computed from its history as the store holds it now.
+fn update(store: &SqliteStore, subject: i64, body: &[u8]) -> StandingUpdate {
+    StandingUpdate {
+        subject,
+        events: store.events(subject).unwrap().len(),
+        body: body.to_vec(),
+    }
+}
+
+/// A recompute closure that must not be called.
+fn never(_: &StoredSubject, _: &[Event]) -> Vec<u8> {
+    panic!("no subject's history changed: nothing is computed again")
+}
+
 #[test]
 fn put_standings_replaces_in_one_go() {
     let (_dir, mut store) = fresh();
     ingest(&mut store, &many("r", 6, 1, 3)).unwrap();
-    store
-        .put_standings(&[(1, b"one".to_vec()), (3, b"three".to_vec())])
-        .unwrap();
+    let updates = [update(&store, 1, b"one"), update(&store, 3, b"three")];
+    assert_eq!(store.put_standings(&updates, &mut never).unwrap(), 0);
     assert_eq!(store.standing(1).unwrap().unwrap(), b"one");
     assert_eq!(store.standing(3).unwrap().unwrap(), b"three");
     assert!(
@@ -765,11 +783,8 @@ fn put_standings_replaces_in_one_go() {
             .starts_with(pseudonym(2).as_bytes())
     );
     // A standing for a subject that does not exist fails, and takes the others with it.
-    assert!(
-        store
-            .put_standings(&[(2, b"two".to_vec()), (99, b"x".to_vec())])
-            .is_err()
-    );
+    let updates = [update(&store, 2, b"two"), update(&store, 99, b"x")];
+    assert!(store.put_standings(&updates, &mut never).is_err());
     assert!(
         store
             .standing(2)
@@ -777,6 +792,36 @@ fn put_standings_replaces_in_one_go() {
             .unwrap()
             .starts_with(pseudonym(2).as_bytes())
     );
+}
+
+#[test]
+fn a_standing_computed_before_a_batch_grew_the_subject_is_computed_again() {
+    let (dir, mut store) = fresh();
+    ingest(&mut store, &many("r", 6, 1, 3)).unwrap();
+    // A recompute reads subjects 1 and 2 and evaluates them...
+    let read = [update(&store, 1, b"stale one"), update(&store, 2, b"two")];
+    // ...while another handle commits a batch that appends to subject 1...
+    let mut other = SqliteStore::open(dir.path()).unwrap();
+    ingest(&mut other, &batch(vec![new_event("late", 1, 7)])).unwrap();
+    let after_batch = store.standing(1).unwrap().unwrap();
+    // ...then writes what it computed: subject 1 is computed again from its history as it is.
+    let mut seen = Vec::new();
+    let again = store
+        .put_standings(&read, &mut |subject, events| {
+            seen.push(subject.id);
+            standing_of(subject, events)
+        })
+        .unwrap();
+    assert_eq!(again, 1);
+    assert_eq!(seen, [1]);
+    let stored = store.standing(1).unwrap().unwrap();
+    assert_ne!(stored, b"stale one", "the stale standing is not written");
+    let now = store.events(1).unwrap();
+    assert_eq!(now.len(), 3, "two events before the batch, one from it");
+    let subject = store.subject(&pseudonym(1)).unwrap().unwrap();
+    assert_eq!(stored, standing_of(&subject, &now));
+    assert_eq!(stored, after_batch, "the same history gives the same standing");
+    assert_eq!(store.standing(2).unwrap().unwrap(), b"two");
 }
 
 #[test]
@@ -834,7 +879,7 @@ fn the_access_log_keeps_every_access_in_order_and_cannot_be_edited() {
         "in the order they happened"
     );
     assert!(store.accesses(&pseudonym(3)).unwrap().is_empty());
-    let conn = raw(dir.path());
+    let conn = raw_access(dir.path());
     assert!(
         conn.execute("UPDATE access SET party = 'nobody'", [])
             .is_err()
@@ -892,4 +937,138 @@ fn a_batch_recorded_before_the_latest_recorded_day_writes_nothing() {
     let mut later = new_event("d", 3, 100);
     later.event.recorded = Day(19_101);
     ingest(&mut store, &batch(vec![later])).unwrap();
+}
+
+/// A store with two accesses logged, the second published to the witness file.
+fn with_witnessed_accesses() -> (tempfile::TempDir, SqliteStore) {
+    let (dir, mut store) = fresh();
+    ingest(&mut store, &many("r", 4, 1, 2)).unwrap();
+    for party in ["airline", "railway"] {
+        store
+            .log_access(&Access {
+                subject: pseudonym(1),
+                party: party.into(),
+                purpose: "check no-flights".into(),
+                day: Day(19_100),
+                at_ms: 1_700_000_000_000,
+                outcome: "does not apply".into(),
+            })
+            .unwrap();
+    }
+    assert!(store.witness_accesses().unwrap().is_some());
+    (dir, store)
+}
+
+fn refused(result: Result<SqliteStore, StoreError>) -> String {
+    match result {
+        Err(StoreError::Tampered(why)) => why,
+        other => panic!("expected the history to be refused as altered, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_access_log_has_its_own_owner_only_file() {
+    let (dir, store) = with_witnessed_accesses();
+    let path = dir.path().join(ACCESS_FILE);
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let count: i64 = raw_access(dir.path())
+        .query_row("SELECT count(*) FROM access", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(count, 2);
+    let tables: i64 = raw(dir.path())
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE name = 'access'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(tables, 0, "the registry's database holds no access log");
+    assert_eq!(verified(&store).accesses, 2);
+}
+
+#[test]
+fn a_removed_access_log_is_caught() {
+    let (dir, store) = with_witnessed_accesses();
+    drop(store);
+    std::fs::remove_file(dir.path().join(ACCESS_FILE)).unwrap();
+    let why = refused(SqliteStore::open(dir.path()));
+    assert!(why.contains("access log") && why.contains("missing"), "{why}");
+}
+
+#[test]
+fn a_truncated_access_log_file_is_caught() {
+    let (dir, store) = with_witnessed_accesses();
+    drop(store);
+    let path = dir.path().join(ACCESS_FILE);
+    std::fs::File::create(&path).unwrap();
+    let why = refused(SqliteStore::open(dir.path()));
+    assert!(why.contains("holds no access log"), "{why}");
+    std::fs::write(&path, b"not a database at all, just some bytes of text").unwrap();
+    let why = refused(SqliteStore::open(dir.path()));
+    assert!(why.contains("access log"), "{why}");
+}
+
+#[test]
+fn an_access_log_cut_back_or_edited_is_caught() {
+    let (dir, store) = with_witnessed_accesses();
+    drop(store);
+    let conn = raw_access(dir.path());
+    conn.execute_batch(
+        "DROP TRIGGER access_append_only_update; DROP TRIGGER access_append_only_delete;",
+    )
+    .unwrap();
+    conn.execute("UPDATE access SET party = 'nobody' WHERE seq = 1", [])
+        .unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let report = verified(&store);
+    assert!(
+        report.problems.iter().any(|p| p.contains("access log entry 1")),
+        "{:?}",
+        report.problems
+    );
+    // The witnessed last entry removed: even the cheap check before an answer sees it.
+    conn.execute("DELETE FROM access WHERE seq = 2", []).unwrap();
+    match store.verify_published() {
+        Err(StoreError::Tampered(why)) => assert!(why.contains("access log"), "{why}"),
+        other => panic!("expected the cut to be caught, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_registry_made_before_the_access_log_moved_keeps_its_entries() {
+    let (dir, store) = with_witnessed_accesses();
+    let before = store.accesses(&pseudonym(1)).unwrap();
+    drop(store);
+    // The layout of the previous version: the log inside `registry.db`, no `access.db`.
+    let conn = raw(dir.path());
+    conn.execute_batch(&format!(
+        "ATTACH DATABASE '{}' AS moved;
+         CREATE TABLE main.access AS SELECT * FROM moved.access;
+         DETACH DATABASE moved;
+         UPDATE meta SET value = 5 WHERE key = 'schema_version';",
+        dir.path().join(ACCESS_FILE).display()
+    ))
+    .unwrap();
+    drop(conn);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(dir.path().join(format!("{ACCESS_FILE}{suffix}")));
+    }
+    let store = SqliteStore::open(dir.path()).unwrap();
+    assert_eq!(store.accesses(&pseudonym(1)).unwrap(), before);
+    let report = verified(&store);
+    assert_eq!(report.problems, Vec::<String>::new());
+    assert_eq!(report.accesses, 2);
+    store.verify_published().unwrap();
+    let tables: i64 = raw(dir.path())
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE name = 'access'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(tables, 0, "the old table is gone once its entries moved");
 }

@@ -118,7 +118,15 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     "#,
     // 5: keyed per-subject chains, batch digests, a keyed access log.
     KEYED_HISTORY,
+    // 6: the access log moves to a file of its own (`access.db`), so that logging a check
+    // never waits for a batch's write lock. The open copies its entries there first.
+    r#"
+    DROP TABLE access;
+    "#,
 ];
+
+/// The first schema version whose access log lives in its own file.
+pub(crate) const ACCESS_APART: i64 = 6;
 
 /// Migration 5: the keyed history. Like 4, it runs only on a new, empty database.
 const KEYED_HISTORY: &str = r#"

@@ -157,6 +157,7 @@ fn catalogue(conn: &Connection, batches: &[BatchRow]) -> Result<Vec<String>, Sto
 /// The cheap check before any answer; see the module documentation.
 pub(crate) fn verify_published(
     conn: &Connection,
+    access_log: &Connection,
     keys: &Keys,
     witness_path: &std::path::Path,
 ) -> Result<(), StoreError> {
@@ -183,7 +184,7 @@ pub(crate) fn verify_published(
                 line.batch
             )));
         }
-        if let Some(problem) = access_witnessed(conn, keys, &line)? {
+        if let Some(problem) = access_witnessed(access_log, keys, &line)? {
             return Err(StoreError::Tampered(problem));
         }
     }
@@ -472,6 +473,7 @@ impl<'s, T> BySubject<'s, T> {
 /// The full replay; see the module documentation.
 pub(crate) fn verify(
     conn: &Connection,
+    access_log: &Connection,
     keys: &Keys,
     published: &[PublishedHead],
 ) -> Result<ChainReport, StoreError> {
@@ -505,7 +507,7 @@ pub(crate) fn verify(
         ));
     }
     problems.extend(linked(conn, keys)?);
-    let (accesses, access_macs) = access_chain(conn, keys, &mut problems)?;
+    let (accesses, access_macs) = access_chain(access_log, keys, &mut problems)?;
     let last = batches.last();
     for published in published {
         against(published, keys, &batches, &access_macs, &mut problems)?;

@@ -171,6 +171,7 @@ pub(crate) fn access_head(conn: &Connection) -> Result<(i64, Vec<u8>), StoreErro
 /// exclusive lock on the file, and syncs it.
 pub(crate) fn catch_up(
     conn: &Connection,
+    access_log: &Connection,
     path: &Path,
     keys: &Keys,
     at_ms: i64,
@@ -182,7 +183,7 @@ pub(crate) fn catch_up(
         .map_err(|e| io(path, e))?;
     file.lock().map_err(|e| io(path, e))?;
     let witnessed = last(path, keys)?.map_or(0, |line| line.batch);
-    let (access_seq, access) = access_head(conn)?;
+    let (access_seq, access) = access_head(access_log)?;
     let mut statement = conn.prepare("SELECT id, digest FROM batch WHERE id > ?1 ORDER BY id")?;
     let mut rows = statement.query([witnessed])?;
     let mut text = String::new();
@@ -212,11 +213,12 @@ pub(crate) fn catch_up(
 /// covered too (a check writes no line of its own). Returns the line written, if any.
 pub(crate) fn publish_access(
     conn: &Connection,
+    access_log: &Connection,
     path: &Path,
     keys: &Keys,
     at_ms: i64,
 ) -> Result<Option<WitnessLine>, StoreError> {
-    catch_up(conn, path, keys, at_ms)?;
+    catch_up(conn, access_log, path, keys, at_ms)?;
     let mut file = fs::OpenOptions::new()
         .append(true)
         .read(true)
@@ -226,7 +228,7 @@ pub(crate) fn publish_access(
     let Some(last) = last(path, keys)? else {
         return Ok(None);
     };
-    let (access_seq, access) = access_head(conn)?;
+    let (access_seq, access) = access_head(access_log)?;
     if access_seq <= last.access_seq {
         return Ok(None);
     }
