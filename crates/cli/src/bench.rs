@@ -242,7 +242,14 @@ fn ingest_batch(rows: usize, checks: bool, today: Day) -> Result<()> {
     let people = (rows / 5).max(1);
     if checks {
         let seed = bench_rows("seed", CHECKED_SUBJECTS, CHECKED_SUBJECTS, today)?;
-        registry.ingest("seed.jsonl", &seed, "lender", today, crate::now_ms(), &mut |_, _| {})?;
+        registry.ingest(
+            "seed.jsonl",
+            &seed,
+            "lender",
+            today,
+            crate::now_ms(),
+            &mut |_, _| {},
+        )?;
     }
     let text = bench_rows("bench", rows, people, today)?;
     // 0: not started, 1: validating, 2: writing, 3: done.

@@ -402,7 +402,9 @@ fn a_truncated_access_log_is_caught() {
 #[test]
 fn an_altered_access_log_is_caught() {
     let fixture = Fixture::new();
-    fixture.tamper_access("UPDATE access SET party = 'nobody' WHERE seq = (SELECT max(seq) FROM access)");
+    fixture.tamper_access(
+        "UPDATE access SET party = 'nobody' WHERE seq = (SELECT max(seq) FROM access)",
+    );
     fixture.caught(&fixture.debtor, "access log");
 }
 
@@ -434,7 +436,15 @@ fn an_access_log_file_rolled_back_to_an_older_copy_is_caught() {
         .unwrap()
         .execute("VACUUM INTO ?1", [copy.display().to_string()])
         .unwrap();
-    ok(&["--registry", reg, "check", &fixture.debtor, "no-flights", "--as", "airline"]);
+    ok(&[
+        "--registry",
+        reg,
+        "check",
+        &fixture.debtor,
+        "no-flights",
+        "--as",
+        "airline",
+    ]);
     ok(&["--registry", reg, "audit", "witness"]);
     for suffix in ["-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", fixture.access_file().display()));

@@ -614,9 +614,11 @@ impl Registry {
         })?;
         flush(&mut chunk, progress);
         let mut evaluator = credence_engine::Evaluator::default();
-        let again = self.store.put_standings(&standings, &mut |subject, events| {
-            standing_bytes(&mut evaluator, policy, subject, events, as_of)
-        })?;
+        let again = self
+            .store
+            .put_standings(&standings, &mut |subject, events| {
+                standing_bytes(&mut evaluator, policy, subject, events, as_of)
+            })?;
         tracing::info!(
             subjects = standings.len(),
             again,

@@ -97,7 +97,13 @@ fn checks_and_reports_answer_while_a_large_batch_is_written() {
             for i in 0..CHECKS {
                 let debtor = &debtors[i % DEBTORS];
                 let answer = reader
-                    .check(debtor, "no-flights", day(TODAY), "airline", 1_000 + i as i64)
+                    .check(
+                        debtor,
+                        "no-flights",
+                        day(TODAY),
+                        "airline",
+                        1_000 + i as i64,
+                    )
                     .unwrap_or_else(|e| panic!("check {i} during the batch failed: {e}"));
                 assert!(answer.applies, "a listed debtor may not fly: check {i}");
                 // Someone the batch is writing about, not yet committed: nothing applies.

@@ -12,9 +12,8 @@
 //! batch's write transaction does not lock, and appends to `access.db`, which no batch touches.
 //!
 //! Layout: `schema` holds the migrations and connection settings; `access_log` the access
-//! log's file; `ingest` the batch hot
-//! path, with `prepare` (its work done off the SQLite thread) and `standings` (the
-//! recompute inside the batch's transaction); `rows` the decoding of stored rows; `chain`
+//! log's file; `ingest` the batch hot path, with `prepare` (its work done off the SQLite
+//! thread) and `standings` (the recompute inside the batch's transaction); `rows` the decoding of stored rows; `chain`
 //! what every MAC of the keyed history covers and the replay of a subject's chain; `verify`
 //! the checks before an answer and the full replay; `witness` the heads published outside
 //! the database; `hash` and `json` the canonical encodings the content hash is computed
@@ -319,7 +318,13 @@ impl SqliteStore {
 
     /// Appends to the witness file every committed batch it does not have yet.
     fn witness_batches(&self) -> Result<(), StoreError> {
-        witness::catch_up(&self.conn, &self.access, &self.witness, &self.keys, now_ms())
+        witness::catch_up(
+            &self.conn,
+            &self.access,
+            &self.witness,
+            &self.keys,
+            now_ms(),
+        )
     }
 
     /// A read transaction: the reads inside it see one state, whatever commits meanwhile.
@@ -640,8 +645,7 @@ impl Store for SqliteStore {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut again = 0;
         {
-            let mut count =
-                tx.prepare_cached("SELECT count(*) FROM event WHERE subject = ?1")?;
+            let mut count = tx.prepare_cached("SELECT count(*) FROM event WHERE subject = ?1")?;
             let mut upsert = tx.prepare_cached(
                 "INSERT INTO standing (subject, body) VALUES (?1, ?2)
                  ON CONFLICT (subject) DO UPDATE SET body = excluded.body",

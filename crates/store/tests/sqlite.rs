@@ -820,7 +820,10 @@ fn a_standing_computed_before_a_batch_grew_the_subject_is_computed_again() {
     assert_eq!(now.len(), 3, "two events before the batch, one from it");
     let subject = store.subject(&pseudonym(1)).unwrap().unwrap();
     assert_eq!(stored, standing_of(&subject, &now));
-    assert_eq!(stored, after_batch, "the same history gives the same standing");
+    assert_eq!(
+        stored, after_batch,
+        "the same history gives the same standing"
+    );
     assert_eq!(store.standing(2).unwrap().unwrap(), b"two");
 }
 
@@ -996,7 +999,10 @@ fn a_removed_access_log_is_caught() {
     drop(store);
     std::fs::remove_file(dir.path().join(ACCESS_FILE)).unwrap();
     let why = refused(SqliteStore::open(dir.path()));
-    assert!(why.contains("access log") && why.contains("missing"), "{why}");
+    assert!(
+        why.contains("access log") && why.contains("missing"),
+        "{why}"
+    );
 }
 
 #[test]
@@ -1026,12 +1032,16 @@ fn an_access_log_cut_back_or_edited_is_caught() {
     let store = SqliteStore::open(dir.path()).unwrap();
     let report = verified(&store);
     assert!(
-        report.problems.iter().any(|p| p.contains("access log entry 1")),
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains("access log entry 1")),
         "{:?}",
         report.problems
     );
     // The witnessed last entry removed: even the cheap check before an answer sees it.
-    conn.execute("DELETE FROM access WHERE seq = 2", []).unwrap();
+    conn.execute("DELETE FROM access WHERE seq = 2", [])
+        .unwrap();
     match store.verify_published() {
         Err(StoreError::Tampered(why)) => assert!(why.contains("access log"), "{why}"),
         other => panic!("expected the cut to be caught, got {other:?}"),

@@ -4,10 +4,10 @@
 //! the registry's database, that append queued behind the write lock a batch holds for its
 //! whole transaction, so a check during a large intake waited for it or failed as "locked".
 //! In its own SQLite file (WAL, `synchronous=FULL`, owner-only) the append only ever waits for
-//! another access being appended, a wait of milliseconds, bounded by [`BUSY_TIMEOUT`].
+//! another access being appended, a wait of milliseconds, bounded by a busy timeout.
 //!
 //! The log is a keyed chain of its own (each entry's MAC covers the one before it,
-//! [`super::chain::access_mac`]); the witness file's lines publish its head, so truncating,
+//! `chain::access_mac`); the witness file's lines publish its head, so truncating,
 //! replacing or editing this file is caught like any other change to the history. A registry
 //! made before the log moved keeps its entries: they are copied here, MACs unchanged, before
 //! the old table is dropped.
@@ -137,7 +137,11 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
 }
 
 /// Appends an access, chained to the entry before it, in one durable transaction.
-pub(crate) fn append(conn: &mut Connection, keys: &Keys, access: &Access) -> Result<(), StoreError> {
+pub(crate) fn append(
+    conn: &mut Connection,
+    keys: &Keys,
+    access: &Access,
+) -> Result<(), StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let (last, previous) = witness::access_head(&tx)?;
     let seq = last + 1;
