@@ -7,7 +7,7 @@
 //! another access being appended, a wait of milliseconds, bounded by a busy timeout.
 //!
 //! The log is a keyed chain of its own (each entry's MAC covers the one before it,
-//! `chain::access_mac`); the witness file's lines publish its head, so truncating,
+//! [`crate::chain`]); the witness file's lines publish its head, so truncating,
 //! replacing or editing this file is caught like any other change to the history. A registry
 //! made before the log moved keeps its entries: they are copied here, MACs unchanged, before
 //! the old table is dropped.
@@ -19,8 +19,8 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
 
-use super::{chain, io_error, owner_only, witness};
-use crate::{Access, Keys, StoreError};
+use super::{io_error, owner_only, witness};
+use crate::{Access, Keys, StoreError, chain};
 
 /// The access log's file inside a registry directory.
 pub const ACCESS_FILE: &str = "access.db";
@@ -78,11 +78,7 @@ pub(crate) fn open(path: &Path) -> Result<Connection, StoreError> {
     }
     let conn = match connect(path) {
         Ok(conn) => conn,
-        Err(StoreError::Sqlite(e))
-            if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) =>
-        {
-            return Err(missing("is not a database"));
-        }
+        Err(StoreError::Corrupt(_)) => return Err(missing("is not a database")),
         Err(other) => return Err(other),
     };
     let tables: i64 = conn.query_row(
