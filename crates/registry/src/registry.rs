@@ -90,6 +90,12 @@ pub enum IngestPhase {
     Writing,
 }
 
+/// Per source, the disputes of its records it lost and those it left unanswered.
+struct Reversals {
+    lost: std::collections::HashMap<String, u64>,
+    unanswered: std::collections::HashMap<String, u64>,
+}
+
 /// An organisation the subject represents, evaluated.
 struct Represented {
     organisation: StoredSubject,
@@ -442,7 +448,9 @@ impl Registry {
                 continue;
             };
             events.retain(|e| e.recorded <= known_at);
-            if represents(&self.policy, &events, &subject.pseudonym, as_of) {
+            let representative =
+                credence_engine::lifecycle::representative(&self.policy, &events, as_of, known_at);
+            if representative == Some(subject.pseudonym.as_str()) {
                 let standing =
                     evaluate(&self.policy, facts(&organisation), &events, as_of, known_at);
                 out.push(Represented {
@@ -491,7 +499,7 @@ impl Registry {
     /// Every registered source's measured reliability, from the history.
     pub fn source_quality(&self, today: Day) -> Result<Vec<SourceQuality>, RegistryError> {
         let activity = self.store.source_activity()?;
-        let unanswered = self.disputes_unanswered(today)?;
+        let Reversals { lost, unanswered } = self.reversals(today)?;
         Ok(self
             .sources
             .iter()
@@ -503,7 +511,7 @@ impl Registry {
                         .unwrap_or(0)
                 };
                 let records = count("record");
-                let disputes_lost = found.map_or(0, |a| a.disputes_lost);
+                let disputes_lost = lost.get(&source.id).copied().unwrap_or(0);
                 let disputes_unanswered = unanswered.get(&source.id).copied().unwrap_or(0);
                 let per_record = |n: u64| {
                     if records == 0 {
@@ -529,17 +537,22 @@ impl Registry {
             .collect())
     }
 
-    /// Per source, the disputes of its records whose deadline (the category's `dispute_answer`
-    /// from the dispute's date) passed by `today` without an answer dated by the deadline.
-    fn disputes_unanswered(
-        &self,
-        today: Day,
-    ) -> Result<std::collections::HashMap<String, u64>, RegistryError> {
+    /// Per source, the disputes its records lost (as the engine's state machine decides,
+    /// [`credence_engine::lifecycle::disputes_lost`]) and those whose deadline (the category's
+    /// `dispute_answer` from the dispute's date) passed by `today` without an answer dated by
+    /// the deadline.
+    fn reversals(&self, today: Day) -> Result<Reversals, RegistryError> {
         use credence_model::Action;
         let policy = &self.policy;
+        let mut lost: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
         let mut unanswered: std::collections::HashMap<String, u64> =
             std::collections::HashMap::new();
-        self.store.scan(&mut |_, events| {
+        self.store.scan(&mut |subject, events| {
+            for index in credence_engine::lifecycle::disputes_lost(policy, facts(subject), events) {
+                if let Some(answer) = events.get(index) {
+                    *lost.entry(answer.source.clone()).or_default() += 1;
+                }
+            }
             for (index, dispute) in events.iter().enumerate() {
                 if dispute.action != Action::Dispute {
                     continue;
@@ -567,7 +580,7 @@ impl Registry {
                 }
             }
         })?;
-        Ok(unanswered)
+        Ok(Reversals { lost, unanswered })
     }
 
     /// Re-evaluates every subject and rewrites the stored standings.
@@ -645,76 +658,6 @@ pub fn standing_bytes(
         bytes.extend_from_slice(&value.to_le_bytes());
     }
     bytes
-}
-
-/// Whether the organisation's current record naming another subject (its legal
-/// representative: a category with a `subject` attribute) names the person with this
-/// pseudonym, as known and in effect on `as_of`: the latest such record, after corrections and
-/// retractions, within its retention.
-fn represents(policy: &Policy, events: &[Event], pseudonym: &str, as_of: Day) -> bool {
-    use credence_model::Action;
-    use std::collections::HashMap;
-    // The one link between subjects is built in: no pack declares or widens it.
-    let names_subject =
-        |category: &str| category == credence_policy::refusal::REPRESENTATIVE_CATEGORY;
-    // (source, reference) -> (category, valid, attributes, retracted), in history order.
-    let mut records: HashMap<(&str, &str), (&str, Day, &credence_model::Attributes, bool)> =
-        HashMap::new();
-    let mut order: Vec<(&str, &str)> = Vec::new();
-    // `events` are those known (the caller keeps only what was recorded by its `known_at`).
-    for event in events {
-        let target = event.target.as_deref().map(|t| (event.source.as_str(), t));
-        match (event.action, target) {
-            (Action::Record, _) if names_subject(&event.category) => {
-                let key = (event.source.as_str(), event.reference.as_str());
-                records.insert(
-                    key,
-                    (
-                        event.category.as_str(),
-                        event.valid,
-                        &event.attributes,
-                        false,
-                    ),
-                );
-                order.push(key);
-            }
-            (Action::Correct, Some(key)) => {
-                if let Some(record) = records.get_mut(&key) {
-                    record.1 = event.valid;
-                    record.2 = &event.attributes;
-                }
-            }
-            (Action::Retract, Some(key)) => {
-                if let Some(record) = records.get_mut(&key) {
-                    record.3 = true;
-                }
-            }
-            _ => {}
-        }
-    }
-    let mut latest: HashMap<&str, (Day, usize, &credence_model::Attributes)> = HashMap::new();
-    for (position, key) in order.iter().enumerate() {
-        let Some(&(category, valid, attributes, retracted)) = records.get(key) else {
-            continue;
-        };
-        let retention = policy
-            .category_id(category)
-            .map(|c| policy.category(c).retention);
-        let expired = retention.is_some_and(|r| r.after(valid, &policy.calendar) <= as_of);
-        if retracted || valid > as_of || expired {
-            continue;
-        }
-        let entry = latest
-            .entry(category)
-            .or_insert((valid, position, attributes));
-        if (valid, position) >= (entry.0, entry.1) {
-            *entry = (valid, position, attributes);
-        }
-    }
-    let named = credence_model::Value::Text(pseudonym.to_owned());
-    latest.values().any(|(_, _, attributes)| {
-        attributes.get(credence_policy::refusal::REPRESENTATIVE_ATTRIBUTE) == Some(&named)
-    })
 }
 
 /// Who the subject is in the access log when it asks about itself.

@@ -197,14 +197,13 @@ pub struct StoreStats {
     pub standings: u64,
 }
 
-/// What one source has submitted: events per action, and disputes its answers lost.
+/// What one source has submitted: events per action. Which of its disputes it lost is the
+/// engine's to decide, from the events.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceActivity {
     pub source: String,
     /// Events per action name (`record`, `correct`, `retract`...).
     pub actions: std::collections::BTreeMap<String, u64>,
-    /// `resolve` events that did not uphold the disputed record.
-    pub disputes_lost: u64,
 }
 
 /// Computes the standing of one subject from all its events (in history order), serialised.

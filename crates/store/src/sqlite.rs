@@ -612,8 +612,7 @@ impl Store for SqliteStore {
 
     fn source_activity(&self) -> Result<Vec<SourceActivity>, StoreError> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT source, action, count(*),
-                    sum(action = 'resolve' AND json_extract(attributes, '$.upheld') = 0)
+            "SELECT source, action, count(*)
              FROM event GROUP BY source, action ORDER BY source, action",
         )?;
         let mut rows = statement.query([])?;
@@ -628,11 +627,9 @@ impl Store for SqliteStore {
             }
             if let Some(activity) = out.last_mut() {
                 let count: i64 = row.get(2)?;
-                let lost: i64 = row.get(3)?;
                 activity
                     .actions
                     .insert(row.get(1)?, u64::try_from(count).unwrap_or(0));
-                activity.disputes_lost += u64::try_from(lost).unwrap_or(0);
             }
         }
         Ok(out)
