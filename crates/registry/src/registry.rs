@@ -1,12 +1,23 @@
-//! A registry on disk: the store, the policy in force and the registered sources, and the
-//! operations users perform on them (ingest, report, check, recompute).
+//! A registry: the policy in force and the registered sources, shared by every request
+//! ([`Shared`]), and a handle on its store ([`Registry`]), with the operations users perform
+//! on them (ingest, report, check, recompute).
+//!
+//! What is read by every request is built once, when the registry is opened: the policy
+//! compiled from the published texts, the registered sources, the relying parties the measures
+//! name and the key that makes pseudonyms. It is `Send + Sync` and shared behind an [`Arc`], so
+//! a service opens it once and gives each request or worker a [`Registry`] of its own: the
+//! shared state and one store handle, generic over the [`Store`] trait. A handle reads through
+//! `&self`; what writes (an ingest, a recompute, and a check or report, which log the access
+//! before they answer) takes `&mut self`.
 //!
 //! The registry owns no rules: intake validates, the engine evaluates, the store keeps. It
 //! wires them so that a standing is written in the same transaction as the events that changed
 //! it, and so that a relying party's check consults only the subject asked about, plus the
 //! organisations it legally represents where a measure declares that extension.
 
+use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::Arc;
 
 use credence_engine::{Standing, evaluate};
 use credence_model::{Day, Event, IdOptions, Identifier, SubjectFacts};
@@ -44,6 +55,9 @@ pub enum RegistryError {
         measure: String,
         parties: String,
     },
+    /// A store handle and shared state that belong to different registries.
+    #[error("the store belongs to another registry than the state it was opened with")]
+    OtherRegistry,
     #[error("the stored policy no longer compiles: {0}")]
     StoredPolicy(String),
     /// A day that would make time run backwards: a batch recorded before what the registry
@@ -52,12 +66,87 @@ pub enum RegistryError {
     Time(String),
 }
 
-/// An open registry.
-#[derive(Debug)]
-pub struct Registry {
-    store: SqliteStore,
+/// What every request of an open registry reads and none changes, built once: the policy in
+/// force compiled, the registered sources, the relying parties its measures name, and the key
+/// that makes pseudonyms. `Send + Sync`: share it behind an [`Arc`].
+pub struct Shared {
     policy: Policy,
     sources: Vec<SourceRecord>,
+    relying_parties: BTreeSet<String>,
+    pseudonym_key: Vec<u8>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print key material.
+        f.debug_struct("Shared")
+            .field("packs", &self.shared.policy.packs.len())
+            .field("sources", &self.sources.len())
+            .field("relying_parties", &self.relying_parties)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Shared {
+    /// Reads what the store has published and compiles it, once.
+    ///
+    /// Nothing is built from a history that does not verify: the batch chain's digests, the
+    /// catalogue in force (the policy texts and sources against their publication) and the
+    /// latest batch against the witness file's last line are checked first, and a mismatch is
+    /// [`StoreError::Tampered`] or [`StoreError::RolledBack`].
+    pub fn load<S: Store>(store: &S) -> Result<Shared, RegistryError> {
+        store.verify_published()?;
+        let sources_in_store: Vec<PolicySource> = store
+            .policies()?
+            .into_iter()
+            .map(|p| PolicySource {
+                name: p.name,
+                text: p.text,
+            })
+            .collect();
+        let policy = credence_policy::compile(&sources_in_store)
+            .map_err(|d| RegistryError::StoredPolicy(d.to_string()))?;
+        Ok(Shared::new(
+            policy,
+            store.sources()?,
+            store.pseudonym_key()?,
+        ))
+    }
+
+    fn new(policy: Policy, sources: Vec<SourceRecord>, pseudonym_key: Vec<u8>) -> Shared {
+        let relying_parties = policy
+            .measures
+            .iter()
+            .flat_map(|m| m.relying_parties.iter().cloned())
+            .collect();
+        Shared {
+            policy,
+            sources,
+            relying_parties,
+            pseudonym_key,
+        }
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.shared.policy
+    }
+
+    pub fn sources(&self) -> &[SourceRecord] {
+        &self.sources
+    }
+
+    /// Every relying party some measure of the policy in force names.
+    pub fn relying_parties(&self) -> &BTreeSet<String> {
+        &self.relying_parties
+    }
+}
+
+/// A handle on an open registry: the state every request shares and one store handle (one per
+/// request or worker).
+#[derive(Debug)]
+pub struct Registry<S: Store = SqliteStore> {
+    shared: Arc<Shared>,
+    store: S,
 }
 
 /// How reliable a source's records have proved: the measured rates an operator watches (and
@@ -102,7 +191,7 @@ struct Represented {
     standing: Standing,
 }
 
-impl Registry {
+impl Registry<SqliteStore> {
     /// Creates a registry in `dir` (its key file and witness inside it) with the policy packs
     /// and the sources file.
     pub fn init(
@@ -133,10 +222,10 @@ impl Registry {
             })
             .collect();
         store.publish(&records, &sources)?;
+        let key = store.pseudonym_key()?;
         Ok(Registry {
+            shared: Arc::new(Shared::new(policy, sources, key)),
             store,
-            policy,
-            sources,
         })
     }
 
@@ -154,38 +243,62 @@ impl Registry {
     /// [`StoreError::Tampered`] or [`StoreError::RolledBack`].
     pub fn open_at(paths: &Paths) -> Result<Registry, RegistryError> {
         let store = SqliteStore::open_at(paths)?;
+        let shared = Arc::new(Shared::load(&store)?);
+        Ok(Registry { shared, store })
+    }
+
+    /// Another handle on a registry already open: its store opened again at `paths`, checked as
+    /// [`Registry::open_at`] checks it, with the shared state reused rather than compiled again.
+    pub fn open_with(shared: Arc<Shared>, paths: &Paths) -> Result<Registry, RegistryError> {
+        let store = SqliteStore::open_at(paths)?;
         store.verify_published()?;
-        let sources_in_store: Vec<PolicySource> = store
-            .policies()?
-            .into_iter()
-            .map(|p| PolicySource {
-                name: p.name,
-                text: p.text,
-            })
-            .collect();
-        let policy = credence_policy::compile(&sources_in_store)
-            .map_err(|d| RegistryError::StoredPolicy(d.to_string()))?;
-        let sources = store.sources()?;
-        Ok(Registry {
-            store,
-            policy,
-            sources,
-        })
+        Registry::with_store(shared, store)
+    }
+}
+
+impl Registry {
+    /// Refuses a `known_at` after the registry's date `today`: what will be known then is not
+    /// known yet, so there is no answer to give.
+    pub fn known_at_allowed(known_at: Day, today: Day) -> Result<(), RegistryError> {
+        if known_at > today {
+            return Err(RegistryError::Time(format!(
+                "--known-at {known_at} is after the registry's date {today}: the registry cannot \
+                 answer with what it will know later; give a day on or before {today}"
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl<S: Store> Registry<S> {
+    /// A handle made of shared state and a store handle on the same registry. Refuses a store
+    /// whose pseudonym key is not the one the shared state was built with (another registry:
+    /// every subject would be looked up under the wrong pseudonym).
+    pub fn with_store(shared: Arc<Shared>, store: S) -> Result<Registry<S>, RegistryError> {
+        if store.pseudonym_key()? != shared.pseudonym_key {
+            return Err(RegistryError::OtherRegistry);
+        }
+        Ok(Registry { shared, store })
+    }
+
+    /// The state this handle shares with every other handle on the registry.
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
     }
 
     pub fn policy(&self) -> &Policy {
-        &self.policy
+        &self.shared.policy
     }
 
     pub fn sources(&self) -> &[SourceRecord] {
-        &self.sources
+        &self.shared.sources
     }
 
     pub fn store_stats(&self) -> Result<credence_store::StoreStats, RegistryError> {
         Ok(self.store.stats()?)
     }
 
-    pub fn store(&self) -> &SqliteStore {
+    pub fn store(&self) -> &S {
         &self.store
     }
 
@@ -201,12 +314,14 @@ impl Registry {
         progress: &mut dyn FnMut(IngestPhase, usize),
     ) -> Result<BatchReceipt, RegistryError> {
         let source_record = self
+            .shared
             .sources
             .iter()
             .find(|s| s.id == source)
             .ok_or_else(|| RegistryError::UnknownSource {
                 name: source.to_owned(),
                 registered: self
+                    .shared
                     .sources
                     .iter()
                     .map(|s| s.id.as_str())
@@ -223,11 +338,10 @@ impl Registry {
                  registry's date, `--today`)"
             )));
         }
-        let key = self.store.pseudonym_key()?;
         let context = IntakeContext {
-            policy: &self.policy,
+            policy: &self.shared.policy,
             source: &source_record,
-            pseudonym_key: &key,
+            pseudonym_key: &self.shared.pseudonym_key,
             today,
             recorded_at_ms: now_ms,
         };
@@ -254,7 +368,7 @@ impl Registry {
             events = batch.events.len(),
             "batch validated"
         );
-        let policy = &self.policy;
+        let policy = &self.shared.policy;
         let mut evaluator = credence_engine::Evaluator::default();
         let mut recompute = |subject: &StoredSubject, events: &[Event]| {
             standing_bytes(&mut evaluator, policy, subject, events, today)
@@ -283,7 +397,7 @@ impl Registry {
             },
         )
         .map_err(|e| RegistryError::Identifier(identifier.to_owned(), e))?;
-        let pseudonym = intake::pseudonym(&self.store.pseudonym_key()?, &id);
+        let pseudonym = intake::pseudonym(&self.shared.pseudonym_key, &id);
         Ok((id, pseudonym))
     }
 
@@ -314,18 +428,6 @@ impl Registry {
         }
     }
 
-    /// Refuses a `known_at` after the registry's date `today`: what will be known then is not
-    /// known yet, so there is no answer to give.
-    pub fn known_at_allowed(known_at: Day, today: Day) -> Result<(), RegistryError> {
-        if known_at > today {
-            return Err(RegistryError::Time(format!(
-                "--known-at {known_at} is after the registry's date {today}: the registry cannot \
-                 answer with what it will know later; give a day on or before {today}"
-            )));
-        }
-        Ok(())
-    }
-
     /// The full disclosure a subject is owed, as of `as_of`, as known on `known_at`.
     /// The access is logged as the subject's own, stamped `at`: the registry's date and the
     /// wall-clock time (a bare wall-clock time stands for its UTC day).
@@ -341,7 +443,13 @@ impl Registry {
         // The disclosure describes the world as known on `known_at`: what was learned later is
         // not in it, not even in the file.
         events.retain(|e| e.recorded <= known_at);
-        let standing = evaluate(&self.policy, facts(&subject), &events, as_of, known_at);
+        let standing = evaluate(
+            &self.shared.policy,
+            facts(&subject),
+            &events,
+            as_of,
+            known_at,
+        );
         let representing = self
             .represented(&subject, as_of, known_at)?
             .into_iter()
@@ -351,9 +459,14 @@ impl Registry {
                     .measures
                     .into_iter()
                     .filter(|m| {
-                        self.policy.measure_index(&m.measure).is_some_and(|i| {
-                            self.policy.measures[i].extends_to_representative.is_some()
-                        })
+                        self.shared
+                            .policy
+                            .measure_index(&m.measure)
+                            .is_some_and(|i| {
+                                self.shared.policy.measures[i]
+                                    .extends_to_representative
+                                    .is_some()
+                            })
                     })
                     .collect();
                 (!measures.is_empty()).then_some(Representation {
@@ -399,7 +512,7 @@ impl Registry {
             .measure_index(measure_id)
             .ok_or_else(|| RegistryError::UnknownMeasure(measure_id.to_owned()))?;
         let (subject, events) = self.resolve(identifier)?;
-        let parties = &self.policy.measures[measure_index].relying_parties;
+        let parties = &self.shared.policy.measures[measure_index].relying_parties;
         // A party that does not apply the measure learns nothing, so nothing is evaluated.
         let outcome = if parties.iter().any(|p| p == party) {
             self.answer(&subject, &events, measure_index, as_of)
@@ -448,11 +561,20 @@ impl Registry {
                 continue;
             };
             events.retain(|e| e.recorded <= known_at);
-            let representative =
-                credence_engine::lifecycle::representative(&self.policy, &events, as_of, known_at);
+            let representative = credence_engine::lifecycle::representative(
+                &self.shared.policy,
+                &events,
+                as_of,
+                known_at,
+            );
             if representative == Some(subject.pseudonym.as_str()) {
-                let standing =
-                    evaluate(&self.policy, facts(&organisation), &events, as_of, known_at);
+                let standing = evaluate(
+                    &self.shared.policy,
+                    facts(&organisation),
+                    &events,
+                    as_of,
+                    known_at,
+                );
                 out.push(Represented {
                     organisation,
                     standing,
@@ -470,17 +592,22 @@ impl Registry {
         measure_index: usize,
         as_of: Day,
     ) -> Result<CheckAnswer, RegistryError> {
-        let measure = &self.policy.measures[measure_index];
-        let standing = evaluate(&self.policy, facts(subject), events, as_of, as_of);
-        let mut answer = crate::answer::check_answer(&self.policy, measure, subject, &standing);
+        let measure = &self.shared.policy.measures[measure_index];
+        let standing = evaluate(&self.shared.policy, facts(subject), events, as_of, as_of);
+        let mut answer =
+            crate::answer::check_answer(&self.shared.policy, measure, subject, &standing);
         if !answer.applies && measure.extends_to_representative.is_some() {
             for Represented {
                 organisation,
                 standing,
             } in self.represented(subject, as_of, as_of)?
             {
-                let via =
-                    crate::answer::check_answer(&self.policy, measure, &organisation, &standing);
+                let via = crate::answer::check_answer(
+                    &self.shared.policy,
+                    measure,
+                    &organisation,
+                    &standing,
+                );
                 if via.applies {
                     // The party learns that and why the measure binds the subject, not which
                     // organisation it represents.
@@ -501,6 +628,7 @@ impl Registry {
         let activity = self.store.source_activity()?;
         let Reversals { lost, unanswered } = self.reversals(today)?;
         Ok(self
+            .shared
             .sources
             .iter()
             .map(|source| {
@@ -543,7 +671,7 @@ impl Registry {
     /// the deadline.
     fn reversals(&self, today: Day) -> Result<Reversals, RegistryError> {
         use credence_model::Action;
-        let policy = &self.policy;
+        let policy = &self.shared.policy;
         let mut lost: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
         let mut unanswered: std::collections::HashMap<String, u64> =
             std::collections::HashMap::new();
@@ -592,7 +720,7 @@ impl Registry {
         use rayon::prelude::*;
         /// Subjects read from the store before they are evaluated in parallel.
         const CHUNK_SUBJECTS: usize = 16_384;
-        let policy = &self.policy;
+        let policy = &self.shared.policy;
         let mut standings: Vec<(i64, Vec<u8>)> = Vec::new();
         let mut chunk: Vec<(StoredSubject, Vec<Event>)> = Vec::with_capacity(CHUNK_SUBJECTS);
         let mut flush = |chunk: &mut Vec<(StoredSubject, Vec<Event>)>,
