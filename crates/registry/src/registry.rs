@@ -80,7 +80,7 @@ impl std::fmt::Debug for Shared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print key material.
         f.debug_struct("Shared")
-            .field("packs", &self.shared.policy.packs.len())
+            .field("packs", &self.policy.packs.len())
             .field("sources", &self.sources.len())
             .field("relying_parties", &self.relying_parties)
             .finish_non_exhaustive()
@@ -128,7 +128,7 @@ impl Shared {
     }
 
     pub fn policy(&self) -> &Policy {
-        &self.shared.policy
+        &self.policy
     }
 
     pub fn sources(&self) -> &[SourceRecord] {
@@ -508,6 +508,7 @@ impl<S: Store> Registry<S> {
     ) -> Result<CheckAnswer, RegistryError> {
         let at = at.into();
         let measure_index = self
+            .shared
             .policy
             .measure_index(measure_id)
             .ok_or_else(|| RegistryError::UnknownMeasure(measure_id.to_owned()))?;
