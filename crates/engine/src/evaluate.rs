@@ -344,7 +344,13 @@ fn fold<const EXPLAIN: bool>(
         };
         // The machine judges the event on its own date against the record as known so far; an
         // event it refuses changes nothing.
-        if let Err(refusal) = lifecycle::admit(policy, history.attributes, &state.life, event) {
+        if let Err(refusal) = lifecycle::admit(
+            policy,
+            &history.facts,
+            history.attributes,
+            &state.life,
+            event,
+        ) {
             if EXPLAIN {
                 scratch.ignored.push((event.origin, refusal));
             }
