@@ -12,7 +12,7 @@ use credence_engine::{Standing, evaluate};
 use credence_model::{Day, Event, IdOptions, Identifier, SubjectFacts};
 use credence_policy::{Policy, PolicySource};
 use credence_store::{
-    BatchReceipt, Paths, PolicyRecord, SourceRecord, SqliteStore, Store, StoreError, StoredSubject,
+    AnyStore, BatchReceipt, Paths, PolicyRecord, SourceRecord, Store, StoreError, StoredSubject,
 };
 
 pub use crate::answer::{CheckAnswer, Report, Representation};
@@ -55,7 +55,7 @@ pub enum RegistryError {
 /// An open registry.
 #[derive(Debug)]
 pub struct Registry {
-    store: SqliteStore,
+    store: AnyStore,
     policy: Policy,
     sources: Vec<SourceRecord>,
 }
@@ -118,7 +118,7 @@ impl Registry {
         let policy = credence_policy::compile(&policies)?;
         let sources = parse_sources(sources_name, sources_text, &policy)
             .map_err(|e| RegistryError::Sources(e.to_string()))?;
-        let mut store = SqliteStore::create_at(paths)?;
+        let mut store = AnyStore::create_at(paths)?;
         let records: Vec<PolicyRecord> = policies
             .into_iter()
             .map(|p| PolicyRecord {
@@ -147,7 +147,7 @@ impl Registry {
     /// latest batch against the witness file's last line are checked first, and a mismatch is
     /// [`StoreError::Tampered`] or [`StoreError::RolledBack`].
     pub fn open_at(paths: &Paths) -> Result<Registry, RegistryError> {
-        let store = SqliteStore::open_at(paths)?;
+        let store = AnyStore::open_at(paths)?;
         store.verify_published()?;
         let sources_in_store: Vec<PolicySource> = store
             .policies()?
@@ -179,7 +179,7 @@ impl Registry {
         Ok(self.store.stats()?)
     }
 
-    pub fn store(&self) -> &SqliteStore {
+    pub fn store(&self) -> &AnyStore {
         &self.store
     }
 

@@ -3,8 +3,8 @@
 //! heads are published to a witness file; the registered sources and policies (publications
 //! in the same chain), and the current standing of every subject.
 //!
-//! One trait, [`Store`], and its backends (one file each): [`sqlite::SqliteStore`] is the
-//! embedded default. The store holds no business rules: it does not know what a category means
+//! One trait, [`Store`], and its backends: [`sqlite::SqliteStore`] is the embedded default,
+//! [`postgres::PgStore`] keeps the same history in PostgreSQL (or Citus). The store holds no business rules: it does not know what a category means
 //! or how a standing is computed. Intake validates a batch before it reaches the store, and the
 //! caller hands [`Store::ingest`] a closure that computes a subject's standing from its events,
 //! so that standings are written in the same transaction as the events that changed them.
@@ -13,13 +13,17 @@
 //! links and the new standings are durable; an error, a panic or a killed process leaves the
 //! store exactly as it was before the batch.
 
+pub mod any;
 pub mod keys;
+pub mod postgres;
 pub mod sqlite;
 
 use credence_model::{Day, Event, SubjectKind};
 use serde::{Deserialize, Serialize};
 
+pub use any::AnyStore;
 pub use keys::Keys;
+pub use postgres::PgStore;
 pub use sqlite::{Paths, SqliteStore};
 
 /// The limit on events in one batch: larger files are refused, not half-loaded.
@@ -208,6 +212,8 @@ pub type Progress<'a> = dyn FnMut(usize) + 'a;
 pub enum StoreError {
     #[error("store error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("database error: {0}")]
+    Postgres(#[from] ::postgres::Error),
     #[error("store at `{path}` is not a credence registry (run `credence init` first)")]
     NotARegistry { path: String },
     #[error("registry at `{path}` already exists")]
