@@ -65,16 +65,39 @@ fn init_ingest_report_check_and_verify_on_postgres() {
     let registry = root.path().join("registry");
     let reg = registry.to_str().unwrap();
     ok(&[
-        "gen", "--people", "1500", "--orgs", "100", "--years", "3", "--seed", "7", "--out",
+        "gen",
+        "--people",
+        "1500",
+        "--orgs",
+        "100",
+        "--years",
+        "3",
+        "--seed",
+        "7",
+        "--out",
         city.to_str().unwrap(),
     ]);
     let sources = sources();
-    let mut args = vec!["--database", &url, "init", reg, "--sources", &sources, "--policy"];
+    let mut args = vec![
+        "--database",
+        &url,
+        "init",
+        reg,
+        "--sources",
+        &sources,
+        "--policy",
+    ];
     let policies = policies();
     args.extend(policies.iter().map(String::as_str));
     ok(&args);
-    assert!(registry.join("credence.key").is_file(), "the key file stays a file");
-    assert!(registry.join("witness.log").is_file(), "the witness file stays a file");
+    assert!(
+        registry.join("credence.key").is_file(),
+        "the key file stays a file"
+    );
+    assert!(
+        registry.join("witness.log").is_file(),
+        "the witness file stays a file"
+    );
     assert!(
         !registry.join("registry.db").exists(),
         "the history is in the database, not in a file"
@@ -118,7 +141,15 @@ fn init_ingest_report_check_and_verify_on_postgres() {
         })
         .expect("the generated city has a listed debtor");
     let check = ok(&[
-        "--database", &url, "--registry", reg, "check", listed, "no-flights", "--as", "airline",
+        "--database",
+        &url,
+        "--registry",
+        reg,
+        "check",
+        listed,
+        "no-flights",
+        "--as",
+        "airline",
     ]);
     assert!(check.contains("APPLIES"), "{check}");
     let report = ok(&["--database", &url, "--registry", reg, "report", listed]);

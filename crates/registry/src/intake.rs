@@ -684,7 +684,7 @@ fn cross_check(
             } else if row.ok
                 && let Some(event) = stored_form(plan, source, row)
                 && let Some(p) = pseudonym
-                && hex(&credence_store::sqlite::content_hash(p, &event)) != stored.content
+                && hex(&credence_store::hash::content_hash(p, &event)) != stored.content
             {
                 error(
                     row.line,

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use credence_model::{Day, Event};
 
-use crate::sqlite::witness::WitnessLine;
+use crate::witness::WitnessLine;
 use crate::{
     Access, Batch, BatchReceipt, ChainReport, Keys, KnownReference, Paths, PgStore, PolicyRecord,
     Progress, PublishedHead, Recompute, SourceActivity, SourceRecord, SqliteStore, Store,
@@ -16,7 +16,7 @@ use crate::{
 /// The store of a registry, on its backend.
 #[derive(Debug)]
 pub enum AnyStore {
-    Sqlite(SqliteStore),
+    Sqlite(Box<SqliteStore>),
     Postgres(Box<PgStore>),
 }
 
@@ -36,7 +36,7 @@ impl AnyStore {
     pub fn create_at(paths: &Paths) -> Result<AnyStore, StoreError> {
         Ok(match &paths.database {
             Some(url) => AnyStore::Postgres(Box::new(PgStore::create_at(url, paths)?)),
-            None => AnyStore::Sqlite(SqliteStore::create_at(paths)?),
+            None => AnyStore::Sqlite(Box::new(SqliteStore::create_at(paths)?)),
         })
     }
 
@@ -44,7 +44,7 @@ impl AnyStore {
     pub fn open_at(paths: &Paths) -> Result<AnyStore, StoreError> {
         Ok(match &paths.database {
             Some(url) => AnyStore::Postgres(Box::new(PgStore::open_at(url, paths)?)),
-            None => AnyStore::Sqlite(SqliteStore::open_at(paths)?),
+            None => AnyStore::Sqlite(Box::new(SqliteStore::open_at(paths)?)),
         })
     }
 

@@ -3,8 +3,14 @@
 //! heads are published to a witness file; the registered sources and policies (publications
 //! in the same chain), and the current standing of every subject.
 //!
-//! One trait, [`Store`], and its backends: [`sqlite::SqliteStore`] is the embedded default,
-//! [`postgres::PgStore`] keeps the same history in PostgreSQL (or Citus). The store holds no business rules: it does not know what a category means
+//! One trait, [`Store`], and its backends (one module each): [`sqlite::SqliteStore`] is the
+//! embedded default, [`postgres::PgStore`] keeps the same history in PostgreSQL (or Citus), and
+//! [`AnyStore`] is whichever of them a registry's [`Paths`] name. What a backend does not decide is shared by all of them: the canonical
+//! encodings ([`canonical`]), the content hash ([`hash`]), the keyed chain and what each MAC
+//! covers ([`chain`]), and the witness file's lines ([`witness`]). A backend's own failures
+//! reach callers as [`StoreError`]'s backend-neutral variants ([`StoreError::Backend`],
+//! [`StoreError::Busy`], [`StoreError::Corrupt`], [`StoreError::Io`]), never as its driver's
+//! error type. The store holds no business rules: it does not know what a category means
 //! or how a standing is computed. Intake validates a batch before it reaches the store, and the
 //! caller hands [`Store::ingest`] a closure that computes a subject's standing from its events,
 //! so that standings are written in the same transaction as the events that changed them.
@@ -14,9 +20,13 @@
 //! store exactly as it was before the batch.
 
 pub mod any;
+pub mod canonical;
+pub mod chain;
+pub mod hash;
 pub mod keys;
 pub mod postgres;
 pub mod sqlite;
+pub mod witness;
 
 use credence_model::{Day, Event, SubjectKind};
 use serde::{Deserialize, Serialize};
@@ -210,10 +220,13 @@ pub type Progress<'a> = dyn FnMut(usize) + 'a;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("store error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    #[error("database error: {0}")]
-    Postgres(#[from] ::postgres::Error),
+    /// The backend failed for a reason none of the other variants names (a statement it
+    /// refused, a constraint, a connection lost).
+    #[error("store error: {message}")]
+    Backend { message: String },
+    /// Another writer holds the store and did not let go in time; the operation may be retried.
+    #[error("store busy: {message} (another process is writing; try again)")]
+    Busy { message: String },
     #[error("store at `{path}` is not a credence registry (run `credence init` first)")]
     NotARegistry { path: String },
     #[error("registry at `{path}` already exists")]
@@ -235,8 +248,9 @@ pub enum StoreError {
         recorded: credence_model::Day,
         latest: credence_model::Day,
     },
-    /// A file-system operation around the database failed (making its directory, reading
-    /// random bytes for the key).
+    /// A file-system operation around the database, or the database's own reading and writing
+    /// of its files, failed (making its directory, reading random bytes for the key, a full
+    /// disk).
     #[error("store I/O on `{path}`: {source}")]
     Io {
         path: String,

@@ -17,6 +17,7 @@
 //! both backends. Every write is one transaction; every multi-statement read runs in one
 //! repeatable-read transaction, so it sees one state while another process ingests.
 
+mod error;
 mod ingest;
 mod schema;
 mod verify;
@@ -31,10 +32,10 @@ use credence_model::{Action, Day, Event, SubjectKind};
 use postgres::{Client, GenericClient, IsolationLevel, NoTls, Row, Transaction};
 use sha2::{Digest as _, Sha256};
 
+use crate::canonical as json;
+use crate::chain;
+use crate::hash::hex;
 use crate::keys::Keys;
-use crate::sqlite::chain;
-use crate::sqlite::hash::hex;
-use crate::sqlite::json;
 use crate::{
     Access, Batch, BatchReceipt, ChainReport, KnownReference, Paths, PolicyRecord, Progress,
     PublishedHead, Recompute, SourceActivity, SourceRecord, Store, StoreError, StoreStats,
@@ -103,9 +104,7 @@ fn redact(url: &str) -> String {
     }
 }
 
-pub(crate) fn pg_error(error: postgres::Error) -> StoreError {
-    StoreError::Postgres(error)
-}
+pub(crate) use error::pg_error;
 
 fn io_error(path: &Path, source: std::io::Error) -> StoreError {
     StoreError::Io {
@@ -139,7 +138,7 @@ impl PgStore {
                     .into(),
             });
         }
-        crate::sqlite::witness::create(&paths.witness)?;
+        crate::witness::create(&paths.witness)?;
         let made = Keys::create_file(&paths.key_file).and_then(|keys| {
             let mut tx = client.transaction().map_err(pg_error)?;
             schema::apply(&mut tx)?;
@@ -216,9 +215,7 @@ impl PgStore {
 
     /// Publishes the access log's head to the witness file now; see
     /// [`crate::SqliteStore::witness_accesses`].
-    pub fn witness_accesses(
-        &self,
-    ) -> Result<Option<crate::sqlite::witness::WitnessLine>, StoreError> {
+    pub fn witness_accesses(&self) -> Result<Option<crate::witness::WitnessLine>, StoreError> {
         let mut client = self.client()?;
         witness::publish_access(&mut *client, &self.witness, &self.keys, now_ms())
     }

@@ -8,18 +8,17 @@
 //!
 //! Layout: `schema` holds the migrations and connection settings; `ingest` the batch hot
 //! path, with `prepare` (its work done off the SQLite thread) and `standings` (the
-//! recompute inside the batch's transaction); `rows` the decoding of stored rows; `chain`
-//! what every MAC of the keyed history covers and the replay of a subject's chain; `verify`
-//! the checks before an answer and the full replay; `witness` the heads published outside
-//! the database; `hash` and `json` the canonical encodings the content hash is computed
-//! over. Every write of the [`Store`] trait is one transaction; every multi-statement read
+//! recompute inside the batch's transaction); `rows` the decoding of stored rows; `verify`
+//! the checks before an answer and the full replay; `witness` the heads it publishes outside
+//! the database. What is not SQLite is shared with any other backend: what every MAC of the
+//! keyed history covers ([`crate::chain`]), the content hash ([`crate::hash`]), the canonical
+//! encodings it is computed over ([`crate::canonical`]) and the witness file's lines
+//! ([`crate::witness`]). Every write of the [`Store`] trait is one transaction; every multi-statement read
 //! runs in one read transaction, so it sees one consistent state even while another process
 //! ingests.
 
-pub(crate) mod chain;
-pub(crate) mod hash;
+mod error;
 mod ingest;
-pub(crate) mod json;
 mod prepare;
 mod rows;
 mod schema;
@@ -38,7 +37,8 @@ use rusqlite::{
     Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
 };
 
-pub use hash::{Hash, content_hash, hex};
+pub use crate::hash::{Hash, content_hash, hex};
+use crate::{canonical, chain};
 use rows::{EVENT_COLUMNS, SUBJECT_COLUMNS};
 use witness::WITNESS_FILE;
 
@@ -155,7 +155,7 @@ impl SqliteStore {
         let mut made_witness = false;
         let created = owner_only(&path, 0o600)
             .and_then(|()| {
-                witness::create(&paths.witness)?;
+                crate::witness::create(&paths.witness)?;
                 made_witness = true;
                 if paths.key_file.exists() {
                     return Err(StoreError::KeyFile {
@@ -381,7 +381,7 @@ impl Store for SqliteStore {
             .iter()
             .map(|source| {
                 let mut categories = Vec::new();
-                json::write_string_array(&mut categories, &source.categories);
+                canonical::write_string_array(&mut categories, &source.categories);
                 (
                     source.id.clone(),
                     source.title.clone(),

@@ -15,10 +15,10 @@ use postgres::types::{ToSql, Type};
 use postgres::{GenericClient, Transaction};
 
 use super::{EVENT_COLUMNS, EVENTS_BATCH, event_at, pg_error, previous_digest, subject_key};
+use crate::canonical as json;
+use crate::chain::{self, BatchFields, Commitment};
+use crate::hash::{self, Hash, hex};
 use crate::keys::Digest;
-use crate::sqlite::chain::{self, BatchFields, Commitment};
-use crate::sqlite::hash::{self, Hash, hex};
-use crate::sqlite::json;
 use crate::{Batch, BatchReceipt, Keys, Recompute, StoreError, StoredSubject};
 
 /// Progress is reported after every this many events of a batch (and at its end).

@@ -11,10 +11,10 @@ use super::{
     EVENT_COLUMNS, EVENTS_BATCH, PUBLICATION_BATCH, SUBJECT_COLUMNS, event_at, pg_error,
     subject_at, subject_key,
 };
-use crate::sqlite::chain::{self, BatchFields, Commitment, StoredFacts, StoredHead, StoredLink};
-use crate::sqlite::hash::{Content, hex};
+use crate::chain::{self, BatchFields, Commitment, StoredFacts, StoredHead, StoredLink};
+use crate::hash::{Content, hex};
 use crate::sqlite::verify::{BatchRow, PROBLEMS_MAX, against};
-use crate::sqlite::witness::{self, WitnessLine};
+use crate::witness::{self, WitnessLine};
 use crate::{ChainReport, Keys, PublishedHead, StoreError, StoredSubject};
 
 /// The columns read for replaying an event, after [`EVENT_COLUMNS`].

@@ -1,5 +1,5 @@
 //! Publishing the heads of a PostgreSQL registry to its witness file: the same file, lines and
-//! MACs as the embedded store's ([`crate::sqlite::witness`]).
+//! MACs as the embedded store's ([`crate::witness`]).
 
 use std::fs;
 use std::io::Write;
@@ -8,8 +8,8 @@ use std::path::Path;
 use postgres::GenericClient;
 
 use super::pg_error;
-use crate::sqlite::hash::hex;
-use crate::sqlite::witness::{WitnessLine, last};
+use crate::hash::hex;
+use crate::witness::{WitnessLine, last};
 use crate::{Keys, StoreError};
 
 fn io(path: &Path, source: std::io::Error) -> StoreError {

@@ -18,9 +18,9 @@ use std::sync::mpsc;
 
 use rusqlite::{CachedStatement, Connection, OptionalExtension, params};
 
-use super::chain::{self, BatchFields, Commitment};
-use super::hash::{Hash, hex};
 use super::prepare::{self, Prepared};
+use crate::chain::{self, BatchFields, Commitment};
+use crate::hash::{Hash, hex};
 use crate::keys::Digest;
 use crate::{Batch, Keys, NewEvent, StoreError, SubjectRef};
 

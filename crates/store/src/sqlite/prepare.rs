@@ -5,9 +5,9 @@
 
 use std::sync::mpsc::{Receiver, SyncSender};
 
-use super::hash::Hash;
-use super::json;
 use crate::NewEvent;
+use crate::canonical;
+use crate::hash::Hash;
 
 /// Events per chunk handed from the preparing thread to the SQLite thread.
 pub(crate) const CHUNK: usize = 1024;
@@ -33,7 +33,7 @@ impl Prepared {
         self.contents.clear();
         for new in events {
             let start = self.attributes.len();
-            json::write_attributes(&mut self.attributes, &new.event.attributes);
+            canonical::write_attributes(&mut self.attributes, &new.event.attributes);
             self.ends.push(self.attributes.len());
             self.contents
                 .push(content_of(new, &self.attributes[start..]));
@@ -52,7 +52,7 @@ impl Prepared {
 }
 
 fn content_of(new: &NewEvent, attributes: &[u8]) -> Hash {
-    super::hash::content_with(&new.subject.pseudonym, &new.event, attributes)
+    crate::hash::content_with(&new.subject.pseudonym, &new.event, attributes)
 }
 
 /// Prepares every chunk of `events` in order and sends it to `out`, reusing the chunks that

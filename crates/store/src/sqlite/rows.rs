@@ -7,7 +7,7 @@
 use credence_model::{Action, Day, Event, SubjectKind};
 use rusqlite::{Row, Rows};
 
-use super::json;
+use crate::canonical;
 use crate::{Keys, StoreError, StoredSubject};
 
 /// The subject columns, in the order [`subject_at`] reads them.
@@ -68,7 +68,7 @@ pub(crate) fn event_at(row: &Row<'_>, at: usize) -> Result<Event, StoreError> {
 fn decode_event(row: &Row<'_>, at: usize, seq: i64) -> Result<Event, String> {
     let seq = u64::try_from(seq).map_err(|_| "negative seq".to_owned())?;
     let action: Action = text(row, at + 3)?.parse().map_err(|e| format!("{e}"))?;
-    let attributes = json::read_attributes(text(row, at + 8)?)
+    let attributes = canonical::read_attributes(text(row, at + 8)?)
         .map_err(|e| format!("attributes are not a JSON map of values: {e}"))?;
     let column = |e: rusqlite::Error| e.to_string();
     Ok(Event {

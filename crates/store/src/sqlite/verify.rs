@@ -3,7 +3,7 @@
 //! `audit verify` (every subject chain, every batch's commitment, every publication, the
 //! access log, against a published head).
 //!
-//! Every MAC is recomputed under the registry's key ([`super::chain`]): an insider with the
+//! Every MAC is recomputed under the registry's key ([`crate::chain`]): an insider with the
 //! database file but not the key can neither edit, insert, remove nor reorder anything without
 //! a MAC failing, nor re-seal it. What the cheap check cannot see is a subject replayed whole to
 //! an earlier sealed state of its own (its events cut back and its `subject_head` rows with
@@ -14,11 +14,11 @@ use std::collections::HashMap;
 use credence_model::Event;
 use rusqlite::{Connection, OptionalExtension, Row, Rows};
 
-use super::chain::{self, BatchFields, Commitment, StoredFacts, StoredHead, StoredLink};
-use super::hash::{Content, hex};
 use super::rows::{self, EVENT_COLUMNS, SUBJECT_COLUMNS};
-use super::witness::{self, WitnessLine};
 use super::{EVENTS_BATCH, PUBLICATION_BATCH};
+use crate::chain::{self, BatchFields, Commitment, StoredFacts, StoredHead, StoredLink};
+use crate::hash::{Content, hex};
+use crate::witness::{self, WitnessLine};
 use crate::{ChainReport, Keys, PublishedHead, StoreError, StoredSubject};
 
 /// The most problems a report lists.

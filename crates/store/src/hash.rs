@@ -1,4 +1,4 @@
-//! An event's content hash (its link in its subject's keyed chain is [`super::chain`]'s).
+//! An event's content hash (its link in its subject's keyed chain is [`crate::chain`]'s).
 //!
 //! The content hash covers what a source said (source, reference, action, category, target,
 //! valid date, attributes, subject) and nothing the registry added (seq, recorded day, batch),
@@ -11,7 +11,7 @@
 use credence_model::Event;
 use sha2::{Digest, Sha256};
 
-use super::json;
+use crate::canonical;
 
 /// A SHA-256 digest.
 pub type Hash = [u8; 32];
@@ -22,7 +22,7 @@ const CONTENT_DOMAIN: &[u8] = b"credence/event-content/v1";
 /// The fields of an event that its content hash covers, borrowed from wherever they are
 /// (an event being ingested, or a stored row being verified).
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Content<'a> {
+pub struct Content<'a> {
     pub source: &'a str,
     pub reference: &'a str,
     pub action: &'a str,
@@ -35,7 +35,7 @@ pub(crate) struct Content<'a> {
 }
 
 impl Content<'_> {
-    pub(crate) fn hash(&self) -> Hash {
+    pub fn hash(&self) -> Hash {
         let mut hasher = Sha256::new();
         field(&mut hasher, CONTENT_DOMAIN);
         field(&mut hasher, self.source.as_bytes());
@@ -66,12 +66,12 @@ fn field(hasher: &mut Sha256, bytes: &[u8]) {
 /// compares it to tell a resubmission from a conflicting change.
 pub fn content_hash(pseudonym: &str, event: &Event) -> Hash {
     let mut attributes = Vec::with_capacity(64);
-    json::write_attributes(&mut attributes, &event.attributes);
+    canonical::write_attributes(&mut attributes, &event.attributes);
     content_with(pseudonym, event, &attributes)
 }
 
 /// [`content_hash`] when the attribute JSON is already written.
-pub(crate) fn content_with(pseudonym: &str, event: &Event, attributes: &[u8]) -> Hash {
+pub fn content_with(pseudonym: &str, event: &Event, attributes: &[u8]) -> Hash {
     Content {
         source: &event.source,
         reference: &event.reference,

@@ -21,10 +21,10 @@ use crate::Keys;
 use crate::keys::Digest;
 
 /// The batch digest before the first batch.
-pub(crate) const GENESIS: Digest = [0; 32];
+pub const GENESIS: Digest = [0; 32];
 
 /// The first link of a subject's chain.
-pub(crate) fn genesis(keys: &Keys, pseudonym: &str, kind: &str, birth: Option<&[u8]>) -> Digest {
+pub fn genesis(keys: &Keys, pseudonym: &str, kind: &str, birth: Option<&[u8]>) -> Digest {
     keys.mac(&[
         b"subject",
         pseudonym.as_bytes(),
@@ -35,12 +35,12 @@ pub(crate) fn genesis(keys: &Keys, pseudonym: &str, kind: &str, birth: Option<&[
 }
 
 /// A birth date learned after the subject was created.
-pub(crate) fn facts_link(keys: &Keys, previous: &Digest, position: u64, birth: &[u8]) -> Digest {
+pub fn facts_link(keys: &Keys, previous: &Digest, position: u64, birth: &[u8]) -> Digest {
     keys.mac(&[b"facts", previous, &position.to_be_bytes(), birth])
 }
 
 /// An event's link.
-pub(crate) fn event_link(
+pub fn event_link(
     keys: &Keys,
     previous: &Digest,
     position: u64,
@@ -69,7 +69,7 @@ pub(crate) fn event_link(
 
 /// What a batch row holds, as its digest covers it.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct BatchFields<'a> {
+pub struct BatchFields<'a> {
     pub id: i64,
     pub kind: &'a str,
     pub source: &'a str,
@@ -83,7 +83,7 @@ pub(crate) struct BatchFields<'a> {
 }
 
 /// A batch's digest, given the digest before it.
-pub(crate) fn batch_digest(keys: &Keys, previous: &[u8], batch: &BatchFields<'_>) -> Digest {
+pub fn batch_digest(keys: &Keys, previous: &[u8], batch: &BatchFields<'_>) -> Digest {
     keys.mac(&[
         b"batch",
         previous,
@@ -102,23 +102,23 @@ pub(crate) fn batch_digest(keys: &Keys, previous: &[u8], batch: &BatchFields<'_>
 
 /// The commitment of a batch to the heads it left: fed in subject order.
 #[derive(Debug, Default, Clone)]
-pub(crate) struct Commitment(Sha256);
+pub struct Commitment(Sha256);
 
 impl Commitment {
-    pub(crate) fn add(&mut self, subject: i64, head: &[u8], count: u64) {
+    pub fn add(&mut self, subject: i64, head: &[u8], count: u64) {
         self.0.update(subject.to_be_bytes());
         self.0.update((head.len() as u64).to_be_bytes());
         self.0.update(head);
         self.0.update(count.to_be_bytes());
     }
 
-    pub(crate) fn finish(self) -> Digest {
+    pub fn finish(self) -> Digest {
         self.0.finalize().into()
     }
 }
 
 /// The commitment of a publication to the policy texts and the sources with their scopes.
-pub(crate) fn publication_commitment(
+pub fn publication_commitment(
     policies: &[(String, String)],
     sources: &[(String, String, String)],
 ) -> Digest {
@@ -143,7 +143,7 @@ pub(crate) fn publication_commitment(
 
 /// One entry of the access log, as its MAC covers it.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct AccessFields<'a> {
+pub struct AccessFields<'a> {
     pub seq: i64,
     pub pseudonym: &'a str,
     pub party: &'a str,
@@ -154,7 +154,7 @@ pub(crate) struct AccessFields<'a> {
 }
 
 /// An access-log entry's MAC, given the one before it.
-pub(crate) fn access_mac(keys: &Keys, previous: &[u8], access: &AccessFields<'_>) -> Digest {
+pub fn access_mac(keys: &Keys, previous: &[u8], access: &AccessFields<'_>) -> Digest {
     keys.mac(&[
         b"access",
         previous,
@@ -169,13 +169,13 @@ pub(crate) fn access_mac(keys: &Keys, previous: &[u8], access: &AccessFields<'_>
 }
 
 /// The MAC of how many link rows name a subject.
-pub(crate) fn linked_mac(keys: &Keys, pseudonym: &str, count: i64) -> Digest {
+pub fn linked_mac(keys: &Keys, pseudonym: &str, count: i64) -> Digest {
     keys.mac(&[b"linked", pseudonym.as_bytes(), &count.to_be_bytes()])
 }
 
 /// A subject's facts as stored, for replaying its chain.
 #[derive(Debug, Clone)]
-pub(crate) struct StoredFacts {
+pub struct StoredFacts {
     pub id: i64,
     pub pseudonym: String,
     pub kind: String,
@@ -187,7 +187,7 @@ pub(crate) struct StoredFacts {
 
 /// One event of a subject's chain as stored, with its content hash recomputed from its fields.
 #[derive(Debug, Clone)]
-pub(crate) struct StoredLink {
+pub struct StoredLink {
     pub seq: i64,
     pub position: i64,
     pub batch: i64,
@@ -201,7 +201,7 @@ pub(crate) struct StoredLink {
 
 /// A batch's head for a subject, as stored in `subject_head`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct StoredHead {
+pub struct StoredHead {
     pub batch: i64,
     pub head: Vec<u8>,
     pub count: i64,
@@ -234,7 +234,7 @@ fn close(
 /// Replays a subject's chain from its facts through its events, checking every stored link and
 /// content hash and every head a batch recorded. Returns the final head and count, or what
 /// does not match, in words.
-pub(crate) fn replay(
+pub fn replay(
     keys: &Keys,
     facts: &StoredFacts,
     events: &[StoredLink],

@@ -13,7 +13,7 @@ use credence_model::{Attributes, Value};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 
 /// Appends the canonical JSON of `attributes` to `out`.
-pub(crate) fn write_attributes(out: &mut Vec<u8>, attributes: &Attributes) {
+pub fn write_attributes(out: &mut Vec<u8>, attributes: &Attributes) {
     out.push(b'{');
     for (index, (key, value)) in attributes.iter().enumerate() {
         if index > 0 {
@@ -27,7 +27,7 @@ pub(crate) fn write_attributes(out: &mut Vec<u8>, attributes: &Attributes) {
 }
 
 /// Appends the canonical JSON array of `items` to `out`.
-pub(crate) fn write_string_array(out: &mut Vec<u8>, items: &[String]) {
+pub fn write_string_array(out: &mut Vec<u8>, items: &[String]) {
     out.push(b'[');
     for (index, item) in items.iter().enumerate() {
         if index > 0 {
@@ -102,7 +102,7 @@ fn write_string(out: &mut Vec<u8>, text: &str) {
 /// Reads attributes as stored. A dedicated visitor rather than `Value`'s derived untagged
 /// `Deserialize`: that one buffers every value and builds an error for each variant it tries
 /// before the right one, which made reading histories several times slower.
-pub(crate) fn read_attributes(text: &str) -> Result<Attributes, serde_json::Error> {
+pub fn read_attributes(text: &str) -> Result<Attributes, serde_json::Error> {
     serde_json::from_str::<StoredAttributes>(text).map(|attributes| attributes.0)
 }
 
