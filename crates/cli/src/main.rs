@@ -232,7 +232,8 @@ enum Command {
         events_per_subject: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Also measure durable ingest of one batch of this many rows (0: skip).
+        /// Also measure durable ingest of one batch of this many rows (0: skip); into a new
+        /// registry in the PostgreSQL `--database` when one is given (it must hold none yet).
         #[arg(long, default_value_t = 1_000_000)]
         ingest_rows: usize,
     },
@@ -820,7 +821,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             events_per_subject,
             seed,
             ingest_rows,
-        } => bench::run(subjects, events_per_subject, seed, ingest_rows, today),
+        } => bench::run(
+            subjects,
+            events_per_subject,
+            seed,
+            ingest_rows,
+            paths.database.as_deref(),
+            today,
+        ),
     }
 }
 
