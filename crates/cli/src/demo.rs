@@ -92,12 +92,19 @@ fn summary(registry: &Registry, today: Day) -> Result<Chosen> {
             today,
             today,
         );
+        // Subjects on each list: one on several grounds counts once.
+        let mut on: Vec<&str> = Vec::new();
         for entry in &standing.lists {
             match entry.state {
-                EntryState::InForce => *listed.entry(entry.list.clone()).or_default() += 1,
+                EntryState::InForce => on.push(&entry.list),
                 EntryState::Barred => barred += 1,
                 EntryState::Ended => {}
             }
+        }
+        on.sort_unstable();
+        on.dedup();
+        for list in on {
+            *listed.entry(list.to_owned()).or_default() += 1;
         }
         for m in &standing.measures {
             *measures.entry(m.measure.clone()).or_default() += 1;

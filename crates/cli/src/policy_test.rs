@@ -616,8 +616,9 @@ impl Ctx<'_> {
                 entry.list == e.list
                     && e.ground.as_ref().is_none_or(|g| &entry.ground == g)
                     && e.record.as_ref().is_none_or(|r| {
-                        events
-                            .get(entry.record as usize)
+                        entry
+                            .record
+                            .and_then(|record| events.get(record as usize))
                             .is_some_and(|ev| &ev.reference == r)
                     })
             })
@@ -805,7 +806,14 @@ fn entry_text(entry: &credence_engine::ListEntry, events: &[Event]) -> String {
     format!(
         "ground {} on `{}` {:?} since {} until {}",
         entry.ground,
-        reference(events, entry.record),
+        entry.record.map_or_else(
+            || {
+                entry.rated.as_ref().map_or(String::new(), |r| {
+                    format!("rated {} by {}", r.grade, r.scheme)
+                })
+            },
+            |record| reference(events, record).to_owned()
+        ),
         entry.state,
         entry.since,
         entry.until

@@ -65,7 +65,8 @@ pub(crate) struct RecordState {
 pub(crate) struct EntryScratch {
     pub list: u16,
     pub ground: u16,
-    pub record: u32,
+    /// The record behind the entry (`None` for an entry on a rating's grade).
+    pub record: Option<u32>,
     pub since: i32,
     pub until: i32,
     pub end: Option<crate::standing::EntryEnd>,
@@ -106,6 +107,9 @@ pub struct Scratch {
     pub(crate) characteristic_records: Vec<(u16, u16, u32)>,
     /// Events the record's state machine refused, by history index, when explaining.
     pub(crate) ignored: Vec<(u32, Refusal)>,
+    /// A rating's points over time, as (day, change of points, change of records that keep
+    /// the subject rated), while working out an entry on its grade.
+    pub(crate) timeline: Vec<(i32, i64, i32)>,
 }
 
 /// A rule's points for a record, as counted (after caps).
@@ -181,6 +185,7 @@ pub(crate) fn run<const EXPLAIN: bool>(
     list_entries(policy, history, as_of.0, scratch);
     barred_records(scratch);
     score_schemes::<EXPLAIN>(policy, history, as_of.0, scratch);
+    rated_entries(policy, history, as_of.0, scratch);
     score_cards::<EXPLAIN>(policy, history, as_of.0, scratch);
 }
 
@@ -215,7 +220,10 @@ fn barred_records(scratch: &mut Scratch) {
     scratch.record_barred.clear();
     scratch.record_barred.resize(scratch.records.len(), None);
     for entry in &scratch.entries {
-        let slot = &mut scratch.record_barred[entry.record as usize];
+        let Some(record) = entry.record else {
+            continue;
+        };
+        let slot = &mut scratch.record_barred[record as usize];
         let barred = entry.bar.is_some();
         *slot = Some(slot.unwrap_or(true) && barred);
     }
@@ -336,7 +344,13 @@ fn fold<const EXPLAIN: bool>(
         };
         // The machine judges the event on its own date against the record as known so far; an
         // event it refuses changes nothing.
-        if let Err(refusal) = lifecycle::admit(policy, history.attributes, &state.life, event) {
+        if let Err(refusal) = lifecycle::admit(
+            policy,
+            &history.facts,
+            history.attributes,
+            &state.life,
+            event,
+        ) {
             if EXPLAIN {
                 scratch.ignored.push((event.origin, refusal));
             }
@@ -856,7 +870,7 @@ fn list_entries(policy: &Policy, history: HistoryRef<'_>, as_of: i32, scratch: &
             scratch.entries.push(EntryScratch {
                 list: list_index,
                 ground: ground_index,
-                record: record_index as u32,
+                record: Some(record_index as u32),
                 since: record.valid,
                 until,
                 end,
@@ -867,6 +881,132 @@ fn list_entries(policy: &Policy, history: HistoryRef<'_>, as_of: i32, scratch: &
             });
         }
     }
+}
+
+/// Entries on a rating's grade (the tax D list's points-D firms): in force while the rating
+/// gives the subject the grade and its points alone give it too. The entry runs from the first
+/// day of the unbroken spell of that grade on points up to `as_of`, and ends on the first day
+/// the points leave it as the records now counting expire (no new record assumed), or when the
+/// ground's duration runs out, whichever is first.
+fn rated_entries(policy: &Policy, history: HistoryRef<'_>, as_of: i32, scratch: &mut Scratch) {
+    use crate::standing::EntryEnd;
+    for (list_index, list) in policy.lists.iter().enumerate() {
+        if !list.subjects.contains(history.facts.kind) {
+            continue;
+        }
+        for (ground_index, ground) in list.grounds.iter().enumerate() {
+            let Some(rated) = ground.rated else {
+                continue;
+            };
+            let scheme = usize::from(rated.scheme);
+            if !scheme_scored(scheme, scratch)
+                || policy.schemes[scheme].grade_for(scratch.scheme_points[scheme])
+                    != Some(rated.grade)
+                || scheme_grade(policy, scheme, scratch) != Some(rated.grade)
+            {
+                continue;
+            }
+            let (since, spell_end) =
+                grade_spell(policy, history, as_of, scheme, rated.grade, scratch);
+            let mut until = spell_end;
+            if let Some(duration) = ground.duration {
+                until = until.min(after(duration, since, policy));
+            }
+            scratch.entries.push(EntryScratch {
+                list: list_index as u16,
+                ground: ground_index as u16,
+                record: None,
+                since,
+                until,
+                end: (as_of >= until).then_some(EntryEnd::Expired),
+                bar: None,
+                extended_months: 0,
+                disputed: None,
+            });
+        }
+    }
+}
+
+/// The unbroken spell around `as_of` in which scheme `scheme`'s points give `grade`, from the
+/// records as they count: (first day, first day after). A record counts its rule's points from
+/// its date until its validity, retention, repair, suppression or a lapsed dispute ends it (a
+/// pending dispute as if the source answers), and the rating rates the subject only while one
+/// of its needed records counts. Only ratings without caps have grade grounds, so each
+/// record's points are its rule's points.
+fn grade_spell(
+    policy: &Policy,
+    history: HistoryRef<'_>,
+    as_of: i32,
+    scheme_index: usize,
+    grade: u8,
+    scratch: &mut Scratch,
+) -> (i32, i32) {
+    let scheme = &policy.schemes[scheme_index];
+    let mut timeline = std::mem::take(&mut scratch.timeline);
+    timeline.clear();
+    for (record_index, record) in scratch.records.iter().enumerate() {
+        if record.retracted || scratch.record_barred[record_index] == Some(true) {
+            continue;
+        }
+        let stop = if record.stops > as_of {
+            record.stops_answered
+        } else {
+            record.stops
+        };
+        if scheme.needs_records.contains(&record.category) && record.valid < stop {
+            timeline.push((record.valid, 0, 1));
+            timeline.push((stop, 0, -1));
+        }
+        let values = attributes(history, policy, record);
+        for &(s, rule_index) in &policy.uses[usize::from(record.category.0)].rules {
+            if usize::from(s) != scheme_index {
+                continue;
+            }
+            let rule = &scheme.rules[usize::from(rule_index)];
+            let to = end(&scratch.ends, record, rule.validity_slot).min(stop);
+            if record.valid < to && holds(&rule.when, values) {
+                timeline.push((record.valid, rule.points, 0));
+                timeline.push((to, -rule.points, 0));
+            }
+        }
+    }
+    timeline.sort_unstable_by_key(|c| c.0);
+    let grade_of = |points: i64, rated: i32| -> Option<u8> {
+        if !scheme.needs_records.is_empty() && rated <= 0 {
+            return None;
+        }
+        let points = points
+            .max(scheme.min.unwrap_or(i64::MIN))
+            .min(scheme.max.unwrap_or(i64::MAX));
+        scheme.grade_for(points)
+    };
+    // Segments [start, next start) with their grade, in day order.
+    let (mut points, mut rated) = (scheme.base, 0);
+    let mut since = i32::MIN;
+    let mut until = NEVER;
+    let mut index = 0;
+    while index < timeline.len() {
+        let day = timeline[index].0;
+        while index < timeline.len() && timeline[index].0 == day {
+            points += timeline[index].1;
+            rated += timeline[index].2;
+            index += 1;
+        }
+        let in_grade = grade_of(points, rated) == Some(grade);
+        if day <= as_of {
+            if !in_grade {
+                since = i32::MIN;
+            } else if since == i32::MIN {
+                since = day;
+            }
+        } else if !in_grade {
+            until = day;
+            break;
+        }
+    }
+    scratch.timeline = timeline;
+    // The grade holds on `as_of` (checked by the caller), so the spell began on a change day.
+    (since.max(i32::MIN + 1), until)
 }
 
 fn barred(

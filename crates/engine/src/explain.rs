@@ -172,7 +172,6 @@ pub(crate) fn standing(
         .map(|entry| {
             let list = &policy.lists[usize::from(entry.list)];
             let ground = &list.grounds[usize::from(entry.ground)];
-            let record = &scratch.records[entry.record as usize];
             let state = if entry.bar.is_some() {
                 EntryState::Barred
             } else if entry.end.is_some() {
@@ -181,7 +180,56 @@ pub(crate) fn standing(
                 EntryState::InForce
             };
             let mut remedies = Vec::new();
-            let index = origin(entry.record);
+            let Some(record_index) = entry.record else {
+                // An entry on a grade: it ends when the points leave the grade, or with the
+                // ground's duration; the records behind the points have their own remedies.
+                let rated = ground.rated.map(|rated| {
+                    let scheme = usize::from(rated.scheme);
+                    let mut records: Vec<u32> = scratch
+                        .contributions
+                        .iter()
+                        .filter(|c| usize::from(c.scheme) == scheme)
+                        .map(|c| origin(c.record))
+                        .collect();
+                    records.sort_unstable();
+                    records.dedup();
+                    RatedEntry {
+                        scheme: policy.schemes[scheme].id.clone(),
+                        grade: policy.schemes[scheme].grades[usize::from(rated.grade)]
+                            .name
+                            .clone(),
+                        points: scratch.scheme_points[scheme],
+                        records,
+                    }
+                });
+                if state == EntryState::InForce && entry.until != i32::MAX {
+                    remedies.push(Remedy::EndsOn {
+                        day: Day(entry.until),
+                    });
+                }
+                return ListEntry {
+                    list: list.id.clone(),
+                    ground: ground.id.clone(),
+                    record: None,
+                    rated,
+                    state,
+                    since: Day(entry.since),
+                    until: Day(entry.until),
+                    ended_by: if state == EntryState::Ended {
+                        entry.end
+                    } else {
+                        None
+                    },
+                    until_performed: false,
+                    extended_months: 0,
+                    disputed: None,
+                    basis: ground.basis.clone(),
+                    bar: None,
+                    remedies,
+                };
+            };
+            let record = &scratch.records[record_index as usize];
+            let index = origin(record_index);
             referenced.push(index);
             if state == EntryState::InForce {
                 if list.exits.performance && record.fulfilled == i32::MAX {
@@ -203,7 +251,8 @@ pub(crate) fn standing(
             ListEntry {
                 list: list.id.clone(),
                 ground: ground.id.clone(),
-                record: index,
+                record: Some(index),
+                rated: None,
                 state,
                 since: Day(entry.since),
                 until: Day(entry.until),

@@ -22,8 +22,8 @@
 
 use std::fmt;
 
-use credence_model::{Action, Day};
-use credence_policy::{CategoryId, Policy};
+use credence_model::{Action, Day, SubjectFacts};
+use credence_policy::{BarRule, CategoryId, Policy};
 
 use crate::evaluate::{after, holds};
 use crate::history::CompactEvent;
@@ -133,6 +133,9 @@ pub enum Refusal {
     },
     /// An answer with no open dispute.
     NoOpenDispute,
+    /// Every entry the record grounds is barred because the subject was a minor on the
+    /// record's date: nothing is in force to extend or repair.
+    BarredMinor,
     /// An answer dated before the dispute it answers.
     BeforeDispute {
         disputed: Day,
@@ -144,6 +147,7 @@ impl Refusal {
     pub fn field(self) -> &'static str {
         match self {
             Refusal::Retracted | Refusal::NoOpenDispute | Refusal::NotExtendable => "action",
+            Refusal::BarredMinor => "action",
             Refusal::NotRepairable | Refusal::ExtensionCondition => "action",
             Refusal::AlreadyFulfilled { .. }
             | Refusal::AlreadySuppressed { .. }
@@ -212,6 +216,9 @@ impl fmt::Display for Refusal {
                 "it is dated before the answer to the previous dispute ({answered})"
             ),
             Refusal::NoOpenDispute => f.write_str("no dispute of the record is open"),
+            Refusal::BarredMinor => f.write_str(
+                "the subject was a minor on the record's date, so the law bars its listing: there is no entry in force to extend or repair",
+            ),
             Refusal::BeforeDispute { disputed } => {
                 write!(f, "it is dated before the dispute it answers ({disputed})")
             }
@@ -239,15 +246,40 @@ pub fn stops(policy: &Policy, life: &Life) -> i32 {
     stops
 }
 
+/// Whether the law bars every listing of the record on this ground for the subject's minority
+/// (a minor bar of the list, the subject a minor on the record's date).
+fn barred_minor(
+    list: &credence_policy::List,
+    ground: u16,
+    facts: &SubjectFacts,
+    life: &Life,
+) -> bool {
+    facts.is_minor_on(Day(life.valid))
+        && list
+            .bars
+            .iter()
+            .any(|bar| matches!(bar.rule, BarRule::Minor) && bar.applies_to(ground))
+}
+
 /// The earliest day repair may be applied for: the longest minimum period of the list grounds
 /// the record holds for that allow repair (`None`: none does).
-pub fn repair_from(policy: &Policy, attributes: &[i64], life: &Life) -> Option<i32> {
+pub fn repair_from(
+    policy: &Policy,
+    facts: &SubjectFacts,
+    attributes: &[i64],
+    life: &Life,
+) -> Result<Option<i32>, Refusal> {
     let values = values(policy, attributes, life);
     let mut from = None;
-    for &(list, ground) in &policy.uses[usize::from(life.category.0)].grounds {
-        let list = &policy.lists[usize::from(list)];
-        let ground = &list.grounds[usize::from(ground)];
+    let mut barred = false;
+    for &(list_index, ground_index) in &policy.uses[usize::from(life.category.0)].grounds {
+        let list = &policy.lists[usize::from(list_index)];
+        let ground = &list.grounds[usize::from(ground_index)];
         if !list.exits.repair || !holds(&ground.when, values) {
+            continue;
+        }
+        if barred_minor(list, ground_index, facts, life) {
+            barred = true;
             continue;
         }
         let day = ground
@@ -255,12 +287,16 @@ pub fn repair_from(policy: &Policy, attributes: &[i64], life: &Life) -> Option<i
             .map_or(life.valid, |d| after(d, life.valid, policy));
         from = Some(from.map_or(day, |f: i32| f.max(day)));
     }
-    from
+    match from {
+        None if barred => Err(Refusal::BarredMinor),
+        from => Ok(from),
+    }
 }
 
 /// Judges `event` (an action on the record `life`) on its own date.
 pub fn admit(
     policy: &Policy,
+    facts: &SubjectFacts,
     attributes: &[i64],
     life: &Life,
     event: &CompactEvent,
@@ -326,7 +362,7 @@ pub fn admit(
         });
     }
     match event.action {
-        Action::Repair => match repair_from(policy, attributes, life) {
+        Action::Repair => match repair_from(policy, facts, attributes, life)? {
             None => Err(Refusal::NotRepairable),
             Some(from) if d < from => Err(Refusal::RepairTooEarly { from: Day(from) }),
             Some(_) => Ok(()),
@@ -336,7 +372,7 @@ pub fn admit(
                 .get(event.attributes as usize)
                 .copied()
                 .unwrap_or(0);
-            extension(policy, attributes, life, d, months)
+            extension(policy, facts, attributes, life, d, months)
         }
         Action::Dispute if life.disputed() => Err(Refusal::DisputeOpen {
             since: Day(life.dispute_open),
@@ -355,6 +391,7 @@ pub fn admit(
 /// within the list's maximum.
 fn extension(
     policy: &Policy,
+    facts: &SubjectFacts,
     attributes: &[i64],
     life: &Life,
     d: i32,
@@ -362,13 +399,17 @@ fn extension(
 ) -> Result<(), Refusal> {
     let values = values(policy, attributes, life);
     let mut refusal = Refusal::NotExtendable;
-    for &(list, ground) in &policy.uses[usize::from(life.category.0)].grounds {
-        let list = &policy.lists[usize::from(list)];
-        let ground = &list.grounds[usize::from(ground)];
+    for &(list_index, ground_index) in &policy.uses[usize::from(life.category.0)].grounds {
+        let list = &policy.lists[usize::from(list_index)];
+        let ground = &list.grounds[usize::from(ground_index)];
         let (Some(extension), Some(duration)) = (&list.extension, ground.duration) else {
             continue;
         };
         if !ground.extendable || !holds(&ground.when, values) {
+            continue;
+        }
+        if barred_minor(list, ground_index, facts, life) {
+            refusal = Refusal::BarredMinor;
             continue;
         }
         if !holds(&ground.extension_when, values) {
@@ -470,7 +511,7 @@ pub fn refusals(
         let Some(Some(life)) = lives.get_mut(event.target as usize) else {
             continue;
         };
-        match admit(policy, &history.attributes, life, event) {
+        match admit(policy, &facts, &history.attributes, life, event) {
             Ok(()) => apply(policy, &history.attributes, life, event),
             Err(refusal) => out.push((event.origin as usize, refusal)),
         }

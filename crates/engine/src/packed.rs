@@ -93,7 +93,11 @@ impl Reads {
         }
         for list in &policy.lists {
             for ground in &list.grounds {
-                let category = usize::from(ground.category.0);
+                // A ground on a grade reads the rating's records, kept for the rating.
+                let Some(category) = ground.category else {
+                    continue;
+                };
+                let category = usize::from(category.0);
                 condition_slots(&ground.when, &mut |s| mark(category, s));
                 condition_slots(&ground.extension_when, &mut |s| mark(category, s));
             }
@@ -111,8 +115,8 @@ impl Reads {
                         mark(usize::from(category.0), *slot);
                     }
                     for (ground, slot) in list.grounds.iter().zip(ground_slots) {
-                        if let Some(slot) = slot {
-                            mark(usize::from(ground.category.0), *slot);
+                        if let (Some(slot), Some(category)) = (slot, ground.category) {
+                            mark(usize::from(category.0), *slot);
                         }
                     }
                 }

@@ -148,7 +148,10 @@ pub enum EntryEnd {
 pub struct ListEntry {
     pub list: String,
     pub ground: String,
-    pub record: u32,
+    /// The record behind the entry (`None` for an entry on a rating's grade: see `rated`).
+    pub record: Option<u32>,
+    /// For an entry on a rating's grade: the grade, and the records whose points give it.
+    pub rated: Option<RatedEntry>,
     pub state: EntryState,
     pub since: Day,
     /// The day the entry ends (or ended). An entry that lasts until performance still has one:
@@ -164,6 +167,18 @@ pub struct ListEntry {
     pub basis: String,
     pub bar: Option<String>,
     pub remedies: Vec<Remedy>,
+}
+
+/// What puts an organisation on a list by its rating's grade.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RatedEntry {
+    pub scheme: String,
+    pub grade: String,
+    /// The rating's points on the day.
+    pub points: i64,
+    /// The records whose points count that day (history indexes), the deductions that keep
+    /// the subject in the grade.
+    pub records: Vec<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -58,7 +58,7 @@ fn only<'a>(standing: &'a Standing, list: &str) -> &'a ListEntry {
 fn assert_published(entry: &ListEntry, ground: &str, since: &str, until: &str, repair: &str) {
     assert_eq!(
         (entry.ground.as_str(), entry.state, entry.record),
-        (ground, EntryState::InForce, 0)
+        (ground, EntryState::InForce, Some(0))
     );
     assert_eq!((entry.since, entry.until), (day(since), day(until)));
     assert!(!entry.until_performed);
@@ -258,7 +258,7 @@ fn each_penalty_makes_its_own_entry() {
     penalty(&mut log, "p2", "general", "2024-02-15");
     penalty(&mut log, "p3", "serious", "2024-03-15");
     let standing = on(&policy, &log, "2024-04-01");
-    let published: Vec<(&str, u32, credence_model::Day)> = entries(&standing, PUBLICATION)
+    let published: Vec<(&str, Option<u32>, credence_model::Day)> = entries(&standing, PUBLICATION)
         .iter()
         .map(|e| (e.ground.as_str(), e.record, e.until))
         .collect();
@@ -266,9 +266,9 @@ fn each_penalty_makes_its_own_entry() {
         published,
         [
             // 1y from 2024-02-15: Saturday 2025-02-15 moves to Monday 2025-02-17.
-            ("general", 1, day("2025-02-18")),
+            ("general", Some(1), day("2025-02-18")),
             // 3y from 2024-03-15: through Monday 2027-03-15.
-            ("serious", 2, day("2027-03-16")),
+            ("serious", Some(2), day("2027-03-16")),
         ]
     );
     assert_eq!(entries(&standing, PROCUREMENT).len(), 1);

@@ -438,3 +438,32 @@ fn generated_histories_never_reach_a_state_the_machine_forbids() {
         "the generator must try forbidden sequences"
     );
 }
+
+#[test]
+fn a_listing_the_law_bars_for_a_minor_cannot_be_extended() {
+    // Born 2010: a minor on 2024-03-01, so the entry is barred (SPC 2017 art. 4) and was never in
+    // force; an extension decided later has nothing to extend.
+    let mut log = Log::default();
+    conduct(&mut log, "c1", "evades", "2024-03-01", true);
+    log.act(
+        "court",
+        "x1",
+        Action::Extend,
+        "c1",
+        "2025-01-10",
+        &[("months", Value::Int(12))],
+    );
+    let minor = person("2010-01-01");
+    let refused = lifecycle::refusals(&shipped(), minor, &log.events);
+    assert_eq!(refused, [(1, Refusal::BarredMinor)]);
+    let standing = standing_on(&shipped(), minor, &log, "2025-06-01");
+    assert_eq!(standing.lists[0].state, EntryState::Barred);
+    assert_eq!(standing.lists[0].extended_months, 0);
+    assert!(
+        standing.ignored[0].reason.contains("minor"),
+        "{:?}",
+        standing.ignored
+    );
+    // The same record about an adult: the extension is decided while the entry is in force.
+    assert!(lifecycle::refusals(&shipped(), person(DEBTOR), &log.events).is_empty());
+}

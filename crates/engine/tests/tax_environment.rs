@@ -199,13 +199,16 @@ fn tax_b_from_70() {
 }
 
 #[test]
-fn tax_c_from_40_and_d_by_points_restricts_nothing() {
+fn tax_c_from_40_and_d_by_points_lists_the_firm_while_the_points_stay_below_40() {
     let policy = shipped();
-    // 100 -5×12 = 40 → C.
+    // 100 -5×12 = 40 → C, off the list.
     let mut at = Log::default();
     late_filings(&mut at, 12);
-    assert_eq!(points_grade(&on(&policy, &at, END), TAX), graded(40, "C"));
-    // 100 -11 -5×10 = 39 → D by points: no direct ground, not on the D list, no restriction.
+    let standing = on(&policy, &at, END);
+    assert_eq!(points_grade(&standing, TAX), graded(40, "C"));
+    assert!(entries(&standing, D_LIST).is_empty());
+    // 100 -11 -5×10 = 39 → D by points, no direct ground: on the D list on its grade, from the
+    // filing that crossed below 40 (2024-10-20), with the D-list restrictions.
     let mut below = Log::default();
     evasion(&mut below, "e1", 5_000_000, false, "2024-05-01");
     late_filings(&mut below, 10);
@@ -213,8 +216,41 @@ fn tax_c_from_40_and_d_by_points_restricts_nothing() {
     let tax = scheme(&standing, TAX);
     assert_eq!((tax.points, tax.grade.as_deref()), (39, Some("D")));
     assert!(tax.direct.is_none());
-    assert!(entries(&standing, D_LIST).is_empty());
-    assert!(tax_measures(&standing).is_empty());
+    let listed = entries(&standing, D_LIST);
+    assert_eq!(listed.len(), 1);
+    let entry = listed[0];
+    assert_eq!(
+        (entry.ground.as_str(), entry.state, entry.record),
+        ("rated-d", EntryState::InForce, None)
+    );
+    let rated = entry.rated.as_ref().unwrap();
+    assert_eq!((rated.grade.as_str(), rated.points), ("D", 39));
+    // Every deduction counting that day is named: the evasion and the ten late filings.
+    assert_eq!(rated.records.len(), 11);
+    // The first late filing (2024-01-20) counts a year, through Monday 2025-01-20: from the
+    // next day the points are 44, C, and the entry ends by itself.
+    assert_eq!(
+        (entry.since, entry.until),
+        (day("2024-10-20"), day("2025-01-21"))
+    );
+    assert_eq!(
+        entry.remedies,
+        [Remedy::EndsOn {
+            day: day("2025-01-21")
+        }]
+    );
+    assert_eq!(
+        tax_measures(&standing),
+        [
+            "tax-d-restricted-invoices",
+            "tax-d-strict-export-refund-review"
+        ]
+    );
+    // On that day: C, off the list, no restriction.
+    let after = on(&policy, &below, "2025-01-21");
+    assert_eq!(points_grade(&after, TAX), graded(44, "C"));
+    assert!(entries(&after, D_LIST).is_empty());
+    assert!(tax_measures(&after).is_empty());
 }
 
 #[test]
@@ -260,7 +296,7 @@ fn assert_direct_d(standing: &Standing, points: i64, record: u32, ground: &str) 
         (
             ground,
             EntryState::InForce,
-            record,
+            Some(record),
             day("2024-04-01"),
             day("2027-04-02")
         )

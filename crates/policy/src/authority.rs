@@ -22,6 +22,11 @@ pub struct Authority {
     pub kinds: &'static [CategoryKind],
     /// Whether it may report consent to an opt-in scheme.
     pub consent: bool,
+    /// The law under which the authority rates subjects in its own contexts and publishes those
+    /// its rating puts in the lowest grade (the tax bureau's D-rated taxpayers), if it has one.
+    /// Only such a mandate lets a list be grounded on a rating's grade: nowhere else does a
+    /// points total put a subject on a list.
+    pub rating_list: Option<&'static str>,
 }
 
 use CategoryKind::{Adjudication, Breach, Contribution, Fulfilment, Status};
@@ -34,6 +39,7 @@ pub const AUTHORITIES: &[Authority] = &[
         contexts: &[Context::Judicial],
         kinds: &[Adjudication, Status],
         consent: false,
+        rating_list: None,
     },
     Authority {
         id: "tax-bureau",
@@ -41,6 +47,9 @@ pub const AUTHORITIES: &[Authority] = &[
         contexts: &[Context::Tax],
         kinds: &[Breach, Fulfilment, Adjudication, Status],
         consent: false,
+        rating_list: Some(
+            "STA Measures for Tax Credit Management (Trial) (SAT Announcement 2014 No. 40), arts. 4 and 32(1): the tax bureau rates taxpayers' tax credit each year and publishes the D-rated (article numbers recalled; verify before use)",
+        ),
     },
     Authority {
         id: "customs",
@@ -48,6 +57,7 @@ pub const AUTHORITIES: &[Authority] = &[
         contexts: &[Context::Customs],
         kinds: &[Breach, Fulfilment, Adjudication, Status],
         consent: false,
+        rating_list: None,
     },
     Authority {
         id: "market-regulator",
@@ -55,6 +65,7 @@ pub const AUTHORITIES: &[Authority] = &[
         contexts: &[Context::Market, Context::FoodSafety, Context::Consumption],
         kinds: &[Adjudication, Status],
         consent: false,
+        rating_list: None,
     },
     Authority {
         id: "environment-bureau",
@@ -62,6 +73,7 @@ pub const AUTHORITIES: &[Authority] = &[
         contexts: &[Context::Environment],
         kinds: &[Adjudication, Status],
         consent: false,
+        rating_list: None,
     },
     Authority {
         id: "traffic-police",
@@ -69,6 +81,7 @@ pub const AUTHORITIES: &[Authority] = &[
         contexts: &[Context::RoadSafety],
         kinds: &[Breach, Adjudication],
         consent: false,
+        rating_list: None,
     },
     Authority {
         id: "labour-inspectorate",
@@ -76,6 +89,7 @@ pub const AUTHORITIES: &[Authority] = &[
         contexts: &[Context::Labour],
         kinds: &[Adjudication],
         consent: false,
+        rating_list: None,
     },
     Authority {
         id: "procurement-authority",
@@ -83,6 +97,7 @@ pub const AUTHORITIES: &[Authority] = &[
         contexts: &[Context::Procurement],
         kinds: &[Adjudication, Breach, Fulfilment],
         consent: false,
+        rating_list: None,
     },
     Authority {
         id: "culture-tourism-bureau",
@@ -90,6 +105,7 @@ pub const AUTHORITIES: &[Authority] = &[
         contexts: &[Context::Tourism, Context::Culture],
         kinds: &[Adjudication],
         consent: false,
+        rating_list: None,
     },
     Authority {
         id: "lender",
@@ -97,6 +113,7 @@ pub const AUTHORITIES: &[Authority] = &[
         contexts: &[Context::Finance],
         kinds: &[Breach, Fulfilment],
         consent: true,
+        rating_list: None,
     },
     Authority {
         id: "utility",
@@ -104,6 +121,7 @@ pub const AUTHORITIES: &[Authority] = &[
         contexts: &[Context::Utilities],
         kinds: &[Breach, Fulfilment],
         consent: false,
+        rating_list: None,
     },
     Authority {
         id: "volunteer-association",
@@ -111,6 +129,7 @@ pub const AUTHORITIES: &[Authority] = &[
         contexts: &[Context::Civic],
         kinds: &[Contribution],
         consent: false,
+        rating_list: None,
     },
     Authority {
         id: "civic-office",
@@ -118,8 +137,16 @@ pub const AUTHORITIES: &[Authority] = &[
         contexts: &[Context::Civic],
         kinds: &[Contribution],
         consent: true,
+        rating_list: None,
     },
 ];
+
+/// The authority whose mandate publishes the lowest grade of a rating in `context`, if any.
+pub fn rating_list_mandate(context: Context) -> Option<&'static Authority> {
+    AUTHORITIES
+        .iter()
+        .find(|a| a.rating_list.is_some() && a.contexts.contains(&context))
+}
 
 /// The authority with this id.
 pub fn authority(id: &str) -> Option<&'static Authority> {

@@ -287,10 +287,9 @@ impl Compiler<'_> {
         // A category that feeds a scheme (an indicator's deduction) is an input to a score;
         // one that grounds a black list and names a score is a score turned into a listing.
         let grounds_black_list = policy.category_id(doc.id.get_ref()).is_some_and(|id| {
-            policy
-                .lists
-                .iter()
-                .any(|l| l.colour == Colour::Black && l.grounds.iter().any(|g| g.category == id))
+            policy.lists.iter().any(|l| {
+                l.colour == Colour::Black && l.grounds.iter().any(|g| g.category == Some(id))
+            })
         });
         if !grounds_black_list {
             return;
@@ -354,6 +353,7 @@ impl Compiler<'_> {
                 .map(|_| "cites neither an article nor an instrument")
         };
         let instrument: fn(&str) -> Option<&'static str> = refusal::instrument_problem;
+        let cited: fn(&str) -> Option<&'static str> = |t| refusal::citation_problem(t, true);
         for list in &document.list {
             let list = list.get_ref();
             spanned.push((&list.basis, "list", Some(instrument)));
@@ -361,7 +361,11 @@ impl Compiler<'_> {
                 spanned.push((&extension.get_ref().basis, "extension", None));
             }
             for ground in &list.ground {
-                spanned.push((&ground.get_ref().basis, "ground", None));
+                let ground = ground.get_ref();
+                // A ground on a grade stands on the article that publishes the grade, and on
+                // nothing else the list says.
+                let rule = ground.rating.is_some().then_some(cited);
+                spanned.push((&ground.basis, "ground", rule));
             }
             for bar in &list.bar {
                 spanned.push((&bar.get_ref().basis, "bar", None));
@@ -887,8 +891,8 @@ impl Compiler<'_> {
         }
         for list in &mut policy.lists {
             for ground in &mut list.grounds {
-                if let Some(duration) = ground.duration {
-                    ground.duration_slot = slot(categories, ground.category, duration);
+                if let (Some(duration), Some(category)) = (ground.duration, ground.category) {
+                    ground.duration_slot = slot(categories, category, duration);
                 }
             }
         }

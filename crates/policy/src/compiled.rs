@@ -610,7 +610,11 @@ impl Suspension {
 pub struct Ground {
     pub id: String,
     pub title: String,
-    pub category: CategoryId,
+    /// The category whose records ground entries (`None` for a ground on a rating's grade).
+    pub category: Option<CategoryId>,
+    /// A ground on a rating's lowest grade reached on points: an entry is in force while the
+    /// subject's points alone give that grade and the rating gives it.
+    pub rated: Option<RatedGround>,
     #[serde(skip)]
     pub when: Condition,
     pub when_text: Option<String>,
@@ -625,6 +629,15 @@ pub struct Ground {
     #[serde(skip)]
     pub extension_when: Condition,
     pub basis: String,
+}
+
+/// The grade of a rating that grounds a list entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct RatedGround {
+    /// The rating (by index in the schemes).
+    pub scheme: u16,
+    /// The grade (by index in the rating's grades).
+    pub grade: u8,
 }
 
 #[derive(Clone, Debug, Serialize)]

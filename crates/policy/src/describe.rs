@@ -253,6 +253,25 @@ fn lists(out: &mut String, policy: &Policy, pack: usize) {
             }
         );
         for g in &list.grounds {
+            if let Some(rated) = g.rated {
+                let scheme = &policy.schemes[usize::from(rated.scheme)];
+                let _ = writeln!(
+                    out,
+                    "- ground {}: {} — rated {} by `{}` on its points (grade reached by the deductions counting that day, a direct grade apart) — listed while so rated{} ({})",
+                    g.id,
+                    g.title,
+                    scheme.grades[usize::from(rated.grade)].name,
+                    scheme.id,
+                    g.duration
+                        .map(|d| format!(", for at most {d}"))
+                        .unwrap_or_default(),
+                    g.basis
+                );
+                continue;
+            }
+            let Some(category) = g.category else {
+                continue;
+            };
             let duration = g.duration.map_or(
                 "until the obligation is performed (at most the record's retention)".to_owned(),
                 |d| format!("for {d}"),
@@ -262,7 +281,7 @@ fn lists(out: &mut String, policy: &Policy, pack: usize) {
                 "- ground {}: {} — `{}`{} — listed {}{}{} ({})",
                 g.id,
                 g.title,
-                policy.category(g.category).id,
+                policy.category(category).id,
                 g.when_text
                     .as_ref()
                     .map(|w| format!(" where {w}"))

@@ -99,6 +99,9 @@ pub fn instrument_problem(text: &str) -> Option<&'static str> {
     citation(text, false, true)
 }
 
+/// The help of a list ground on a grade that is refused.
+pub const RATED_GROUND_HELP: &str = "a points total never puts anyone on a list: restrictions attach to lists with specific legal grounds. The one exception is an authority's own annual rating whose lowest grade the law publishes (the tax bureau's D-rated taxpayers): a ground on a `[[rating]]` of organisations only, fed by records of its own context, on its lowest grade";
+
 /// The help of every refused basis.
 pub const BASIS_HELP: &str = "a legal basis is a citation: name the instrument (a law, provisions, measures, regulation) and the article, e.g. `SPC Provisions on Restricting High Consumption (2015), Art. 3(1)(1)`; a placeholder binds no one";
 

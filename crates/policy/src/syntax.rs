@@ -324,7 +324,16 @@ pub struct ExtensionDoc {
 pub struct GroundDoc {
     pub id: S<String>,
     pub title: String,
-    pub category: S<String>,
+    /// The category whose records ground entries; or, instead, `rating` and `grade`.
+    #[serde(default)]
+    pub category: Option<S<String>>,
+    /// A `[[rating]]` of the pack whose lowest grade, reached on points, grounds entries (the
+    /// tax D list's points-D firms): only where a built-in authority's mandate publishes it.
+    #[serde(default)]
+    pub rating: Option<S<String>>,
+    /// With `rating`: the grade.
+    #[serde(default)]
+    pub grade: Option<S<String>>,
     #[serde(default)]
     pub when: Option<S<String>>,
     /// `2y`, or `until-performed`: the maximum time on the list (publication ends then).

@@ -787,14 +787,23 @@ fn each_direct_d_ground_maps_to_d_and_m_needs_70_points() {
             "tax.violent-refusal"
         ])
     );
-    // The D list's grounds are the direct-D offences.
+    // The D list's grounds are the direct-D offences, and the grade D reached on points.
     let d_list = list(&policy, "tax-d-list");
     let grounds: BTreeSet<&str> = d_list
         .grounds
         .iter()
-        .map(|g| category_id(&policy, g.category))
+        .filter_map(|g| g.category)
+        .map(|c| category_id(&policy, c))
         .collect();
     assert_eq!(grounds, direct_d);
+    let rated: Vec<_> = d_list.grounds.iter().filter_map(|g| g.rated).collect();
+    let tax = policy.scheme_index("tax-credit").unwrap();
+    assert_eq!(rated.len(), 1);
+    assert_eq!(usize::from(rated[0].scheme), tax);
+    assert_eq!(
+        policy.schemes[tax].grades[usize::from(rated[0].grade)].name,
+        "D"
+    );
 }
 
 #[test]
@@ -807,6 +816,11 @@ fn tax_d_list_is_published_for_organisations_with_tax_restrictions() {
     assert_eq!(d_list.context.as_str(), "tax");
     for ground in &d_list.grounds {
         assert_eq!(ground.duration, Some(Duration::Years(3)), "{}", ground.id);
+        if ground.rated.is_some() {
+            // An entry on the grade ends with the grade: nothing to repair but its records.
+            assert_eq!(ground.repair_after, None);
+            continue;
+        }
         assert_eq!(
             ground.repair_after,
             Some(Duration::Years(1)),

@@ -237,11 +237,28 @@ pub fn report_text(report: &Report, policy: &Policy) -> String {
         };
         let _ = writeln!(out, "    {period}");
         let _ = writeln!(out, "    basis: {}", entry.basis);
-        let _ = writeln!(
-            out,
-            "    because of: {}",
-            record_phrase(policy, standing, entry.record)
-        );
+        match (&entry.rated, entry.record) {
+            (Some(rated), _) => {
+                let _ = writeln!(
+                    out,
+                    "    because: rated {} by {} on {} points alone, from the deductions of:",
+                    Escaped(&rated.grade),
+                    Escaped(&rated.scheme),
+                    rated.points
+                );
+                for &record in &rated.records {
+                    let _ = writeln!(out, "      {}", record_phrase(policy, standing, record));
+                }
+            }
+            (None, Some(record)) => {
+                let _ = writeln!(
+                    out,
+                    "    because of: {}",
+                    record_phrase(policy, standing, record)
+                );
+            }
+            (None, None) => {}
+        }
         for remedy in &entry.remedies {
             let _ = writeln!(
                 out,

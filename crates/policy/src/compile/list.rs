@@ -111,6 +111,7 @@ impl Compiler<'_> {
             index,
             id: doc.id.get_ref(),
             subjects,
+            context,
             colour,
             exits,
             extension: extension.is_some(),
@@ -179,11 +180,21 @@ impl Compiler<'_> {
                             .map(|(s, _)| s);
                         let mut slots = Vec::new();
                         for ground in &grounds {
-                            let ground_category = policy.category(ground.category).clone();
-                            slots.push(
-                                self.attribute(file, same.span(), &ground_category, same.get_ref())
-                                    .map(|(s, _)| s),
-                            );
+                            // A ground on a grade has no record to compare: bars read records.
+                            let slot = match ground.category {
+                                Some(c) => {
+                                    let ground_category = policy.category(c).clone();
+                                    self.attribute(
+                                        file,
+                                        same.span(),
+                                        &ground_category,
+                                        same.get_ref(),
+                                    )
+                                    .map(|(s, _)| s)
+                                }
+                                None => None,
+                            };
+                            slots.push(slot);
                         }
                         (bar_slot, slots)
                     }
@@ -231,6 +242,16 @@ impl Compiler<'_> {
                 let mut indexes = Vec::new();
                 for name in names.get_ref() {
                     match grounds.iter().position(|g| &g.id == name) {
+                        Some(i) if grounds[i].rated.is_some() => self.error(
+                            file,
+                            names.span(),
+                            "bar",
+                            format!(
+                                "bar `{}` names ground `{name}`, which is a grade: bars read the record behind an entry, and a grade has none",
+                                b.id.get_ref()
+                            ),
+                            None,
+                        ),
                         Some(i) => indexes.push(u16::try_from(i).unwrap_or(u16::MAX)),
                         None => self.error(
                             file,
@@ -385,12 +406,50 @@ impl Compiler<'_> {
             &format!("ground `{}`", g.id.get_ref()),
             &[("title", Some(&g.title))],
         );
-        let category_id = self.category_ref(file, policy, &g.category)?;
+        let category_name = match (&g.category, &g.rating) {
+            (Some(category), None) => category,
+            (None, Some(rating)) => {
+                return self.rated_ground(file, list, ground, rating, policy);
+            }
+            (Some(category), Some(_)) => {
+                self.error(
+                    file,
+                    category.span(),
+                    "ground",
+                    format!(
+                        "ground `{}` has both a `category` and a `rating`",
+                        g.id.get_ref()
+                    ),
+                    Some("a ground is records of one category, or one grade of a rating: split it into two grounds".into()),
+                );
+                return None;
+            }
+            (None, None) => {
+                self.error(
+                    file,
+                    ground.span(),
+                    "ground",
+                    format!("ground `{}` needs a `category`", g.id.get_ref()),
+                    Some("name the category whose records put a subject on the list".into()),
+                );
+                return None;
+            }
+        };
+        if let Some(grade) = &g.grade {
+            self.error(
+                file,
+                grade.span(),
+                "ground",
+                "`grade` belongs to a ground on a `rating`",
+                Some("remove `grade`, or ground the entry on `rating` and `grade` instead of `category`".into()),
+            );
+        }
+        let category_id = self.category_ref(file, policy, category_name)?;
         let category = policy.category(category_id).clone();
         if !overlap(category.subjects, list.subjects) {
             self.error(
                 file,
-                g.category.span(),
+                category_name.span(),
                 "ground",
                 format!(
                     "`{}` records are about {}, and the list holds {}: ground `{}` never applies",
@@ -405,7 +464,7 @@ impl Compiler<'_> {
         if category.kind == CategoryKind::Contribution && list.colour == Colour::Black {
             self.error(
                 file,
-                g.category.span(),
+                category_name.span(),
                 refusal::PENALTY_ON_CONTRIBUTION,
                 format!(
                     "a voluntary contribution (`{}`) cannot be a ground of a black list",
@@ -416,7 +475,7 @@ impl Compiler<'_> {
         } else if list.colour == Colour::Red && !category.kind.may_reward() {
             self.error(
                 file,
-                g.category.span(),
+                category_name.span(),
                 refusal::REWARD_SOURCE,
                 format!(
                     "`{}` is a {} category and cannot put a subject on the red list `{}`",
@@ -432,7 +491,7 @@ impl Compiler<'_> {
         } else if list.colour == Colour::Black && !category.kind.may_penalise() {
             self.error(
                 file,
-                g.category.span(),
+                category_name.span(),
                 "ground",
                 format!(
                     "`{}` is a {} category; black-list grounds are breaches or adjudications",
@@ -520,7 +579,8 @@ impl Compiler<'_> {
         Some(Ground {
             id: g.id.get_ref().clone(),
             title: g.title.clone(),
-            category: category_id,
+            category: Some(category_id),
+            rated: None,
             when,
             when_text: g.when.as_ref().map(|w| w.get_ref().clone()),
             duration,
@@ -531,6 +591,242 @@ impl Compiler<'_> {
             basis: g.basis.get_ref().clone(),
         })
     }
+
+    /// A `[[list.ground]]` on a rating's grade. A points total never puts anyone on a list;
+    /// the one exception the law makes is an authority that rates the subjects of its own
+    /// context each year and publishes the lowest grade (the tax bureau's D-rated taxpayers).
+    /// So the ground is refused unless every condition of that exception holds: a `[[rating]]`
+    /// of organisations only, fed only by records of the list's context, in a context whose
+    /// built-in authority has that mandate, its lowest grade reached on points, on a black list
+    /// of organisations, for a fixed time, citing the article.
+    fn rated_ground(
+        &mut self,
+        file: usize,
+        list: &ListSoFar<'_>,
+        ground: &S<syntax::GroundDoc>,
+        rating: &S<String>,
+        policy: &Policy,
+    ) -> Option<Ground> {
+        let g = ground.get_ref();
+        let id = g.id.get_ref();
+        let refuse = |this: &mut Self, span: Range<usize>, message: String| {
+            this.error(
+                file,
+                span,
+                refusal::RESTRICTION_ON_SCORE,
+                message,
+                Some(refusal::RATED_GROUND_HELP.into()),
+            );
+        };
+        if policy.scorecards.iter().any(|c| &c.id == rating.get_ref()) {
+            refuse(
+                self,
+                rating.span(),
+                format!(
+                    "ground `{id}` lists subjects on the score of scorecard `{}`: a score only unlocks rewards",
+                    rating.get_ref()
+                ),
+            );
+            return None;
+        }
+        let Some(scheme_index) = policy.scheme_index(rating.get_ref()) else {
+            let help = closest(
+                rating.get_ref(),
+                policy.schemes.iter().map(|s| s.id.as_str()),
+            )
+            .map(|c| format!("did you mean `{c}`?"))
+            .or_else(|| Some("declare the [[rating]] before the list".into()));
+            self.error(
+                file,
+                rating.span(),
+                "ground",
+                format!("no rating `{}`", rating.get_ref()),
+                help,
+            );
+            return None;
+        };
+        let scheme = &policy.schemes[scheme_index];
+        if list.colour != Colour::Black {
+            self.error(
+                file,
+                rating.span(),
+                "ground",
+                format!("ground `{id}` puts a grade on the red list `{}`", list.id),
+                Some("what a grade earns is a reward measure on the grade itself: `on = { scheme = \"...\", grades = [...] }`".into()),
+            );
+            return None;
+        }
+        if !scheme.is_rating {
+            refuse(
+                self,
+                rating.span(),
+                format!(
+                    "ground `{id}` lists subjects on the points of `{}`, which is a [[scheme]], not an authority's [[rating]]",
+                    scheme.id
+                ),
+            );
+            return None;
+        }
+        if scheme.subjects.person || list.subjects.person {
+            refuse(
+                self,
+                rating.span(),
+                format!(
+                    "ground `{id}` would list persons on a grade of `{}`: no person is ever listed on points",
+                    scheme.id
+                ),
+            );
+            return None;
+        }
+        let Some(grade_name) = &g.grade else {
+            self.error(
+                file,
+                ground.span(),
+                "ground",
+                format!("ground `{id}` on rating `{}` needs its `grade`", scheme.id),
+                None,
+            );
+            return None;
+        };
+        let Some(grade) = scheme.grade_index(grade_name.get_ref()) else {
+            let names: Vec<&str> = scheme.grades.iter().map(|g| g.name.as_str()).collect();
+            self.error(
+                file,
+                grade_name.span(),
+                "ground",
+                format!(
+                    "rating `{}` has no grade `{}`",
+                    scheme.id,
+                    grade_name.get_ref()
+                ),
+                Some(format!("its grades are {}", names.join(", "))),
+            );
+            return None;
+        };
+        let lowest = scheme.grades.iter().rposition(|g| g.min.is_some());
+        if scheme.grades[usize::from(grade)].min.is_none() {
+            self.error(
+                file,
+                grade_name.span(),
+                "ground",
+                format!(
+                    "grade `{}` of `{}` is reached only by its direct grounds",
+                    grade_name.get_ref(),
+                    scheme.id
+                ),
+                Some("ground the list on the records of those direct grounds".into()),
+            );
+            return None;
+        }
+        if lowest != Some(usize::from(grade)) {
+            refuse(
+                self,
+                grade_name.span(),
+                format!(
+                    "ground `{id}` lists firms rated `{}` by `{}`: only a rating's lowest grade is published as a list",
+                    grade_name.get_ref(),
+                    scheme.id
+                ),
+            );
+            return None;
+        }
+        let Some(authority) = crate::authority::rating_list_mandate(list.context) else {
+            refuse(
+                self,
+                rating.span(),
+                format!(
+                    "no authority publishes a rating's lowest grade in `{}`, the context of list `{}`",
+                    list.context.as_str(),
+                    list.id
+                ),
+            );
+            return None;
+        };
+        let foreign: Vec<&str> = scheme
+            .rules
+            .iter()
+            .map(|r| r.category)
+            .chain(scheme.direct.iter().map(|d| d.category))
+            .map(|c| policy.category(c))
+            .filter(|c| c.context != list.context)
+            .map(|c| c.id.as_str())
+            .collect();
+        if !foreign.is_empty() {
+            refuse(
+                self,
+                rating.span(),
+                format!(
+                    "rating `{}` reads records outside `{}` ({}): {} rates only its own context",
+                    scheme.id,
+                    list.context.as_str(),
+                    foreign.join(", "),
+                    authority.id
+                ),
+            );
+            return None;
+        }
+        if !scheme.caps.is_empty() {
+            self.error(
+                file,
+                rating.span(),
+                "ground",
+                format!(
+                    "rating `{}` has caps: a listing on its grade must follow from each record's validity alone",
+                    scheme.id
+                ),
+                Some("remove the caps, or ground the list on records".into()),
+            );
+            return None;
+        }
+        for (key, present) in [
+            ("when", g.when.is_some()),
+            ("repair_after", g.repair_after.is_some()),
+            ("extendable", g.extendable),
+        ] {
+            if present {
+                let span = self
+                    .key_span(file, ground.span(), key)
+                    .unwrap_or(ground.span());
+                self.error(
+                    file,
+                    span,
+                    "ground",
+                    format!("`{key}` reads a record, and ground `{id}` is a grade"),
+                    Some("an entry on a grade ends when the grade does: when the deductions behind it expire, are repaired, retracted or lost in a dispute".into()),
+                );
+            }
+        }
+        let duration = match g.duration.get_ref().as_str() {
+            "until-performed" => {
+                self.error(
+                    file,
+                    g.duration.span(),
+                    "ground",
+                    "a grade is not an obligation to perform: give the ground a fixed `duration`",
+                    None,
+                );
+                None
+            }
+            _ => self.duration(file, &g.duration),
+        };
+        Some(Ground {
+            id: id.clone(),
+            title: g.title.clone(),
+            category: None,
+            rated: Some(RatedGround {
+                scheme: u16::try_from(scheme_index).unwrap_or(u16::MAX),
+                grade,
+            }),
+            when: Condition::Always,
+            when_text: None,
+            duration,
+            duration_slot: 0,
+            repair_after: None,
+            extendable: false,
+            extension_when: Condition::Always,
+            basis: g.basis.get_ref().clone(),
+        })
+    }
 }
 
 /// What a ground is checked against: its list, as far as it is compiled.
@@ -538,6 +834,7 @@ struct ListSoFar<'a> {
     index: u16,
     id: &'a str,
     subjects: Kinds,
+    context: Context,
     colour: Colour,
     exits: Exits,
     extension: bool,

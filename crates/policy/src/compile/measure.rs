@@ -72,7 +72,7 @@ impl Compiler<'_> {
                         .iter()
                         .enumerate()
                         .filter(|(i, _)| grounds.as_ref().is_none_or(|g| g.contains(&(*i as u16))))
-                        .map(|(_, g)| policy.category(g.category).context)
+                        .map(|(_, g)| g.category.map_or(list.context, |c| policy.category(c).context))
                         .collect();
                     contexts.dedup();
                     let named: Vec<&str> = contexts.iter().map(|c| c.as_str()).collect();

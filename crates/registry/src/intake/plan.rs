@@ -145,7 +145,7 @@ fn extension_months(policy: &Policy, index: usize) -> Option<(u32, u32)> {
             let extends = list
                 .grounds
                 .iter()
-                .any(|g| g.extendable && usize::from(g.category.0) == index);
+                .any(|g| g.extendable && g.category.is_some_and(|c| usize::from(c.0) == index));
             extends.then(|| {
                 (
                     extension.min.months().unwrap_or(0),
