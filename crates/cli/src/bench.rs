@@ -35,10 +35,11 @@ pub fn run(
     events_per_subject: usize,
     seed: u64,
     ingest_rows: usize,
+    database: Option<&str>,
     today: Day,
 ) -> Result<ExitCode> {
     if ingest_rows > 0 {
-        ingest(ingest_rows, today)?;
+        ingest(ingest_rows, database, today)?;
     }
     let policy = credence_policy::compile(&shipped::packs()).map_err(|d| anyhow::anyhow!("{d}"))?;
     let anchor = anchor_policy(&policy)?;
@@ -189,13 +190,13 @@ fn decode_all(packed: &PackedPopulation) {
 }
 
 /// Durable ingest: one batch of `rows` lender records about `rows / 5` people into a new
-/// embedded registry, validated, appended, hash-chained and with every touched standing
-/// recomputed, in one commit.
-fn ingest(rows: usize, today: Day) -> Result<()> {
+/// registry (embedded, or in the PostgreSQL `database`, which must hold no registry yet),
+/// validated, appended, hash-chained and with every touched standing recomputed, in one commit.
+fn ingest(rows: usize, database: Option<&str>, today: Day) -> Result<()> {
     let dir = std::env::temp_dir().join(format!("credence-bench-{}", crate::now_ms()));
     let (sources_name, sources_text) = shipped::SOURCES;
-    let mut registry = credence_registry::registry::Registry::init(
-        &dir,
+    let mut registry = credence_registry::registry::Registry::init_at(
+        &credence_store::Paths::new(&dir).with_database(database.map(str::to_owned)),
         shipped::packs(),
         sources_name,
         sources_text,

@@ -23,7 +23,7 @@ use credence_engine::{Standing, evaluate};
 use credence_model::{Day, Event, IdOptions, Identifier, SubjectFacts};
 use credence_policy::{Policy, PolicySource};
 use credence_store::{
-    BatchReceipt, Paths, PolicyRecord, SourceRecord, SqliteStore, Store, StoreError, StoredSubject,
+    AnyStore, BatchReceipt, Paths, PolicyRecord, SourceRecord, Store, StoreError, StoredSubject,
 };
 
 pub use crate::answer::{CheckAnswer, Report, Representation};
@@ -144,7 +144,7 @@ impl Shared {
 /// A handle on an open registry: the state every request shares and one store handle (one per
 /// request or worker).
 #[derive(Debug)]
-pub struct Registry<S: Store = SqliteStore> {
+pub struct Registry<S: Store = AnyStore> {
     shared: Arc<Shared>,
     store: S,
 }
@@ -191,7 +191,7 @@ struct Represented {
     standing: Standing,
 }
 
-impl Registry<SqliteStore> {
+impl Registry<AnyStore> {
     /// Creates a registry in `dir` (its key file and witness inside it) with the policy packs
     /// and the sources file.
     pub fn init(
@@ -213,7 +213,7 @@ impl Registry<SqliteStore> {
         let policy = credence_policy::compile(&policies)?;
         let sources = parse_sources(sources_name, sources_text, &policy)
             .map_err(|e| RegistryError::Sources(e.to_string()))?;
-        let mut store = SqliteStore::create_at(paths)?;
+        let mut store = AnyStore::create_at(paths)?;
         let records: Vec<PolicyRecord> = policies
             .into_iter()
             .map(|p| PolicyRecord {
@@ -242,7 +242,7 @@ impl Registry<SqliteStore> {
     /// latest batch against the witness file's last line are checked first, and a mismatch is
     /// [`StoreError::Tampered`] or [`StoreError::RolledBack`].
     pub fn open_at(paths: &Paths) -> Result<Registry, RegistryError> {
-        let store = SqliteStore::open_at(paths)?;
+        let store = AnyStore::open_at(paths)?;
         let shared = Arc::new(Shared::load(&store)?);
         Ok(Registry { shared, store })
     }
@@ -250,7 +250,7 @@ impl Registry<SqliteStore> {
     /// Another handle on a registry already open: its store opened again at `paths`, checked as
     /// [`Registry::open_at`] checks it, with the shared state reused rather than compiled again.
     pub fn open_with(shared: Arc<Shared>, paths: &Paths) -> Result<Registry, RegistryError> {
-        let store = SqliteStore::open_at(paths)?;
+        let store = AnyStore::open_at(paths)?;
         store.verify_published()?;
         Registry::with_store(shared, store)
     }
