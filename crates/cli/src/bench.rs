@@ -36,6 +36,9 @@ pub struct Ingest {
     pub rows: usize,
     /// Whether checks run against the registry while the batch is ingested.
     pub checks: bool,
+    /// The PostgreSQL database to ingest into (it must hold no registry yet); `None`: a new
+    /// embedded registry.
+    pub database: Option<String>,
 }
 
 pub fn run(
@@ -46,7 +49,7 @@ pub fn run(
     today: Day,
 ) -> Result<ExitCode> {
     if ingest.rows > 0 {
-        ingest_batch(ingest.rows, ingest.checks, today)?;
+        ingest_batch(&ingest, today)?;
     }
     if subjects == 0 {
         return Ok(ExitCode::SUCCESS);
@@ -200,8 +203,6 @@ fn decode_all(packed: &PackedPopulation) {
 }
 
 /// Durable ingest: one batch of `rows` lender records about `rows / 5` people into a new
-/// embedded registry, validated, appended, hash-chained and with every touched standing
-/// recomputed, in one commit.
 /// A resident id of the benchmark's population.
 fn bench_person(person: usize) -> Result<String> {
     let first17 = format!(
@@ -232,13 +233,15 @@ fn bench_rows(prefix: &str, rows: usize, people: usize, today: Day) -> Result<St
 /// Subjects in the registry before the batch, checked while it is ingested.
 const CHECKED_SUBJECTS: usize = 1_000;
 
-fn ingest_batch(rows: usize, checks: bool, today: Day) -> Result<()> {
+fn ingest_batch(ingest: &Ingest, today: Day) -> Result<()> {
     use credence_registry::registry::{IngestPhase, Registry};
     use std::sync::atomic::{AtomicU8, Ordering};
 
+    let (rows, checks) = (ingest.rows, ingest.checks);
     let dir = std::env::temp_dir().join(format!("credence-bench-{}", crate::now_ms()));
+    let paths = credence_store::Paths::new(&dir).with_database(ingest.database.clone());
     let (sources_name, sources_text) = shipped::SOURCES;
-    let mut registry = Registry::init(&dir, shipped::packs(), sources_name, sources_text)?;
+    let mut registry = Registry::init_at(&paths, shipped::packs(), sources_name, sources_text)?;
     let people = (rows / 5).max(1);
     if checks {
         let seed = bench_rows("seed", CHECKED_SUBJECTS, CHECKED_SUBJECTS, today)?;
@@ -258,8 +261,8 @@ fn ingest_batch(rows: usize, checks: bool, today: Day) -> Result<()> {
     let mut validated_at = None;
     let (receipt, latencies) = std::thread::scope(|scope| -> Result<_> {
         let checker = checks.then(|| {
-            let (dir, phase) = (&dir, &phase);
-            scope.spawn(move || check_while_ingesting(dir, phase, today))
+            let (paths, phase) = (&paths, &phase);
+            scope.spawn(move || check_while_ingesting(paths, phase, today))
         });
         phase.store(1, Ordering::SeqCst);
         let receipt = registry.ingest(
@@ -316,12 +319,12 @@ fn ingest_batch(rows: usize, checks: bool, today: Day) -> Result<()> {
 /// is answered and logged (its access durably appended) as a relying party's would be.
 /// Returns each check's phase of the batch when it started and its latency in milliseconds.
 fn check_while_ingesting(
-    dir: &std::path::Path,
+    paths: &credence_store::Paths,
     phase: &std::sync::atomic::AtomicU8,
     today: Day,
 ) -> Result<Vec<(u8, f64)>> {
     use std::sync::atomic::Ordering;
-    let mut registry = credence_registry::registry::Registry::open(dir)?;
+    let mut registry = credence_registry::registry::Registry::open_at(paths)?;
     let subjects: Vec<String> = (0..CHECKED_SUBJECTS)
         .map(bench_person)
         .collect::<Result<_>>()?;

@@ -89,6 +89,11 @@ struct Cli {
     /// rewrite it. `audit verify` proves the history against it.
     #[arg(long, global = true, env = "CREDENCE_WITNESS")]
     witness: Option<PathBuf>,
+    /// Keep the registry's history in this PostgreSQL database (`postgres://user@host/db`)
+    /// instead of the SQLite file in the registry directory; the directory still holds the key
+    /// file and the witness file. Give it to `init` and to every command after.
+    #[arg(long, global = true, env = "CREDENCE_DATABASE_URL", value_parser = database_url)]
+    database: Option<String>,
     /// The registry's date, YYYY-MM-DD (default: today, UTC). Set it to replay history or in tests.
     #[arg(long, global = true, env = "CREDENCE_TODAY")]
     today: Option<Day>,
@@ -227,7 +232,8 @@ enum Command {
         events_per_subject: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Also measure durable ingest of one batch of this many rows (0: skip).
+        /// Also measure durable ingest of one batch of this many rows (0: skip); into a new
+        /// registry in the PostgreSQL `--database` when one is given (it must hold none yet).
         #[arg(long, default_value_t = 1_000_000)]
         ingest_rows: usize,
         /// While that batch is ingested, check subjects already in the registry from another
@@ -458,6 +464,16 @@ fn paths(cli: &Cli) -> credence_store::Paths {
     credence_store::Paths::new(&cli.registry)
         .with_key_file(cli.key_file.clone())
         .with_witness(cli.witness.clone())
+        .with_database(cli.database.clone())
+}
+
+/// A PostgreSQL connection URL.
+fn database_url(text: &str) -> Result<String, String> {
+    if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+        Ok(text.to_owned())
+    } else {
+        Err("not a PostgreSQL URL: write it as postgres://USER@HOST:PORT/DATABASE".into())
+    }
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -474,7 +490,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let sources_text = read_text(&sources)?;
             let paths = credence_store::Paths::new(&dir)
                 .with_key_file(cli.key_file.clone())
-                .with_witness(cli.witness.clone());
+                .with_witness(cli.witness.clone())
+                .with_database(cli.database.clone());
             let registry = Registry::init_at(
                 &paths,
                 policies,
@@ -610,7 +627,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 json,
                 svg,
             } => {
-                let registry = Registry::open(&cli.registry)?;
+                let registry = Registry::open_at(&paths)?;
                 let drafts = read_policies(&drafts)?;
                 let as_of = as_of.unwrap_or(today);
                 let bar = progress_bar(registry.store_stats()?.subjects, "simulating");
@@ -732,7 +749,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             // The store alone: a history that does not verify is what this command reports on,
             // so nothing is checked before it runs.
-            let store = credence_store::SqliteStore::open_at(&paths)?;
+            let store = credence_store::AnyStore::open_at(&paths)?;
             // Against the head given, and the witness file whenever there is one.
             let mut published = Vec::new();
             if let Some(head) = head {
@@ -773,7 +790,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit {
             command: AuditCommand::Witness,
         } => {
-            let store = credence_store::SqliteStore::open_at(&paths)?;
+            let store = credence_store::AnyStore::open_at(&paths)?;
             let published = [credence_store::PublishedHead::Witness(
                 paths.witness.clone(),
             )];
@@ -817,6 +834,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             bench::Ingest {
                 rows: ingest_rows,
                 checks: checks_during_ingest,
+                database: paths.database.clone(),
             },
             today,
         ),

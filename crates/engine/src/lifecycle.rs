@@ -23,10 +23,11 @@
 use std::fmt;
 
 use credence_model::{Action, Day, SubjectFacts};
+use credence_policy::refusal::{REPRESENTATIVE_ATTRIBUTE, REPRESENTATIVE_CATEGORY};
 use credence_policy::{BarRule, CategoryId, Policy};
 
 use crate::evaluate::{after, holds};
-use crate::history::CompactEvent;
+use crate::history::{CompactEvent, History};
 
 const NEVER: i32 = i32::MAX;
 
@@ -486,17 +487,22 @@ pub fn apply(policy: &Policy, attributes: &[i64], life: &mut Life, event: &Compa
     }
 }
 
-/// Every event of a subject's history the machine refuses, with why, by index in `events`
-/// (events the policy does not know, or whose record is unknown, are not judged).
-pub fn refusals(
+/// Runs the machine over a compact history in its order: a record opens a life, every action
+/// on a known record is judged against that record as known so far and applied when admitted.
+/// Events recorded after `known_at` are not known and are skipped. `visit` sees every judged
+/// action with its verdict. Returns each record's life at the end, by index in `history`.
+fn fold(
     policy: &Policy,
-    facts: credence_model::SubjectFacts,
-    events: &[credence_model::Event],
-) -> Vec<(usize, Refusal)> {
-    let history = crate::history::History::build(policy, facts, events);
+    facts: &SubjectFacts,
+    history: &History,
+    known_at: Day,
+    mut visit: impl FnMut(&CompactEvent, Result<(), Refusal>),
+) -> Vec<Option<Life>> {
     let mut lives: Vec<Option<Life>> = vec![None; history.events.len()];
-    let mut out = Vec::new();
     for (index, event) in history.events.iter().enumerate() {
+        if event.recorded > known_at.0 {
+            continue;
+        }
         if event.action == Action::Record {
             lives[index] = Some(Life::new(
                 CategoryId(event.key),
@@ -511,10 +517,103 @@ pub fn refusals(
         let Some(Some(life)) = lives.get_mut(event.target as usize) else {
             continue;
         };
-        match admit(policy, &facts, &history.attributes, life, event) {
-            Ok(()) => apply(policy, &history.attributes, life, event),
-            Err(refusal) => out.push((event.origin as usize, refusal)),
+        let verdict = admit(policy, facts, &history.attributes, life, event);
+        if verdict.is_ok() {
+            apply(policy, &history.attributes, life, event);
+        }
+        visit(event, verdict);
+    }
+    lives
+}
+
+/// Every event of a subject's history the machine refuses, with why, by index in `events`
+/// (events the policy does not know, or whose record is unknown, are not judged).
+pub fn refusals(
+    policy: &Policy,
+    facts: credence_model::SubjectFacts,
+    events: &[credence_model::Event],
+) -> Vec<(usize, Refusal)> {
+    let history = History::build(policy, facts, events);
+    let mut out = Vec::new();
+    fold(policy, &facts, &history, Day(NEVER), |event, verdict| {
+        if let Err(refusal) = verdict {
+            out.push((event.origin as usize, refusal));
+        }
+    });
+    out
+}
+
+/// The disputes the record's source lost: every `resolve` the machine admits that does not
+/// uphold the disputed record (which retracts it), by index in `events`. A `resolve` the
+/// machine refuses reverses nothing and is not among them. The answer is the record's own
+/// source's, so the index names the source that lost.
+pub fn disputes_lost(
+    policy: &Policy,
+    facts: credence_model::SubjectFacts,
+    events: &[credence_model::Event],
+) -> Vec<usize> {
+    let history = History::build(policy, facts, events);
+    let mut out = Vec::new();
+    fold(policy, &facts, &history, Day(NEVER), |event, verdict| {
+        let upheld = history
+            .attributes
+            .get(event.attributes as usize)
+            .copied()
+            .unwrap_or(1);
+        if verdict.is_ok() && event.action == Action::Resolve && upheld == 0 {
+            out.push(event.origin as usize);
+        }
+    });
+    out
+}
+
+/// Who legally represents the organisation whose history is `events`, on `as_of` as known on
+/// `known_at`: the pseudonym the built-in legal-representative record names, taken from the
+/// latest such record (by date, then history order) that counts on `as_of` as the machine
+/// folds it: filed and known by `known_at`, dated on or before `as_of`, not retracted (nor
+/// lost in a dispute), and not stopped ([`stops`]: its retention over, suppressed, or a
+/// dispute left unanswered). A correction the machine admits replaces the record's date and
+/// the person it names. `None`: nobody does.
+pub fn representative<'e>(
+    policy: &Policy,
+    events: &'e [credence_model::Event],
+    as_of: Day,
+    known_at: Day,
+) -> Option<&'e str> {
+    let category = policy.category_id(REPRESENTATIVE_CATEGORY)?;
+    let facts = credence_model::SubjectFacts {
+        kind: credence_model::SubjectKind::Organisation,
+        birth: None,
+    };
+    let history = History::build(policy, facts, events);
+    // For each record, the event whose attributes it carries (itself, or its last correction).
+    let mut named: Vec<u32> = history.events.iter().map(|e| e.origin).collect();
+    let lives = fold(policy, &facts, &history, known_at, |event, verdict| {
+        if verdict.is_ok()
+            && event.action == Action::Correct
+            && let Some(slot) = named.get_mut(event.target as usize)
+        {
+            *slot = event.origin;
+        }
+    });
+    let mut latest: Option<(i32, usize)> = None;
+    for (index, life) in lives.iter().enumerate() {
+        let Some(life) = life else { continue };
+        if life.category != category
+            || life.retracted
+            || life.valid > as_of.0
+            || stops(policy, life) <= as_of.0
+        {
+            continue;
+        }
+        if latest.is_none_or(|found| (life.valid, index) >= found) {
+            latest = Some((life.valid, index));
         }
     }
-    out
+    let (_, index) = latest?;
+    let event = events.get(*named.get(index)? as usize)?;
+    match event.attributes.get(REPRESENTATIVE_ATTRIBUTE) {
+        Some(credence_model::Value::Text(pseudonym)) => Some(pseudonym),
+        _ => None,
+    }
 }

@@ -1,19 +1,30 @@
-//! A registry on disk: the store, the policy in force and the registered sources, and the
-//! operations users perform on them (ingest, report, check, recompute).
+//! A registry: the policy in force and the registered sources, shared by every request
+//! ([`Shared`]), and a handle on its store ([`Registry`]), with the operations users perform
+//! on them (ingest, report, check, recompute).
+//!
+//! What is read by every request is built once, when the registry is opened: the policy
+//! compiled from the published texts, the registered sources, the relying parties the measures
+//! name and the key that makes pseudonyms. It is `Send + Sync` and shared behind an [`Arc`], so
+//! a service opens it once and gives each request or worker a [`Registry`] of its own: the
+//! shared state and one store handle, generic over the [`Store`] trait. A handle reads through
+//! `&self`; what writes (an ingest, a recompute, and a check or report, which log the access
+//! before they answer) takes `&mut self`.
 //!
 //! The registry owns no rules: intake validates, the engine evaluates, the store keeps. It
 //! wires them so that a standing is written in the same transaction as the events that changed
 //! it, and so that a relying party's check consults only the subject asked about, plus the
 //! organisations it legally represents where a measure declares that extension.
 
+use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::Arc;
 
 use credence_engine::{Standing, evaluate};
 use credence_model::{Day, Event, IdOptions, Identifier, SubjectFacts};
 use credence_policy::{Policy, PolicySource};
 use credence_store::{
-    BatchReceipt, Paths, PolicyRecord, SourceRecord, SqliteStore, StandingUpdate, Store,
-    StoreError, StoredSubject,
+    AnyStore, BatchReceipt, Paths, PolicyRecord, SourceRecord, StandingUpdate, Store, StoreError,
+    StoredSubject,
 };
 
 pub use crate::answer::{CheckAnswer, Report, Representation};
@@ -45,6 +56,9 @@ pub enum RegistryError {
         measure: String,
         parties: String,
     },
+    /// A store handle and shared state that belong to different registries.
+    #[error("the store belongs to another registry than the state it was opened with")]
+    OtherRegistry,
     #[error("the stored policy no longer compiles: {0}")]
     StoredPolicy(String),
     /// A day that would make time run backwards: a batch recorded before what the registry
@@ -53,12 +67,87 @@ pub enum RegistryError {
     Time(String),
 }
 
-/// An open registry.
-#[derive(Debug)]
-pub struct Registry {
-    store: SqliteStore,
+/// What every request of an open registry reads and none changes, built once: the policy in
+/// force compiled, the registered sources, the relying parties its measures name, and the key
+/// that makes pseudonyms. `Send + Sync`: share it behind an [`Arc`].
+pub struct Shared {
     policy: Policy,
     sources: Vec<SourceRecord>,
+    relying_parties: BTreeSet<String>,
+    pseudonym_key: Vec<u8>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print key material.
+        f.debug_struct("Shared")
+            .field("packs", &self.policy.packs.len())
+            .field("sources", &self.sources.len())
+            .field("relying_parties", &self.relying_parties)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Shared {
+    /// Reads what the store has published and compiles it, once.
+    ///
+    /// Nothing is built from a history that does not verify: the batch chain's digests, the
+    /// catalogue in force (the policy texts and sources against their publication) and the
+    /// latest batch against the witness file's last line are checked first, and a mismatch is
+    /// [`StoreError::Tampered`] or [`StoreError::RolledBack`].
+    pub fn load<S: Store>(store: &S) -> Result<Shared, RegistryError> {
+        store.verify_published()?;
+        let sources_in_store: Vec<PolicySource> = store
+            .policies()?
+            .into_iter()
+            .map(|p| PolicySource {
+                name: p.name,
+                text: p.text,
+            })
+            .collect();
+        let policy = credence_policy::compile(&sources_in_store)
+            .map_err(|d| RegistryError::StoredPolicy(d.to_string()))?;
+        Ok(Shared::new(
+            policy,
+            store.sources()?,
+            store.pseudonym_key()?,
+        ))
+    }
+
+    fn new(policy: Policy, sources: Vec<SourceRecord>, pseudonym_key: Vec<u8>) -> Shared {
+        let relying_parties = policy
+            .measures
+            .iter()
+            .flat_map(|m| m.relying_parties.iter().cloned())
+            .collect();
+        Shared {
+            policy,
+            sources,
+            relying_parties,
+            pseudonym_key,
+        }
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    pub fn sources(&self) -> &[SourceRecord] {
+        &self.sources
+    }
+
+    /// Every relying party some measure of the policy in force names.
+    pub fn relying_parties(&self) -> &BTreeSet<String> {
+        &self.relying_parties
+    }
+}
+
+/// A handle on an open registry: the state every request shares and one store handle (one per
+/// request or worker).
+#[derive(Debug)]
+pub struct Registry<S: Store = AnyStore> {
+    shared: Arc<Shared>,
+    store: S,
 }
 
 /// How reliable a source's records have proved: the measured rates an operator watches (and
@@ -91,13 +180,19 @@ pub enum IngestPhase {
     Writing,
 }
 
+/// Per source, the disputes of its records it lost and those it left unanswered.
+struct Reversals {
+    lost: std::collections::HashMap<String, u64>,
+    unanswered: std::collections::HashMap<String, u64>,
+}
+
 /// An organisation the subject represents, evaluated.
 struct Represented {
     organisation: StoredSubject,
     standing: Standing,
 }
 
-impl Registry {
+impl Registry<AnyStore> {
     /// Creates a registry in `dir` (its key file and witness inside it) with the policy packs
     /// and the sources file.
     pub fn init(
@@ -119,7 +214,7 @@ impl Registry {
         let policy = credence_policy::compile(&policies)?;
         let sources = parse_sources(sources_name, sources_text, &policy)
             .map_err(|e| RegistryError::Sources(e.to_string()))?;
-        let mut store = SqliteStore::create_at(paths)?;
+        let mut store = AnyStore::create_at(paths)?;
         let records: Vec<PolicyRecord> = policies
             .into_iter()
             .map(|p| PolicyRecord {
@@ -128,10 +223,10 @@ impl Registry {
             })
             .collect();
         store.publish(&records, &sources)?;
+        let key = store.pseudonym_key()?;
         Ok(Registry {
+            shared: Arc::new(Shared::new(policy, sources, key)),
             store,
-            policy,
-            sources,
         })
     }
 
@@ -148,39 +243,63 @@ impl Registry {
     /// latest batch against the witness file's last line are checked first, and a mismatch is
     /// [`StoreError::Tampered`] or [`StoreError::RolledBack`].
     pub fn open_at(paths: &Paths) -> Result<Registry, RegistryError> {
-        let store = SqliteStore::open_at(paths)?;
+        let store = AnyStore::open_at(paths)?;
+        let shared = Arc::new(Shared::load(&store)?);
+        Ok(Registry { shared, store })
+    }
+
+    /// Another handle on a registry already open: its store opened again at `paths`, checked as
+    /// [`Registry::open_at`] checks it, with the shared state reused rather than compiled again.
+    pub fn open_with(shared: Arc<Shared>, paths: &Paths) -> Result<Registry, RegistryError> {
+        let store = AnyStore::open_at(paths)?;
         store.verify_published()?;
-        let sources_in_store: Vec<PolicySource> = store
-            .policies()?
-            .into_iter()
-            .map(|p| PolicySource {
-                name: p.name,
-                text: p.text,
-            })
-            .collect();
-        let policy = credence_policy::compile(&sources_in_store)
-            .map_err(|d| RegistryError::StoredPolicy(d.to_string()))?;
-        let sources = store.sources()?;
-        Ok(Registry {
-            store,
-            policy,
-            sources,
-        })
+        Registry::with_store(shared, store)
+    }
+}
+
+impl Registry {
+    /// Refuses a `known_at` after the registry's date `today`: what will be known then is not
+    /// known yet, so there is no answer to give.
+    pub fn known_at_allowed(known_at: Day, today: Day) -> Result<(), RegistryError> {
+        if known_at > today {
+            return Err(RegistryError::Time(format!(
+                "--known-at {known_at} is after the registry's date {today}: the registry cannot \
+                 answer with what it will know later; give a day on or before {today}"
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl<S: Store> Registry<S> {
+    /// A handle made of shared state and a store handle on the same registry. Refuses a store
+    /// whose pseudonym key is not the one the shared state was built with (another registry:
+    /// every subject would be looked up under the wrong pseudonym).
+    pub fn with_store(shared: Arc<Shared>, store: S) -> Result<Registry<S>, RegistryError> {
+        if store.pseudonym_key()? != shared.pseudonym_key {
+            return Err(RegistryError::OtherRegistry);
+        }
+        Ok(Registry { shared, store })
+    }
+
+    /// The state this handle shares with every other handle on the registry.
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
     }
 
     pub fn policy(&self) -> &Policy {
-        &self.policy
+        &self.shared.policy
     }
 
     pub fn sources(&self) -> &[SourceRecord] {
-        &self.sources
+        &self.shared.sources
     }
 
     pub fn store_stats(&self) -> Result<credence_store::StoreStats, RegistryError> {
         Ok(self.store.stats()?)
     }
 
-    pub fn store(&self) -> &SqliteStore {
+    pub fn store(&self) -> &S {
         &self.store
     }
 
@@ -196,12 +315,14 @@ impl Registry {
         progress: &mut dyn FnMut(IngestPhase, usize),
     ) -> Result<BatchReceipt, RegistryError> {
         let source_record = self
+            .shared
             .sources
             .iter()
             .find(|s| s.id == source)
             .ok_or_else(|| RegistryError::UnknownSource {
                 name: source.to_owned(),
                 registered: self
+                    .shared
                     .sources
                     .iter()
                     .map(|s| s.id.as_str())
@@ -218,11 +339,10 @@ impl Registry {
                  registry's date, `--today`)"
             )));
         }
-        let key = self.store.pseudonym_key()?;
         let context = IntakeContext {
-            policy: &self.policy,
+            policy: &self.shared.policy,
             source: &source_record,
-            pseudonym_key: &key,
+            pseudonym_key: &self.shared.pseudonym_key,
             today,
             recorded_at_ms: now_ms,
         };
@@ -249,7 +369,7 @@ impl Registry {
             events = batch.events.len(),
             "batch validated"
         );
-        let policy = &self.policy;
+        let policy = &self.shared.policy;
         let mut evaluator = credence_engine::Evaluator::default();
         let mut recompute = |subject: &StoredSubject, events: &[Event]| {
             standing_bytes(&mut evaluator, policy, subject, events, today)
@@ -278,7 +398,7 @@ impl Registry {
             },
         )
         .map_err(|e| RegistryError::Identifier(identifier.to_owned(), e))?;
-        let pseudonym = intake::pseudonym(&self.store.pseudonym_key()?, &id);
+        let pseudonym = intake::pseudonym(&self.shared.pseudonym_key, &id);
         Ok((id, pseudonym))
     }
 
@@ -309,18 +429,6 @@ impl Registry {
         }
     }
 
-    /// Refuses a `known_at` after the registry's date `today`: what will be known then is not
-    /// known yet, so there is no answer to give.
-    pub fn known_at_allowed(known_at: Day, today: Day) -> Result<(), RegistryError> {
-        if known_at > today {
-            return Err(RegistryError::Time(format!(
-                "--known-at {known_at} is after the registry's date {today}: the registry cannot \
-                 answer with what it will know later; give a day on or before {today}"
-            )));
-        }
-        Ok(())
-    }
-
     /// The full disclosure a subject is owed, as of `as_of`, as known on `known_at`.
     /// The access is logged as the subject's own, stamped `at`: the registry's date and the
     /// wall-clock time (a bare wall-clock time stands for its UTC day).
@@ -336,7 +444,13 @@ impl Registry {
         // The disclosure describes the world as known on `known_at`: what was learned later is
         // not in it, not even in the file.
         events.retain(|e| e.recorded <= known_at);
-        let standing = evaluate(&self.policy, facts(&subject), &events, as_of, known_at);
+        let standing = evaluate(
+            &self.shared.policy,
+            facts(&subject),
+            &events,
+            as_of,
+            known_at,
+        );
         let representing = self
             .represented(&subject, as_of, known_at)?
             .into_iter()
@@ -346,9 +460,14 @@ impl Registry {
                     .measures
                     .into_iter()
                     .filter(|m| {
-                        self.policy.measure_index(&m.measure).is_some_and(|i| {
-                            self.policy.measures[i].extends_to_representative.is_some()
-                        })
+                        self.shared
+                            .policy
+                            .measure_index(&m.measure)
+                            .is_some_and(|i| {
+                                self.shared.policy.measures[i]
+                                    .extends_to_representative
+                                    .is_some()
+                            })
                     })
                     .collect();
                 (!measures.is_empty()).then_some(Representation {
@@ -390,11 +509,12 @@ impl Registry {
     ) -> Result<CheckAnswer, RegistryError> {
         let at = at.into();
         let measure_index = self
+            .shared
             .policy
             .measure_index(measure_id)
             .ok_or_else(|| RegistryError::UnknownMeasure(measure_id.to_owned()))?;
         let (subject, events) = self.resolve(identifier)?;
-        let parties = &self.policy.measures[measure_index].relying_parties;
+        let parties = &self.shared.policy.measures[measure_index].relying_parties;
         // A party that does not apply the measure learns nothing, so nothing is evaluated.
         let outcome = if parties.iter().any(|p| p == party) {
             self.answer(&subject, &events, measure_index, as_of)
@@ -443,9 +563,20 @@ impl Registry {
                 continue;
             };
             events.retain(|e| e.recorded <= known_at);
-            if represents(&self.policy, &events, &subject.pseudonym, as_of) {
-                let standing =
-                    evaluate(&self.policy, facts(&organisation), &events, as_of, known_at);
+            let representative = credence_engine::lifecycle::representative(
+                &self.shared.policy,
+                &events,
+                as_of,
+                known_at,
+            );
+            if representative == Some(subject.pseudonym.as_str()) {
+                let standing = evaluate(
+                    &self.shared.policy,
+                    facts(&organisation),
+                    &events,
+                    as_of,
+                    known_at,
+                );
                 out.push(Represented {
                     organisation,
                     standing,
@@ -463,17 +594,22 @@ impl Registry {
         measure_index: usize,
         as_of: Day,
     ) -> Result<CheckAnswer, RegistryError> {
-        let measure = &self.policy.measures[measure_index];
-        let standing = evaluate(&self.policy, facts(subject), events, as_of, as_of);
-        let mut answer = crate::answer::check_answer(&self.policy, measure, subject, &standing);
+        let measure = &self.shared.policy.measures[measure_index];
+        let standing = evaluate(&self.shared.policy, facts(subject), events, as_of, as_of);
+        let mut answer =
+            crate::answer::check_answer(&self.shared.policy, measure, subject, &standing);
         if !answer.applies && measure.extends_to_representative.is_some() {
             for Represented {
                 organisation,
                 standing,
             } in self.represented(subject, as_of, as_of)?
             {
-                let via =
-                    crate::answer::check_answer(&self.policy, measure, &organisation, &standing);
+                let via = crate::answer::check_answer(
+                    &self.shared.policy,
+                    measure,
+                    &organisation,
+                    &standing,
+                );
                 if via.applies {
                     // The party learns that and why the measure binds the subject, not which
                     // organisation it represents.
@@ -492,8 +628,9 @@ impl Registry {
     /// Every registered source's measured reliability, from the history.
     pub fn source_quality(&self, today: Day) -> Result<Vec<SourceQuality>, RegistryError> {
         let activity = self.store.source_activity()?;
-        let unanswered = self.disputes_unanswered(today)?;
+        let Reversals { lost, unanswered } = self.reversals(today)?;
         Ok(self
+            .shared
             .sources
             .iter()
             .map(|source| {
@@ -504,7 +641,7 @@ impl Registry {
                         .unwrap_or(0)
                 };
                 let records = count("record");
-                let disputes_lost = found.map_or(0, |a| a.disputes_lost);
+                let disputes_lost = lost.get(&source.id).copied().unwrap_or(0);
                 let disputes_unanswered = unanswered.get(&source.id).copied().unwrap_or(0);
                 let per_record = |n: u64| {
                     if records == 0 {
@@ -530,17 +667,22 @@ impl Registry {
             .collect())
     }
 
-    /// Per source, the disputes of its records whose deadline (the category's `dispute_answer`
-    /// from the dispute's date) passed by `today` without an answer dated by the deadline.
-    fn disputes_unanswered(
-        &self,
-        today: Day,
-    ) -> Result<std::collections::HashMap<String, u64>, RegistryError> {
+    /// Per source, the disputes its records lost (as the engine's state machine decides,
+    /// [`credence_engine::lifecycle::disputes_lost`]) and those whose deadline (the category's
+    /// `dispute_answer` from the dispute's date) passed by `today` without an answer dated by
+    /// the deadline.
+    fn reversals(&self, today: Day) -> Result<Reversals, RegistryError> {
         use credence_model::Action;
-        let policy = &self.policy;
+        let policy = &self.shared.policy;
+        let mut lost: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
         let mut unanswered: std::collections::HashMap<String, u64> =
             std::collections::HashMap::new();
-        self.store.scan(&mut |_, events| {
+        self.store.scan(&mut |subject, events| {
+            for index in credence_engine::lifecycle::disputes_lost(policy, facts(subject), events) {
+                if let Some(answer) = events.get(index) {
+                    *lost.entry(answer.source.clone()).or_default() += 1;
+                }
+            }
             for (index, dispute) in events.iter().enumerate() {
                 if dispute.action != Action::Dispute {
                     continue;
@@ -568,7 +710,7 @@ impl Registry {
                 }
             }
         })?;
-        Ok(unanswered)
+        Ok(Reversals { lost, unanswered })
     }
 
     /// Re-evaluates every subject and rewrites the stored standings.
@@ -586,7 +728,7 @@ impl Registry {
         use rayon::prelude::*;
         /// Subjects read from the store before they are evaluated in parallel.
         const CHUNK_SUBJECTS: usize = 16_384;
-        let policy = &self.policy;
+        let policy = &self.shared.policy;
         let mut standings: Vec<StandingUpdate> = Vec::new();
         let mut chunk: Vec<(StoredSubject, Vec<Event>)> = Vec::with_capacity(CHUNK_SUBJECTS);
         let mut flush = |chunk: &mut Vec<(StoredSubject, Vec<Event>)>,
@@ -661,76 +803,6 @@ pub fn standing_bytes(
         bytes.extend_from_slice(&value.to_le_bytes());
     }
     bytes
-}
-
-/// Whether the organisation's current record naming another subject (its legal
-/// representative: a category with a `subject` attribute) names the person with this
-/// pseudonym, as known and in effect on `as_of`: the latest such record, after corrections and
-/// retractions, within its retention.
-fn represents(policy: &Policy, events: &[Event], pseudonym: &str, as_of: Day) -> bool {
-    use credence_model::Action;
-    use std::collections::HashMap;
-    // The one link between subjects is built in: no pack declares or widens it.
-    let names_subject =
-        |category: &str| category == credence_policy::refusal::REPRESENTATIVE_CATEGORY;
-    // (source, reference) -> (category, valid, attributes, retracted), in history order.
-    let mut records: HashMap<(&str, &str), (&str, Day, &credence_model::Attributes, bool)> =
-        HashMap::new();
-    let mut order: Vec<(&str, &str)> = Vec::new();
-    // `events` are those known (the caller keeps only what was recorded by its `known_at`).
-    for event in events {
-        let target = event.target.as_deref().map(|t| (event.source.as_str(), t));
-        match (event.action, target) {
-            (Action::Record, _) if names_subject(&event.category) => {
-                let key = (event.source.as_str(), event.reference.as_str());
-                records.insert(
-                    key,
-                    (
-                        event.category.as_str(),
-                        event.valid,
-                        &event.attributes,
-                        false,
-                    ),
-                );
-                order.push(key);
-            }
-            (Action::Correct, Some(key)) => {
-                if let Some(record) = records.get_mut(&key) {
-                    record.1 = event.valid;
-                    record.2 = &event.attributes;
-                }
-            }
-            (Action::Retract, Some(key)) => {
-                if let Some(record) = records.get_mut(&key) {
-                    record.3 = true;
-                }
-            }
-            _ => {}
-        }
-    }
-    let mut latest: HashMap<&str, (Day, usize, &credence_model::Attributes)> = HashMap::new();
-    for (position, key) in order.iter().enumerate() {
-        let Some(&(category, valid, attributes, retracted)) = records.get(key) else {
-            continue;
-        };
-        let retention = policy
-            .category_id(category)
-            .map(|c| policy.category(c).retention);
-        let expired = retention.is_some_and(|r| r.after(valid, &policy.calendar) <= as_of);
-        if retracted || valid > as_of || expired {
-            continue;
-        }
-        let entry = latest
-            .entry(category)
-            .or_insert((valid, position, attributes));
-        if (valid, position) >= (entry.0, entry.1) {
-            *entry = (valid, position, attributes);
-        }
-    }
-    let named = credence_model::Value::Text(pseudonym.to_owned());
-    latest.values().any(|(_, _, attributes)| {
-        attributes.get(credence_policy::refusal::REPRESENTATIVE_ATTRIBUTE) == Some(&named)
-    })
 }
 
 /// Who the subject is in the access log when it asks about itself.

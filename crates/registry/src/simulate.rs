@@ -42,8 +42,8 @@ fn pack_id(text: &str) -> Option<String> {
 
 /// Evaluates the policy in force and the draft set over every subject of `registry` as of
 /// `as_of`; `progress` is called with the number of subjects done after each chunk.
-pub fn simulate(
-    registry: &Registry,
+pub fn simulate<S: Store>(
+    registry: &Registry<S>,
     drafts: &[PolicySource],
     as_of: Day,
     progress: &mut dyn FnMut(usize),

@@ -4,7 +4,8 @@
 //! in the same chain), and the current standing of every subject.
 //!
 //! One trait, [`Store`], and its backends (one module each): [`sqlite::SqliteStore`] is the
-//! embedded default. What a backend does not decide is shared by all of them: the canonical
+//! embedded default, [`postgres::PgStore`] keeps the same history in PostgreSQL (or Citus), and
+//! [`AnyStore`] is whichever of them a registry's [`Paths`] name. What a backend does not decide is shared by all of them: the canonical
 //! encodings ([`canonical`]), the content hash ([`hash`]), the keyed chain and what each MAC
 //! covers ([`chain`]), and the witness file's lines ([`witness`]). A backend's own failures
 //! reach callers as [`StoreError`]'s backend-neutral variants ([`StoreError::Backend`],
@@ -18,17 +19,21 @@
 //! links and the new standings are durable; an error, a panic or a killed process leaves the
 //! store exactly as it was before the batch.
 
+pub mod any;
 pub mod canonical;
 pub mod chain;
 pub mod hash;
 pub mod keys;
+pub mod postgres;
 pub mod sqlite;
 pub mod witness;
 
 use credence_model::{Day, Event, SubjectKind};
 use serde::{Deserialize, Serialize};
 
+pub use any::AnyStore;
 pub use keys::Keys;
+pub use postgres::PgStore;
 pub use sqlite::{Paths, SqliteStore};
 
 /// The limit on events in one batch: larger files are refused, not half-loaded.
@@ -197,14 +202,13 @@ pub struct StoreStats {
     pub standings: u64,
 }
 
-/// What one source has submitted: events per action, and disputes its answers lost.
+/// What one source has submitted: events per action. Which of its disputes it lost is the
+/// engine's to decide, from the events.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceActivity {
     pub source: String,
     /// Events per action name (`record`, `correct`, `retract`...).
     pub actions: std::collections::BTreeMap<String, u64>,
-    /// `resolve` events that did not uphold the disputed record.
-    pub disputes_lost: u64,
 }
 
 /// A standing to store, with how many events the history it was computed from held.

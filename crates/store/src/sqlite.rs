@@ -29,7 +29,7 @@ mod prepare;
 mod rows;
 mod schema;
 mod standings;
-mod verify;
+pub(crate) mod verify;
 pub mod witness;
 
 use std::collections::HashMap;
@@ -78,12 +78,15 @@ pub(crate) const EVENTS_BATCH: &str = "events";
 pub(crate) const PUBLICATION_BATCH: &str = "publication";
 
 /// Where a registry's files are: its directory (which holds the database), its key file and
-/// its witness file (by default both inside the directory).
+/// its witness file (by default both inside the directory), and the PostgreSQL database that
+/// holds its history instead of the directory's SQLite file, when one is named.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Paths {
     pub dir: PathBuf,
     pub key_file: PathBuf,
     pub witness: PathBuf,
+    /// A `postgres://` URL (see [`crate::AnyStore`]); `None` for the embedded store.
+    pub database: Option<String>,
 }
 
 impl Paths {
@@ -93,7 +96,16 @@ impl Paths {
             dir: dir.to_owned(),
             key_file: dir.join(KEY_FILE),
             witness: dir.join(WITNESS_FILE),
+            database: None,
         }
+    }
+
+    /// The same, with the history in the PostgreSQL database at `database` when one is given.
+    pub fn with_database(mut self, database: Option<String>) -> Paths {
+        if database.is_some() {
+            self.database = database;
+        }
+        self
     }
 
     /// The same, with the witness file at `witness` when one is given.
@@ -680,8 +692,7 @@ impl Store for SqliteStore {
 
     fn source_activity(&self) -> Result<Vec<SourceActivity>, StoreError> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT source, action, count(*),
-                    sum(action = 'resolve' AND json_extract(attributes, '$.upheld') = 0)
+            "SELECT source, action, count(*)
              FROM event GROUP BY source, action ORDER BY source, action",
         )?;
         let mut rows = statement.query([])?;
@@ -696,11 +707,9 @@ impl Store for SqliteStore {
             }
             if let Some(activity) = out.last_mut() {
                 let count: i64 = row.get(2)?;
-                let lost: i64 = row.get(3)?;
                 activity
                     .actions
                     .insert(row.get(1)?, u64::try_from(count).unwrap_or(0));
-                activity.disputes_lost += u64::try_from(lost).unwrap_or(0);
             }
         }
         Ok(out)

@@ -22,7 +22,7 @@ use crate::witness::{self, WitnessLine};
 use crate::{ChainReport, Keys, PublishedHead, StoreError, StoredSubject};
 
 /// The most problems a report lists.
-const PROBLEMS_MAX: usize = 50;
+pub(crate) const PROBLEMS_MAX: usize = 50;
 
 /// The columns read for replaying an event, after [`EVENT_COLUMNS`].
 const LINK_COLUMNS: &str = "e.position, e.batch, e.content, e.hash, \
@@ -32,11 +32,11 @@ const EVENT_WIDTH: usize = 9;
 
 /// One row of the batch chain.
 #[derive(Debug)]
-struct BatchRow {
-    id: i64,
-    kind: String,
-    commitment: Vec<u8>,
-    digest: Vec<u8>,
+pub(crate) struct BatchRow {
+    pub(crate) id: i64,
+    pub(crate) kind: String,
+    pub(crate) commitment: Vec<u8>,
+    pub(crate) digest: Vec<u8>,
 }
 
 /// Reads the batch chain and checks every digest; returns the rows and what does not verify.
@@ -528,7 +528,7 @@ pub(crate) fn verify(
 }
 
 /// Checks the history against one published head.
-fn against(
+pub(crate) fn against(
     published: &PublishedHead,
     keys: &Keys,
     batches: &[BatchRow],
