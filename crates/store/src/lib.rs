@@ -43,7 +43,9 @@ pub const BATCH_EVENTS_MAX: usize = 5_000_000;
 /// masked form for display.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredSubject {
-    /// Dense internal number, assigned in order of first appearance (1, 2, 3...).
+    /// The backend's internal number: dense in order of first appearance on SQLite (1, 2,
+    /// 3...), derived from the pseudonym on PostgreSQL (so Citus distributes by it). Never
+    /// shown to anyone; scans visit subjects in order of it.
     pub id: i64,
     /// Keyed hash of the canonical identifier (hex); the lookup key.
     pub pseudonym: String,
