@@ -180,79 +180,59 @@ pub(crate) fn standing(
                 EntryState::InForce
             };
             let mut remedies = Vec::new();
-            let Some(record_index) = entry.record else {
-                // An entry on a grade: it ends when the points leave the grade, or with the
-                // ground's duration; the records behind the points have their own remedies.
-                let rated = ground.rated.map(|rated| {
-                    let scheme = usize::from(rated.scheme);
-                    let mut records: Vec<u32> = scratch
-                        .contributions
-                        .iter()
-                        .filter(|c| usize::from(c.scheme) == scheme)
-                        .map(|c| origin(c.record))
-                        .collect();
-                    records.sort_unstable();
-                    records.dedup();
-                    RatedEntry {
-                        scheme: policy.schemes[scheme].id.clone(),
-                        grade: policy.schemes[scheme].grades[usize::from(rated.grade)]
-                            .name
-                            .clone(),
-                        points: scratch.scheme_points[scheme],
-                        records,
+            // An entry on a grade has no record: it ends when the points leave the grade, or
+            // with the ground's duration, and the records behind the points have their own
+            // remedies.
+            let rated = ground.rated.map(|rated| {
+                let scheme = usize::from(rated.scheme);
+                let mut records: Vec<u32> = scratch
+                    .contributions
+                    .iter()
+                    .filter(|c| usize::from(c.scheme) == scheme)
+                    .map(|c| origin(c.record))
+                    .collect();
+                records.sort_unstable();
+                records.dedup();
+                RatedEntry {
+                    scheme: policy.schemes[scheme].id.clone(),
+                    grade: policy.schemes[scheme].grades[usize::from(rated.grade)]
+                        .name
+                        .clone(),
+                    points: scratch.scheme_points[scheme],
+                    records,
+                }
+            });
+            let index = entry.record.map(origin);
+            if let (Some(record_index), Some(index)) = (entry.record, index) {
+                referenced.push(index);
+                let record = &scratch.records[record_index as usize];
+                if state == EntryState::InForce {
+                    if list.exits.performance && record.fulfilled == i32::MAX {
+                        remedies.push(Remedy::Perform { record: index });
                     }
-                });
-                if state == EntryState::InForce && entry.until != i32::MAX {
+                    if let (Some(after), true) = (ground.repair_after, list.exits.repair) {
+                        remedies.push(Remedy::RepairFrom {
+                            day: after.after(Day(entry.since), &policy.calendar),
+                            record: index,
+                        });
+                    }
                     remedies.push(Remedy::EndsOn {
                         day: Day(entry.until),
                     });
+                    if entry.disputed.is_none() {
+                        remedies.push(Remedy::Dispute { record: index });
+                    }
                 }
-                return ListEntry {
-                    list: list.id.clone(),
-                    ground: ground.id.clone(),
-                    record: None,
-                    rated,
-                    state,
-                    since: Day(entry.since),
-                    until: Day(entry.until),
-                    ended_by: if state == EntryState::Ended {
-                        entry.end
-                    } else {
-                        None
-                    },
-                    until_performed: false,
-                    extended_months: 0,
-                    disputed: None,
-                    basis: ground.basis.clone(),
-                    bar: None,
-                    remedies,
-                };
-            };
-            let record = &scratch.records[record_index as usize];
-            let index = origin(record_index);
-            referenced.push(index);
-            if state == EntryState::InForce {
-                if list.exits.performance && record.fulfilled == i32::MAX {
-                    remedies.push(Remedy::Perform { record: index });
-                }
-                if let (Some(after), true) = (ground.repair_after, list.exits.repair) {
-                    remedies.push(Remedy::RepairFrom {
-                        day: after.after(Day(entry.since), &policy.calendar),
-                        record: index,
-                    });
-                }
+            } else if state == EntryState::InForce && entry.until != i32::MAX {
                 remedies.push(Remedy::EndsOn {
                     day: Day(entry.until),
                 });
-                if entry.disputed.is_none() {
-                    remedies.push(Remedy::Dispute { record: index });
-                }
             }
             ListEntry {
                 list: list.id.clone(),
                 ground: ground.id.clone(),
-                record: Some(index),
-                rated: None,
+                record: index,
+                rated,
                 state,
                 since: Day(entry.since),
                 until: Day(entry.until),
