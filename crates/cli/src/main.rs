@@ -1048,40 +1048,48 @@ pub fn read_text(path: &Path) -> Result<String> {
     Ok(submission::read_path(path, &Limits::DOCUMENT)?)
 }
 
-/// Reads a file and ingests it with a progress bar.
+/// Ingests a file, read block by block, with a progress bar: rows validated, then events
+/// written.
 pub fn ingest_file(
     registry: &mut Registry,
     file: &Path,
     source: &str,
     today: Day,
 ) -> Result<credence_store::BatchReceipt> {
-    let text = submission::read_path(file, &Limits::BATCH)?;
-    let rows = text.lines().count() as u64;
-    let bar = progress_bar(
-        rows,
-        &format!(
-            "validating {}",
-            file.file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        ),
-    );
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>24} {pos} rows ({per_sec})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.set_message(format!("validating {name}"));
     let mut phase = IngestPhase::Validating;
+    let mut rows = 0;
     let receipt = registry.ingest(
         &file.display().to_string(),
-        &text,
+        file,
         source,
         today,
         now_ms(),
         &mut |now, n| {
             if now != phase {
                 phase = now;
+                bar.set_style(
+                    ProgressStyle::with_template(
+                        "{msg:>24} [{bar:40}] {pos}/{len} ({per_sec}, {eta})",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+                );
+                bar.set_length(rows as u64);
                 bar.set_message(format!("writing {name}"));
                 bar.set_position(0);
+            }
+            if now == IngestPhase::Validating {
+                rows = n;
             }
             bar.set_position(n as u64);
         },
