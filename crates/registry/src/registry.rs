@@ -323,6 +323,23 @@ impl<S: Store> Registry<S> {
         now_ms: i64,
         progress: &mut dyn FnMut(IngestPhase, usize),
     ) -> Result<BatchReceipt, RegistryError> {
+        let format = Format::from_path(Path::new(file_name))?;
+        self.ingest_format(file_name, input, format, source, today, now_ms, progress)
+    }
+
+    /// [`Registry::ingest`] of a file in the format given (a pipe, a request body: whatever
+    /// has no telling name).
+    #[allow(clippy::too_many_arguments)]
+    pub fn ingest_format<'a>(
+        &mut self,
+        file_name: &str,
+        input: impl Into<crate::submission::Submitted<'a>>,
+        format: Format,
+        source: &str,
+        today: Day,
+        now_ms: i64,
+        progress: &mut dyn FnMut(IngestPhase, usize),
+    ) -> Result<BatchReceipt, RegistryError> {
         let source_record = self
             .shared
             .sources
@@ -355,7 +372,6 @@ impl<S: Store> Registry<S> {
             today,
             recorded_at_ms: now_ms,
         };
-        let format = Format::from_path(Path::new(file_name))?;
         let batch = intake::read_batch_with_progress(
             &context,
             file_name,
