@@ -21,6 +21,8 @@ pub struct EndDays {
     /// `days × width` end days, then `days` split dates.
     ends: Vec<i32>,
     ymd: Vec<Ymd>,
+    /// What the policy asks of every evaluation, worked out once with the table.
+    pub(crate) plan: crate::evaluate::Plan,
 }
 
 /// The longest range a table covers; records outside it are computed by arithmetic.
@@ -57,6 +59,7 @@ impl EndDays {
             width,
             ends,
             ymd,
+            plan: crate::evaluate::Plan::new(policy),
         }
     }
 

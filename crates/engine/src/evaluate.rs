@@ -171,6 +171,33 @@ impl RecordState {
     }
 }
 
+/// What a policy asks of every evaluation, worked out once per policy rather than per subject
+/// (population work keeps it in its [`EndDays`] table).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Plan {
+    /// (list, ground) of every ground on a rating's grade, in list then ground order.
+    rated: Vec<(u16, u16)>,
+    /// Whether some category is `superseded`.
+    superseded: bool,
+}
+
+impl Plan {
+    pub(crate) fn new(policy: &Policy) -> Plan {
+        let mut rated = Vec::new();
+        for (list_index, list) in policy.lists.iter().enumerate() {
+            for (ground_index, ground) in list.grounds.iter().enumerate() {
+                if ground.rated.is_some() {
+                    rated.push((list_index as u16, ground_index as u16));
+                }
+            }
+        }
+        Plan {
+            rated,
+            superseded: policy.categories.iter().any(|c| c.superseded),
+        }
+    }
+}
+
 pub(crate) fn run<const EXPLAIN: bool>(
     policy: &Policy,
     history: HistoryRef<'_>,
@@ -179,13 +206,23 @@ pub(crate) fn run<const EXPLAIN: bool>(
     scratch: &mut Scratch,
     end_days: Option<&EndDays>,
 ) {
+    let own_plan;
+    let plan = match end_days {
+        Some(table) => &table.plan,
+        None => {
+            own_plan = Plan::new(policy);
+            &own_plan
+        }
+    };
     fold::<EXPLAIN>(policy, history, as_of.0, known_at.0, scratch, end_days);
-    supersede(policy, scratch);
+    if plan.superseded {
+        supersede(policy, scratch);
+    }
     // Bars depend on records only; a record whose listing is barred costs no points.
     list_entries(policy, history, as_of.0, scratch);
     barred_records(scratch);
     score_schemes::<EXPLAIN>(policy, history, as_of.0, scratch);
-    rated_entries(policy, history, as_of.0, scratch);
+    rated_entries(policy, plan, history, as_of.0, scratch);
     score_cards::<EXPLAIN>(policy, history, as_of.0, scratch);
 }
 
@@ -242,6 +279,8 @@ pub(crate) enum Off {
 
 /// Whether a scheme or scorecard scores this subject on `as_of`: its kind, its consent, and a
 /// person's age (a person whose age is not known is not scored by a scheme with a minimum age).
+/// `age` is the person's age on `as_of`, worked out on first need and kept for the other
+/// schemes of the same subject.
 fn off(
     subjects: credence_policy::Kinds,
     consent_required: bool,
@@ -249,6 +288,7 @@ fn off(
     min_age: Option<i32>,
     history: HistoryRef<'_>,
     as_of: i32,
+    age: &mut Option<Option<i32>>,
 ) -> Off {
     let facts = history.facts;
     if !subjects.contains(facts.kind) {
@@ -257,7 +297,9 @@ fn off(
         Off::Consent
     } else if facts.kind == credence_model::SubjectKind::Person
         && let Some(min) = min_age
-        && facts.age_on(Day(as_of)).is_none_or(|age| age < min)
+        && age
+            .get_or_insert_with(|| facts.age_on(Day(as_of)))
+            .is_none_or(|age| age < min)
     {
         Off::Age
     } else {
@@ -277,10 +319,9 @@ fn fold<const EXPLAIN: bool>(
     end_days: Option<&EndDays>,
 ) {
     scratch.records.clear();
+    // Filled as the events are read: an action names a record before it, and one that names
+    // none finds no state.
     scratch.record_of_event.clear();
-    scratch
-        .record_of_event
-        .resize(history.events.len(), u32::MAX);
     scratch.consent.clear();
     scratch.consent.resize(
         policy.schemes.len() + policy.scorecards.len(),
@@ -290,6 +331,7 @@ fn fold<const EXPLAIN: bool>(
         scratch.ignored.clear();
     }
     for (index, event) in history.events.iter().enumerate() {
+        scratch.record_of_event.push(u32::MAX);
         if event.recorded > known_at {
             continue;
         }
@@ -481,6 +523,7 @@ fn score_schemes<const EXPLAIN: bool>(
         .extend(policy.schemes.iter().map(|s| s.base));
     scratch.scheme_on.clear();
     scratch.off.clear();
+    let mut age = None;
     for (index, scheme) in policy.schemes.iter().enumerate() {
         let mut why = off(
             scheme.subjects,
@@ -489,6 +532,7 @@ fn score_schemes<const EXPLAIN: bool>(
             scheme.min_age,
             history,
             as_of,
+            &mut age,
         );
         // No data is not a good record: a rating that needs records rates nobody without one.
         if why == Off::Scored
@@ -510,6 +554,7 @@ fn score_schemes<const EXPLAIN: bool>(
             card.min_age,
             history,
             as_of,
+            &mut age,
         ));
     }
     scratch.scheme_direct.clear();
@@ -543,7 +588,11 @@ fn score_schemes<const EXPLAIN: bool>(
             if as_of >= until || !holds(&rule.when, values) {
                 continue;
             }
-            let counted = capped(scheme, scheme_index, record, rule.points, &mut scratch.caps);
+            let counted = if scheme.caps.is_empty() {
+                rule.points
+            } else {
+                capped(scheme, scheme_index, record, rule.points, &mut scratch.caps)
+            };
             scratch.scheme_points[usize::from(scheme_index)] += counted;
             if EXPLAIN {
                 scratch.contributions.push(Counted {
@@ -634,6 +683,10 @@ fn capped(
                 caps.len() - 1
             })
     };
+    // The running totals of the caps that cover the record (the first few kept at hand, the
+    // others found again when charged).
+    const AT_HAND: usize = 8;
+    let mut positions = [usize::MAX; AT_HAND];
     // First the tightest of the caps that cover the record, then charge every one of them
     // with what is counted.
     let mut counted = points;
@@ -642,6 +695,9 @@ fn capped(
             continue;
         }
         let position = slot(cap_index, caps);
+        if let Some(kept) = positions.get_mut(cap_index) {
+            *kept = position;
+        }
         let used = caps[position];
         if counted > 0
             && let Some(gain) = cap.gain
@@ -656,7 +712,10 @@ fn capped(
     }
     for (cap_index, cap) in scheme.caps.iter().enumerate() {
         if cap.categories.contains(&record.category) {
-            let position = slot(cap_index, caps);
+            let position = match positions.get(cap_index) {
+                Some(&kept) => kept,
+                None => slot(cap_index, caps),
+            };
             if counted > 0 {
                 caps[position].3 += counted;
             } else {
@@ -888,42 +947,46 @@ fn list_entries(policy: &Policy, history: HistoryRef<'_>, as_of: i32, scratch: &
 /// day of the unbroken spell of that grade on points up to `as_of`, and ends on the first day
 /// the points leave it as the records now counting expire (no new record assumed), or when the
 /// ground's duration runs out, whichever is first.
-fn rated_entries(policy: &Policy, history: HistoryRef<'_>, as_of: i32, scratch: &mut Scratch) {
+fn rated_entries(
+    policy: &Policy,
+    plan: &Plan,
+    history: HistoryRef<'_>,
+    as_of: i32,
+    scratch: &mut Scratch,
+) {
     use crate::standing::EntryEnd;
-    for (list_index, list) in policy.lists.iter().enumerate() {
+    for &(list_index, ground_index) in &plan.rated {
+        let list = &policy.lists[usize::from(list_index)];
         if !list.subjects.contains(history.facts.kind) {
             continue;
         }
-        for (ground_index, ground) in list.grounds.iter().enumerate() {
-            let Some(rated) = ground.rated else {
-                continue;
-            };
-            let scheme = usize::from(rated.scheme);
-            if !scheme_scored(scheme, scratch)
-                || policy.schemes[scheme].grade_for(scratch.scheme_points[scheme])
-                    != Some(rated.grade)
-                || scheme_grade(policy, scheme, scratch) != Some(rated.grade)
-            {
-                continue;
-            }
-            let (since, spell_end) =
-                grade_spell(policy, history, as_of, scheme, rated.grade, scratch);
-            let mut until = spell_end;
-            if let Some(duration) = ground.duration {
-                until = until.min(after(duration, since, policy));
-            }
-            scratch.entries.push(EntryScratch {
-                list: list_index as u16,
-                ground: ground_index as u16,
-                record: None,
-                since,
-                until,
-                end: (as_of >= until).then_some(EntryEnd::Expired),
-                bar: None,
-                extended_months: 0,
-                disputed: None,
-            });
+        let ground = &list.grounds[usize::from(ground_index)];
+        let Some(rated) = ground.rated else {
+            continue;
+        };
+        let scheme = usize::from(rated.scheme);
+        if !scheme_scored(scheme, scratch)
+            || policy.schemes[scheme].grade_for(scratch.scheme_points[scheme]) != Some(rated.grade)
+            || scheme_grade(policy, scheme, scratch) != Some(rated.grade)
+        {
+            continue;
         }
+        let (since, spell_end) = grade_spell(policy, history, as_of, scheme, rated.grade, scratch);
+        let mut until = spell_end;
+        if let Some(duration) = ground.duration {
+            until = until.min(after(duration, since, policy));
+        }
+        scratch.entries.push(EntryScratch {
+            list: list_index,
+            ground: ground_index,
+            record: None,
+            since,
+            until,
+            end: (as_of >= until).then_some(EntryEnd::Expired),
+            bar: None,
+            extended_months: 0,
+            disputed: None,
+        });
     }
 }
 
