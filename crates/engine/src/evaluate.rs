@@ -53,7 +53,8 @@ pub(crate) struct RecordState {
     pub dispute_deadline: i32,
     /// `stops` but for that pending deadline: when the record stops if the source answers.
     pub stops_answered: i32,
-    /// Offset of this record's end days (one per duration of its category) in `Scratch::ends`.
+    /// Offset of this record's end days (one per duration of its category) in `Scratch::ends`,
+    /// or with `IN_TABLE` set, in the end-day table the evaluation was given.
     pub ends: u32,
     /// The record's life as the state machine knows it (every admitted event, whatever its
     /// date): what the next event is judged against.
@@ -155,10 +156,20 @@ pub(crate) fn after(duration: Duration, day: i32, policy: &Policy) -> i32 {
     duration.after(Day(day), &policy.calendar).0
 }
 
-/// The end day of `record` for the duration in `slot` of its category.
+/// `RecordState::ends` names a row of the end-day table rather than the scratch space.
+const IN_TABLE: u32 = 1 << 31;
+
+/// The end day of `record` for the duration in `slot` of its category: from the end-day table
+/// `table` when the record's row is there, otherwise from the scratch space's `ends`.
 #[inline]
-fn end(ends: &[i32], record: &RecordState, slot: u8) -> i32 {
-    ends.get(record.ends as usize + usize::from(slot))
+fn end(ends: &[i32], table: &[i32], record: &RecordState, slot: u8) -> i32 {
+    let (source, start) = if record.ends & IN_TABLE != 0 {
+        (table, record.ends & !IN_TABLE)
+    } else {
+        (ends, record.ends)
+    };
+    source
+        .get(start as usize + usize::from(slot))
         .copied()
         .unwrap_or(NEVER)
 }
@@ -214,16 +225,17 @@ pub(crate) fn run<const EXPLAIN: bool>(
             &own_plan
         }
     };
+    let table = end_days.map_or(&[][..], EndDays::ends);
     fold::<EXPLAIN>(policy, history, as_of.0, known_at.0, scratch, end_days);
     if plan.superseded {
         supersede(policy, scratch);
     }
     // Bars depend on records only; a record whose listing is barred costs no points.
-    list_entries(policy, history, as_of.0, scratch);
+    list_entries(policy, history, as_of.0, scratch, table);
     barred_records(scratch);
-    score_schemes::<EXPLAIN>(policy, history, as_of.0, scratch);
-    rated_entries(policy, plan, history, as_of.0, scratch);
-    score_cards::<EXPLAIN>(policy, history, as_of.0, scratch);
+    score_schemes::<EXPLAIN>(policy, history, as_of.0, scratch, table);
+    rated_entries(policy, plan, history, as_of.0, scratch, table);
+    score_cards::<EXPLAIN>(policy, history, as_of.0, scratch, table);
 }
 
 /// A record of a `superseded` category stops counting on the date of the next record of the
@@ -462,21 +474,25 @@ fn fold<const EXPLAIN: bool>(
         if state.valid > as_of {
             state.retracted = true;
         }
-        state.ends = scratch.ends.len() as u32;
-        match end_days.and_then(|table| table.row(state.valid, state.category)) {
-            Some((ends, ymd)) => {
+        // INVARIANT: the category's first duration is its retention.
+        match end_days.and_then(|table| {
+            let (start, ymd) = table.row_start(state.valid, state.category)?;
+            Some((start, ymd, *table.ends().get(start as usize)?))
+        }) {
+            Some((start, ymd, retention)) if start < IN_TABLE => {
                 state.ymd = ymd;
-                scratch.ends.extend_from_slice(ends);
+                state.ends = start | IN_TABLE;
+                state.expires = retention;
             }
-            None => {
+            _ => {
                 state.ymd = Day(state.valid).ymd();
+                state.ends = scratch.ends.len() as u32;
                 for duration in &category.durations {
                     scratch.ends.push(state.after(*duration, policy));
                 }
+                state.expires = scratch.ends[state.ends as usize];
             }
         }
-        // INVARIANT: the category's first duration is its retention.
-        state.expires = scratch.ends[state.ends as usize];
         let settled = state
             .expires
             .min(state.suppressed)
@@ -516,6 +532,7 @@ fn score_schemes<const EXPLAIN: bool>(
     history: HistoryRef<'_>,
     as_of: i32,
     scratch: &mut Scratch,
+    table: &[i32],
 ) {
     scratch.scheme_points.clear();
     scratch
@@ -584,7 +601,8 @@ fn score_schemes<const EXPLAIN: bool>(
             let rule = &scheme.rules[usize::from(rule_index)];
             // A pending dispute's deadline is not when the points stop: they stop then only if
             // the source does not answer (the record says it is disputed).
-            let until = end(&scratch.ends, record, rule.validity_slot).min(record.stops_answered);
+            let until =
+                end(&scratch.ends, table, record, rule.validity_slot).min(record.stops_answered);
             if as_of >= until || !holds(&rule.when, values) {
                 continue;
             }
@@ -611,7 +629,8 @@ fn score_schemes<const EXPLAIN: bool>(
             }
             let direct =
                 &policy.schemes[usize::from(scheme_index)].direct[usize::from(direct_index)];
-            let until = end(&scratch.ends, record, direct.validity_slot).min(record.stops_answered);
+            let until =
+                end(&scratch.ends, table, record, direct.validity_slot).min(record.stops_answered);
             if as_of < until && holds(&direct.when, values) {
                 scratch.direct_candidates.push((
                     scheme_index,
@@ -731,6 +750,7 @@ fn score_cards<const EXPLAIN: bool>(
     history: HistoryRef<'_>,
     as_of: i32,
     scratch: &mut Scratch,
+    table: &[i32],
 ) {
     scratch.characteristic_offsets.clear();
     scratch.characteristic_values.clear();
@@ -762,7 +782,8 @@ fn score_cards<const EXPLAIN: bool>(
             }
             let characteristic = &card.characteristics[usize::from(characteristic_index)];
             let input = &characteristic.inputs[usize::from(input_index)];
-            if as_of >= end(&scratch.ends, record, input.window_slot) || !holds(&input.when, values)
+            if as_of >= end(&scratch.ends, table, record, input.window_slot)
+                || !holds(&input.when, values)
             {
                 continue;
             }
@@ -830,7 +851,13 @@ pub(crate) fn card_score(policy: &Policy, card_index: usize, as_of: i32, scratch
     )
 }
 
-fn list_entries(policy: &Policy, history: HistoryRef<'_>, as_of: i32, scratch: &mut Scratch) {
+fn list_entries(
+    policy: &Policy,
+    history: HistoryRef<'_>,
+    as_of: i32,
+    scratch: &mut Scratch,
+    table: &[i32],
+) {
     use crate::standing::EntryEnd;
     scratch.entries.clear();
     for (record_index, record) in scratch.records.iter().enumerate() {
@@ -881,7 +908,9 @@ fn list_entries(policy: &Policy, history: HistoryRef<'_>, as_of: i32, scratch: &
                 0
             };
             let mut until = match ground.duration {
-                Some(_) if extended_months == 0 => end(&scratch.ends, record, ground.duration_slot),
+                Some(_) if extended_months == 0 => {
+                    end(&scratch.ends, table, record, ground.duration_slot)
+                }
                 Some(duration) => {
                     duration
                         .after_extended(Day(record.valid), extended_months, &policy.calendar)
@@ -953,6 +982,7 @@ fn rated_entries(
     history: HistoryRef<'_>,
     as_of: i32,
     scratch: &mut Scratch,
+    table: &[i32],
 ) {
     use crate::standing::EntryEnd;
     for &(list_index, ground_index) in &plan.rated {
@@ -971,7 +1001,8 @@ fn rated_entries(
         {
             continue;
         }
-        let (since, spell_end) = grade_spell(policy, history, as_of, scheme, rated.grade, scratch);
+        let (since, spell_end) =
+            grade_spell(policy, history, as_of, scheme, rated.grade, scratch, table);
         let mut until = spell_end;
         if let Some(duration) = ground.duration {
             until = until.min(after(duration, since, policy));
@@ -1003,6 +1034,7 @@ fn grade_spell(
     scheme_index: usize,
     grade: u8,
     scratch: &mut Scratch,
+    table: &[i32],
 ) -> (i32, i32) {
     let scheme = &policy.schemes[scheme_index];
     let mut timeline = std::mem::take(&mut scratch.timeline);
@@ -1026,7 +1058,7 @@ fn grade_spell(
                 continue;
             }
             let rule = &scheme.rules[usize::from(rule_index)];
-            let to = end(&scratch.ends, record, rule.validity_slot).min(stop);
+            let to = end(&scratch.ends, table, record, rule.validity_slot).min(stop);
             if record.valid < to && holds(&rule.when, values) {
                 timeline.push((record.valid, rule.points, 0));
                 timeline.push((to, -rule.points, 0));
