@@ -406,8 +406,11 @@ fn code_for(error: &anyhow::Error) -> u8 {
         None => {}
     }
     match error.downcast_ref::<RegistryError>() {
+        Some(RegistryError::Read(submission::ReadError::Io { .. })) => exit::FAILURE,
         Some(
-            RegistryError::Intake(_)
+            RegistryError::Rejected(_)
+            | RegistryError::Format(_)
+            | RegistryError::Read(_)
             | RegistryError::Policy(_)
             | RegistryError::Sources(_)
             | RegistryError::Identifier(..)

@@ -27,7 +27,7 @@ use credence_store::{
     StoredSubject,
 };
 
-pub use crate::answer::{CheckAnswer, Report, Representation};
+pub use crate::answer::{CheckAnswer, FileEvent, Report, Representation, SubjectAccess};
 use crate::intake::{self, Format, IntakeContext, IntakeFailure};
 use crate::sources::parse_sources;
 
@@ -40,8 +40,15 @@ pub enum RegistryError {
     Policy(#[from] credence_policy::Diagnostics),
     #[error("{0}")]
     Sources(String),
-    #[error("{0}")]
-    Intake(String),
+    /// The file was refused whole: every bad row by line and field.
+    #[error(transparent)]
+    Rejected(#[from] crate::intake::IntakeErrors),
+    /// The file's name says no format intake reads.
+    #[error(transparent)]
+    Format(#[from] crate::intake::FormatError),
+    /// The file could not be read within the limits of a batch, or is not UTF-8.
+    #[error(transparent)]
+    Read(#[from] crate::submission::ReadError),
     #[error("no source `{name}` is registered: the registered sources are {registered}")]
     UnknownSource { name: String, registered: String },
     #[error("`{0}`: {1}")]
@@ -346,8 +353,7 @@ impl<S: Store> Registry<S> {
             today,
             recorded_at_ms: now_ms,
         };
-        let format = Format::from_path(Path::new(file_name))
-            .map_err(|e| RegistryError::Intake(e.to_string()))?;
+        let format = Format::from_path(Path::new(file_name))?;
         let batch = intake::read_batch_with_progress(
             &context,
             file_name,
@@ -358,9 +364,14 @@ impl<S: Store> Registry<S> {
         )
         .map_err(|failure| match failure {
             IntakeFailure::Store(e) => RegistryError::Store(e),
-            other => {
-                tracing::warn!(source, file = file_name, "batch rejected");
-                RegistryError::Intake(other.to_string())
+            IntakeFailure::Rejected(errors) => {
+                tracing::warn!(
+                    source,
+                    file = file_name,
+                    errors = errors.errors.len(),
+                    "batch rejected"
+                );
+                RegistryError::Rejected(errors)
             }
         })?;
         tracing::info!(
@@ -485,13 +496,14 @@ impl<S: Store> Registry<S> {
             outcome: format!("full disclosure as of {as_of}, as known on {known_at}"),
         })?;
         let accesses = self.store.accesses(&subject.pseudonym)?;
-        Ok(Report {
-            subject,
+        Ok(crate::answer::disclosure(
+            &self.shared.policy,
+            &subject,
             events,
             standing,
             representing,
             accesses,
-        })
+        ))
     }
 
     /// Whether `measure` applies to the subject on `as_of`, with reasons.

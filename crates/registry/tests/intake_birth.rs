@@ -50,7 +50,7 @@ fn accept(registry: &mut Registry, source: &str, rows: &[String]) -> BatchReceip
 fn reject(registry: &mut Registry, source: &str, name: &str, text: &str) -> String {
     match ingest(registry, source, name, text) {
         Ok(receipt) => panic!("expected a rejection, got {} events", receipt.appended),
-        Err(RegistryError::Intake(message)) => message,
+        Err(RegistryError::Rejected(errors)) => errors.to_string(),
         Err(e) => panic!("expected a rejection, got {e}"),
     }
 }

@@ -219,7 +219,26 @@ fn callers_get_errors_that_name_what_is_wrong() {
     let format = registry
         .ingest("x.xml", "", "court", day(TODAY), 0, &mut |_, _| {})
         .unwrap_err();
-    assert!(matches!(format, RegistryError::Intake(_)), "{format}");
+    assert!(matches!(format, RegistryError::Format(_)), "{format}");
+    // A refused file reaches the caller as data: each bad row by line and field, so that a
+    // service can answer with them field by field.
+    let refused = registry
+        .ingest(
+            "x.jsonl",
+            "{\"ref\":\"r1\",\"action\":\"record\",\"subject\":\"110105194912310021\",\"category\":\"court.dishonest-conduct\",\"date\":\"2024-01-01\"}\n",
+            "court",
+            day(TODAY),
+            0,
+            &mut |_, _| {},
+        )
+        .unwrap_err();
+    match &refused {
+        RegistryError::Rejected(errors) => {
+            assert!(errors.has(1, "subject"), "{refused}");
+            assert_eq!(errors.rows, 1, "{refused}");
+        }
+        other => panic!("expected a typed rejection, got {other:?}"),
+    }
     let bad_id = registry
         .check("110105194912310021", "no-flights", day(TODAY), "airline", 0)
         .unwrap_err();

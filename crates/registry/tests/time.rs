@@ -81,7 +81,7 @@ fn conduct(case: &str, ground: &str, aggravated: bool) -> String {
 
 fn intake_error(result: Result<credence_store::BatchReceipt, RegistryError>) -> String {
     match result {
-        Err(RegistryError::Intake(message)) => message,
+        Err(RegistryError::Rejected(errors)) => errors.to_string(),
         other => panic!("expected the file to be refused, got {other:?}"),
     }
 }
