@@ -155,6 +155,43 @@ fn init_ingest_report_check_and_verify_on_postgres() {
     let report = ok(&["--database", &url, "--registry", reg, "report", listed]);
     assert!(report.contains("airline: check no-flights"), "{report}");
 
+    // The disclosure in JSON names no subject by the numbers or pseudonyms the database keys
+    // them by (on PostgreSQL a subject's number is 63 bits of a hash, so it would be found).
+    let json = ok(&[
+        "--database",
+        &url,
+        "--registry",
+        reg,
+        "report",
+        listed,
+        "--json",
+    ]);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(
+        value["standing"]["lists"]
+            .as_array()
+            .is_some_and(|l| !l.is_empty())
+    );
+    assert!(
+        report.contains(value["subject"].as_str().unwrap()),
+        "{json}"
+    );
+    let keys: Vec<(i64, String)> = schema
+        .client()
+        .query("SELECT subject, pseudonym FROM subject", &[])
+        .unwrap()
+        .into_iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect();
+    assert!(keys.len() > 100);
+    for (number, pseudonym) in keys {
+        assert!(
+            !json.contains(&number.to_string()),
+            "subject {number} in {json}"
+        );
+        assert!(!json.contains(&pseudonym), "a pseudonym in {json}");
+    }
+
     let verified = ok(&["--database", &url, "--registry", reg, "audit", "verify"]);
     assert!(verified.contains("history intact"), "{verified}");
 

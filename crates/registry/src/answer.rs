@@ -8,22 +8,164 @@
 //! source's reference or another subject.
 
 use credence_engine::{Remedy, Standing};
-use credence_model::{Day, Event};
-use credence_policy::{Effect, Measure, Policy, Trigger};
-use credence_store::StoredSubject;
+use credence_model::{Action, Attributes, Day, Event, SubjectKind, Value};
+use credence_policy::{AttrType, Effect, Measure, Policy, Trigger};
+use credence_store::{Access, StoredSubject};
 use serde::Serialize;
 
-/// A subject's full disclosure: who it is (masked), its events and its explained standing.
+/// A subject's full disclosure, in the form the subject is shown it (by `report`, `report
+/// --json` and the service alike): its identifier masked, its kind, its file, its explained
+/// standing, the measures that bind it as a legal representative and who looked at it.
+///
+/// The form holds nothing the registry keeps only for itself: no pseudonym (neither the
+/// subject's nor that of a subject its records name, which is shown masked or withheld), no
+/// row id of the store, no position in the registry's history. Events are numbered by their
+/// place in the subject's own file, the number the standing's explanation cites.
 #[derive(Debug, Serialize)]
 pub struct Report {
-    pub subject: StoredSubject,
-    pub events: Vec<Event>,
+    /// The subject's identifier, masked.
+    pub subject: String,
+    pub kind: SubjectKind,
+    /// The subject's file as known on the standing's `known_at`, in the order the registry
+    /// learned it.
+    pub events: Vec<FileEvent>,
     pub standing: Standing,
     /// Measures in force on organisations the subject legally represents, which bind the
     /// subject by their declared extension.
     pub representing: Vec<Representation>,
     /// Who looked at the subject's standing, and what they were told (this report included).
-    pub accesses: Vec<credence_store::Access>,
+    pub accesses: Vec<SubjectAccess>,
+}
+
+/// One event of a subject's file, as the subject sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FileEvent {
+    /// Its place in the subject's file (0 first): what the standing's explanation cites as a
+    /// `record`, `records` or `event`.
+    pub index: u32,
+    /// The registered source that submitted it.
+    pub source: String,
+    /// The source's own reference for it.
+    pub reference: String,
+    pub action: Action,
+    /// The record category (or, for consent, the scheme).
+    pub category: String,
+    /// For an action on an earlier record: that record's reference.
+    pub target: Option<String>,
+    /// When it happened in the world.
+    pub valid: Day,
+    /// When the registry learned it.
+    pub recorded: Day,
+    /// Its attributes; another subject an attribute names is withheld ([`OTHER_SUBJECT`]).
+    pub attributes: Attributes,
+}
+
+/// One access to the subject's standing, as shown to the subject.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SubjectAccess {
+    /// Who asked: a relying party's kind (`airline`), or `subject` for the subject itself.
+    pub party: String,
+    /// What for: `check no-flights as of 2026-11-01`, `report`.
+    pub purpose: String,
+    /// The registry's date when it was asked (the calendar of the file's recorded days).
+    pub day: Day,
+    /// Wall-clock time, milliseconds since the Unix epoch.
+    pub at_ms: i64,
+    /// What the asker was told (or that it was refused).
+    pub outcome: String,
+}
+
+impl From<Access> for SubjectAccess {
+    fn from(access: Access) -> SubjectAccess {
+        let Access {
+            subject: _,
+            party,
+            purpose,
+            day,
+            at_ms,
+            outcome,
+        } = access;
+        SubjectAccess {
+            party,
+            purpose,
+            day,
+            at_ms,
+            outcome,
+        }
+    }
+}
+
+/// What a disclosure shows for another subject an attribute names (an organisation's legal
+/// representative): the registry keeps only that subject's keyed pseudonym, which never leaves
+/// it, and whether it could show more (a masked form, once that subject has records of its
+/// own) would change with what the registry learns later, so an answer "as known on" a day
+/// would not stay the same.
+pub const OTHER_SUBJECT: &str = "another subject (withheld)";
+
+/// Replaces every other subject named in `attributes` (of a record of `category`) by
+/// [`OTHER_SUBJECT`].
+fn withhold_subjects(policy: &Policy, category: &str, attributes: &mut Attributes) {
+    let Some(category) = policy.category_id(category) else {
+        return;
+    };
+    for attribute in &policy.category(category).attributes {
+        if attribute.ty == AttrType::Subject
+            && let Some(value) = attributes.get_mut(&attribute.name)
+        {
+            *value = Value::Text(OTHER_SUBJECT.to_owned());
+        }
+    }
+}
+
+/// The subject's disclosure from what the registry read, computed and logged.
+pub fn disclosure(
+    policy: &Policy,
+    subject: &StoredSubject,
+    events: Vec<Event>,
+    mut standing: Standing,
+    representing: Vec<Representation>,
+    accesses: Vec<Access>,
+) -> Report {
+    for record in &mut standing.records {
+        withhold_subjects(policy, &record.category, &mut record.attributes);
+    }
+    let events = events
+        .into_iter()
+        .enumerate()
+        .map(|(index, event)| {
+            let Event {
+                seq: _,
+                source,
+                reference,
+                action,
+                category,
+                target,
+                valid,
+                recorded,
+                mut attributes,
+            } = event;
+            withhold_subjects(policy, &category, &mut attributes);
+            FileEvent {
+                index: u32::try_from(index).unwrap_or(u32::MAX),
+                source,
+                reference,
+                action,
+                category,
+                target,
+                valid,
+                recorded,
+                attributes,
+            }
+        })
+        .collect();
+    Report {
+        subject: subject.masked.clone(),
+        kind: subject.kind,
+        events,
+        standing,
+        representing,
+        accesses: accesses.into_iter().map(SubjectAccess::from).collect(),
+    }
 }
 
 /// Measures that bind a subject as an organisation's legal representative.

@@ -27,7 +27,7 @@ use credence_store::{
     StoredSubject,
 };
 
-pub use crate::answer::{CheckAnswer, Report, Representation};
+pub use crate::answer::{CheckAnswer, FileEvent, Report, Representation, SubjectAccess};
 use crate::intake::{self, Format, IntakeContext, IntakeFailure};
 use crate::sources::parse_sources;
 
@@ -515,13 +515,14 @@ impl<S: Store> Registry<S> {
             outcome: format!("full disclosure as of {as_of}, as known on {known_at}"),
         })?;
         let accesses = self.store.accesses(&subject.pseudonym)?;
-        Ok(Report {
-            subject,
+        Ok(crate::answer::disclosure(
+            &self.shared.policy,
+            &subject,
             events,
             standing,
             representing,
             accesses,
-        })
+        ))
     }
 
     /// Whether `measure` applies to the subject on `as_of`, with reasons.

@@ -10,11 +10,11 @@
 use std::fmt::Write;
 
 use credence_engine::{EntryEnd, EntryState, Remedy, SchemeStatus, Standing};
+use credence_model::Day;
 use credence_model::text::Escaped;
-use credence_model::{Day, Event};
 use credence_policy::{Effect, Policy};
 
-use crate::answer::{Because, CheckAnswer, CheckRemedy, Report};
+use crate::answer::{Because, CheckAnswer, CheckRemedy, FileEvent, Report};
 
 /// A record named for a person: category, source, reference and date, as corrected and known
 /// on the standing's `known_at` (the same fold that computed the figures).
@@ -195,12 +195,12 @@ pub fn check_remedy_phrase(remedy: &CheckRemedy) -> String {
 
 /// The full disclosure a subject is owed, in words.
 pub fn report_text(report: &Report, policy: &Policy) -> String {
-    let (subject, events, standing) = (&report.subject, &report.events, &report.standing);
+    let (events, standing) = (&report.events, &report.standing);
     let mut out = String::new();
     let _ = writeln!(
         out,
         "Subject {} ({}), as of {}, as known on {}",
-        subject.masked, subject.kind, standing.as_of, standing.known_at
+        report.subject, report.kind, standing.as_of, standing.known_at
     );
     let _ = writeln!(out, "\nLists");
     let mut any = false;
@@ -403,9 +403,10 @@ pub fn report_text(report: &Report, policy: &Policy) -> String {
         }
     }
     let _ = writeln!(out, "\nFile ({}, by date)", plural(events.len(), "event"));
-    let mut by_date: Vec<(usize, &Event)> = events.iter().enumerate().collect();
-    by_date.sort_by_key(|(_, e)| (e.valid, e.seq));
-    for (index, event) in by_date {
+    let mut by_date: Vec<&FileEvent> = events.iter().collect();
+    by_date.sort_by_key(|e| (e.valid, e.index));
+    for event in by_date {
+        let index = event.index as usize;
         // A record's status on the day asked about, and when it stops counting.
         let status = standing
             .records
