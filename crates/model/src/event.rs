@@ -161,6 +161,11 @@ impl Attributes {
         self.position(name).ok().map(|i| &self.0[i].1)
     }
 
+    /// The value of `name`, to change it.
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut Value> {
+        self.position(name).ok().map(|i| &mut self.0[i].1)
+    }
+
     pub fn contains_key(&self, name: &str) -> bool {
         self.position(name).is_ok()
     }
@@ -320,6 +325,13 @@ mod tests {
         assert_eq!(attributes.keys().collect::<Vec<_>>(), ["a", "b"]);
         assert_eq!(attributes.get("b"), Some(&Value::Int(3)));
         assert_eq!(attributes.get("c"), None);
+        if let Some(value) = attributes.get_mut("a") {
+            *value = Value::Bool(false);
+        }
+        assert_eq!(
+            attributes.insert("a".into(), Value::Bool(true)),
+            Some(Value::Bool(false))
+        );
         assert!(attributes.contains_key("a") && !attributes.contains_key("c"));
         assert_eq!(attributes["a"], Value::Bool(true));
         // Built from entries in any order, the last value given for a name wins.
