@@ -15,7 +15,7 @@ use credence_policy::expr::Condition;
 use credence_policy::{BarRule, CategoryId, Period, Policy, Scheme, Trigger};
 
 use crate::end_days::EndDays;
-use crate::history::HistoryRef;
+use crate::history::{CompactEvent, HistoryRef};
 use crate::lifecycle::{self, Life, Refusal};
 
 const NEVER: i32 = i32::MAX;
@@ -225,8 +225,95 @@ pub(crate) fn run<const EXPLAIN: bool>(
             &own_plan
         }
     };
+    let mut events = SliceEvents {
+        events: history.events.iter(),
+        attributes: history.attributes,
+    };
+    fold::<EXPLAIN>(
+        policy,
+        history.facts,
+        &mut events,
+        as_of.0,
+        known_at.0,
+        scratch,
+        end_days,
+    );
+    stages::<EXPLAIN>(policy, plan, history, as_of, scratch, end_days);
+}
+
+/// Where the fold reads a subject's events from, in history order.
+pub(crate) trait EventSource {
+    /// The next event; its attribute slots are in [`EventSource::attributes`] from then on.
+    fn next_event(&mut self) -> Option<CompactEvent>;
+    /// The attribute slots of the events read so far (those of later events may follow).
+    fn attributes(&self) -> &[i64];
+}
+
+/// The events of a compact history.
+struct SliceEvents<'a> {
+    events: std::slice::Iter<'a, CompactEvent>,
+    attributes: &'a [i64],
+}
+
+impl EventSource for SliceEvents<'_> {
+    #[inline]
+    fn next_event(&mut self) -> Option<CompactEvent> {
+        self.events.next().copied()
+    }
+
+    #[inline]
+    fn attributes(&self) -> &[i64] {
+        self.attributes
+    }
+}
+
+/// The compact standing of a subject whose events come from `events` (decoded as the fold
+/// reads them): the same work as `run::<false>`, without the history's events held whole.
+pub(crate) fn run_events(
+    policy: &Policy,
+    facts: credence_model::SubjectFacts,
+    events: &mut impl EventSource,
+    as_of: Day,
+    known_at: Day,
+    scratch: &mut Scratch,
+    end_days: &EndDays,
+) {
+    fold::<false>(
+        policy,
+        facts,
+        events,
+        as_of.0,
+        known_at.0,
+        scratch,
+        Some(end_days),
+    );
+    // After the fold nothing reads the events themselves, only the records' attributes.
+    let history = HistoryRef {
+        facts,
+        events: &[],
+        attributes: events.attributes(),
+    };
+    stages::<false>(
+        policy,
+        &end_days.plan,
+        history,
+        as_of,
+        scratch,
+        Some(end_days),
+    );
+}
+
+/// Everything after the fold: superseded records, list entries, bars, schemes, entries on a
+/// rating's grade, scorecards.
+fn stages<const EXPLAIN: bool>(
+    policy: &Policy,
+    plan: &Plan,
+    history: HistoryRef<'_>,
+    as_of: Day,
+    scratch: &mut Scratch,
+    end_days: Option<&EndDays>,
+) {
     let table = end_days.map_or(&[][..], EndDays::ends);
-    fold::<EXPLAIN>(policy, history, as_of.0, known_at.0, scratch, end_days);
     if plan.superseded {
         supersede(policy, scratch);
     }
@@ -324,7 +411,8 @@ fn off(
 /// standing is explained (then the subject's whole file is described).
 fn fold<const EXPLAIN: bool>(
     policy: &Policy,
-    history: HistoryRef<'_>,
+    facts: credence_model::SubjectFacts,
+    events: &mut impl EventSource,
     as_of: i32,
     known_at: i32,
     scratch: &mut Scratch,
@@ -342,7 +430,11 @@ fn fold<const EXPLAIN: bool>(
     if EXPLAIN {
         scratch.ignored.clear();
     }
-    for (index, event) in history.events.iter().enumerate() {
+    for index in 0usize.. {
+        let Some(event) = events.next_event() else {
+            break;
+        };
+        let event = &event;
         scratch.record_of_event.push(u32::MAX);
         if event.recorded > known_at {
             continue;
@@ -398,19 +490,15 @@ fn fold<const EXPLAIN: bool>(
         };
         // The machine judges the event on its own date against the record as known so far; an
         // event it refuses changes nothing.
-        if let Err(refusal) = lifecycle::admit(
-            policy,
-            &history.facts,
-            history.attributes,
-            &state.life,
-            event,
-        ) {
+        if let Err(refusal) =
+            lifecycle::admit(policy, &facts, events.attributes(), &state.life, event)
+        {
             if EXPLAIN {
                 scratch.ignored.push((event.origin, refusal));
             }
             continue;
         }
-        lifecycle::apply(policy, history.attributes, &mut state.life, event);
+        lifecycle::apply(policy, events.attributes(), &mut state.life, event);
         match event.action {
             // A correction or retraction changes what the registry knows about the record for
             // every as-of day: it says what was true all along.
@@ -426,8 +514,8 @@ fn fold<const EXPLAIN: bool>(
             Action::Suppress => state.suppressed = state.suppressed.min(event.valid),
             Action::Repair => state.repaired = state.repaired.min(event.valid),
             Action::Extend => {
-                let months = history
-                    .attributes
+                let months = events
+                    .attributes()
                     .get(event.attributes as usize)
                     .copied()
                     .unwrap_or(0);
@@ -456,8 +544,8 @@ fn fold<const EXPLAIN: bool>(
                     }
                 }
                 state.dispute_closed = event.valid;
-                let upheld = history
-                    .attributes
+                let upheld = events
+                    .attributes()
                     .get(event.attributes as usize)
                     .copied()
                     .unwrap_or(1);
