@@ -20,6 +20,9 @@ use crate::lifecycle::{self, Life, Refusal};
 
 const NEVER: i32 = i32::MAX;
 
+/// `RecordState::life` of a record no action has named yet.
+pub(crate) const NO_LIFE: u32 = u32::MAX;
+
 /// What the engine knows of one record after folding its events.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RecordState {
@@ -57,8 +60,9 @@ pub(crate) struct RecordState {
     /// or with `IN_TABLE` set, in the end-day table the evaluation was given.
     pub ends: u32,
     /// The record's life as the state machine knows it (every admitted event, whatever its
-    /// date): what the next event is judged against.
-    pub life: Life,
+    /// date): what the next event is judged against. An index in `Scratch::lives`, made when
+    /// the first action on the record is read (`NO_LIFE` before: the record as filed).
+    pub life: u32,
 }
 
 /// A list entry while it is being worked out.
@@ -81,6 +85,8 @@ pub(crate) struct EntryScratch {
 #[derive(Debug, Default)]
 pub struct Scratch {
     pub(crate) records: Vec<RecordState>,
+    /// The lives of the records some action names (see `RecordState::life`).
+    pub(crate) lives: Vec<Life>,
     /// End days of every record, per duration of its category (see `RecordState::ends`).
     pub(crate) ends: Vec<i32>,
     pub(crate) record_of_event: Vec<u32>,
@@ -190,6 +196,9 @@ pub(crate) struct Plan {
     rated: Vec<(u16, u16)>,
     /// Whether some category is `superseded`.
     superseded: bool,
+    /// Whether some category that something reads is `superseded` (only those records are
+    /// folded when the standing is not explained).
+    superseded_read: bool,
 }
 
 impl Plan {
@@ -205,6 +214,11 @@ impl Plan {
         Plan {
             rated,
             superseded: policy.categories.iter().any(|c| c.superseded),
+            superseded_read: policy
+                .categories
+                .iter()
+                .zip(&policy.uses)
+                .any(|(c, uses)| c.superseded && !uses.is_empty()),
         }
     }
 }
@@ -314,7 +328,12 @@ fn stages<const EXPLAIN: bool>(
     end_days: Option<&EndDays>,
 ) {
     let table = end_days.map_or(&[][..], EndDays::ends);
-    if plan.superseded {
+    let superseded = if EXPLAIN {
+        plan.superseded
+    } else {
+        plan.superseded_read
+    };
+    if superseded {
         supersede(policy, scratch);
     }
     // Bars depend on records only; a record whose listing is barred costs no points.
@@ -419,6 +438,7 @@ fn fold<const EXPLAIN: bool>(
     end_days: Option<&EndDays>,
 ) {
     scratch.records.clear();
+    scratch.lives.clear();
     // Filled as the events are read: an action names a record before it, and one that names
     // none finds no state.
     scratch.record_of_event.clear();
@@ -469,7 +489,7 @@ fn fold<const EXPLAIN: bool>(
                 dispute_deadline: NEVER,
                 stops_answered: NEVER,
                 ends: 0,
-                life: Life::new(CategoryId(event.key), event.valid, event.attributes),
+                life: NO_LIFE,
             });
             continue;
         }
@@ -488,17 +508,25 @@ fn fold<const EXPLAIN: bool>(
         let Some(state) = scratch.records.get_mut(record as usize) else {
             continue;
         };
+        if state.life == NO_LIFE {
+            // No action has moved the record yet: it is as filed.
+            state.life = scratch.lives.len() as u32;
+            scratch
+                .lives
+                .push(Life::new(state.category, state.valid, state.attributes));
+        }
+        let Some(life) = scratch.lives.get_mut(state.life as usize) else {
+            continue;
+        };
         // The machine judges the event on its own date against the record as known so far; an
         // event it refuses changes nothing.
-        if let Err(refusal) =
-            lifecycle::admit(policy, &facts, events.attributes(), &state.life, event)
-        {
+        if let Err(refusal) = lifecycle::admit(policy, &facts, events.attributes(), life, event) {
             if EXPLAIN {
                 scratch.ignored.push((event.origin, refusal));
             }
             continue;
         }
-        lifecycle::apply(policy, events.attributes(), &mut state.life, event);
+        lifecycle::apply(policy, events.attributes(), life, event);
         match event.action {
             // A correction or retraction changes what the registry knows about the record for
             // every as-of day: it says what was true all along.
