@@ -17,10 +17,18 @@ use crate::sqlite::verify::{BatchRow, PROBLEMS_MAX, against};
 use crate::witness::{self, WitnessLine};
 use crate::{ChainReport, Keys, PublishedHead, StoreError, StoredSubject};
 
-/// The columns read for replaying an event, after [`EVENT_COLUMNS`].
+/// The columns read for replaying an event, after [`EVENT_COLUMNS`], when the events of many
+/// subjects are read at once.
 const LINK_COLUMNS: &str = "e.position, e.batch, e.content, e.hash, \
      (SELECT string_agg(l.pseudonym, ' ') FROM link l \
       WHERE l.subject = e.subject AND l.seq = e.seq)";
+/// [`LINK_COLUMNS`] for the events of the one subject whose key is `$1`: the link rows are
+/// restricted by the key itself, not only through `e.subject`, because Citus routes a query to
+/// one shard only when every table in it is restricted by the distribution key (with the
+/// correlation alone, a check's read of one subject asked all 32 shards).
+const SUBJECT_LINK_COLUMNS: &str = "e.position, e.batch, e.content, e.hash, \
+     (SELECT string_agg(l.pseudonym, ' ') FROM link l \
+      WHERE l.subject = $1 AND l.seq = e.seq)";
 /// How many columns [`EVENT_COLUMNS`] has.
 const EVENT_WIDTH: usize = 9;
 /// Subjects replayed per query.
@@ -401,7 +409,7 @@ pub(crate) fn verified_subject(
     let rows = tx
         .query(
             &format!(
-                "SELECT {EVENT_COLUMNS}, {LINK_COLUMNS} FROM event e WHERE e.subject = $1
+                "SELECT {EVENT_COLUMNS}, {SUBJECT_LINK_COLUMNS} FROM event e WHERE e.subject = $1
                  ORDER BY e.position"
             ),
             &[&key],
