@@ -1309,12 +1309,14 @@ mod sqlite_access_log {
         let (dir, store) = with_witnessed_accesses();
         let before = store.accesses(&pseudonym(1)).unwrap();
         drop(store);
-        // The layout of the previous version: the log inside `registry.db`, no `access.db`.
+        // The layout of version 5: the log inside `registry.db`, no `access.db` (and none of
+        // the tables later versions add).
         let conn = raw(&dir);
         conn.execute_batch(&format!(
             "ATTACH DATABASE '{}' AS moved;
              CREATE TABLE main.access AS SELECT * FROM moved.access;
              DETACH DATABASE moved;
+             DROP TABLE token;
              UPDATE meta SET value = 5 WHERE key = 'schema_version';",
             dir.dir.join(ACCESS_FILE).display()
         ))
