@@ -21,6 +21,8 @@ pub struct EndDays {
     /// `days × width` end days, then `days` split dates.
     ends: Vec<i32>,
     ymd: Vec<Ymd>,
+    /// What the policy asks of every evaluation, worked out once with the table.
+    pub(crate) plan: crate::evaluate::Plan,
 }
 
 /// The longest range a table covers; records outside it are computed by arithmetic.
@@ -57,6 +59,7 @@ impl EndDays {
             width,
             ends,
             ymd,
+            plan: crate::evaluate::Plan::new(policy),
         }
     }
 
@@ -71,6 +74,23 @@ impl EndDays {
         let start = offset * self.width + *self.offsets.get(usize::from(category.0))? as usize;
         let count = self.count(category);
         Some((self.ends.get(start..start + count)?, self.ymd[offset]))
+    }
+
+    /// Where the end days of `category`'s durations for a record dated `day` start in
+    /// [`EndDays::ends`], and the date split into year, month and day; `None` outside the table.
+    #[inline]
+    pub(crate) fn row_start(&self, day: i32, category: CategoryId) -> Option<(u32, Ymd)> {
+        let offset = usize::try_from(day.checked_sub(self.first)?).ok()?;
+        if offset >= self.days {
+            return None;
+        }
+        let start = offset * self.width + *self.offsets.get(usize::from(category.0))? as usize;
+        Some((u32::try_from(start).ok()?, *self.ymd.get(offset)?))
+    }
+
+    /// Every day's end days, one row of `width` per day.
+    pub(crate) fn ends(&self) -> &[i32] {
+        &self.ends
     }
 
     fn count(&self, category: CategoryId) -> usize {

@@ -53,7 +53,8 @@ pub(crate) struct RecordState {
     pub dispute_deadline: i32,
     /// `stops` but for that pending deadline: when the record stops if the source answers.
     pub stops_answered: i32,
-    /// Offset of this record's end days (one per duration of its category) in `Scratch::ends`.
+    /// Offset of this record's end days (one per duration of its category) in `Scratch::ends`,
+    /// or with `IN_TABLE` set, in the end-day table the evaluation was given.
     pub ends: u32,
     /// The record's life as the state machine knows it (every admitted event, whatever its
     /// date): what the next event is judged against.
@@ -155,10 +156,20 @@ pub(crate) fn after(duration: Duration, day: i32, policy: &Policy) -> i32 {
     duration.after(Day(day), &policy.calendar).0
 }
 
-/// The end day of `record` for the duration in `slot` of its category.
+/// `RecordState::ends` names a row of the end-day table rather than the scratch space.
+const IN_TABLE: u32 = 1 << 31;
+
+/// The end day of `record` for the duration in `slot` of its category: from the end-day table
+/// `table` when the record's row is there, otherwise from the scratch space's `ends`.
 #[inline]
-fn end(ends: &[i32], record: &RecordState, slot: u8) -> i32 {
-    ends.get(record.ends as usize + usize::from(slot))
+fn end(ends: &[i32], table: &[i32], record: &RecordState, slot: u8) -> i32 {
+    let (source, start) = if record.ends & IN_TABLE != 0 {
+        (table, record.ends & !IN_TABLE)
+    } else {
+        (ends, record.ends)
+    };
+    source
+        .get(start as usize + usize::from(slot))
         .copied()
         .unwrap_or(NEVER)
 }
@@ -171,6 +182,33 @@ impl RecordState {
     }
 }
 
+/// What a policy asks of every evaluation, worked out once per policy rather than per subject
+/// (population work keeps it in its [`EndDays`] table).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Plan {
+    /// (list, ground) of every ground on a rating's grade, in list then ground order.
+    rated: Vec<(u16, u16)>,
+    /// Whether some category is `superseded`.
+    superseded: bool,
+}
+
+impl Plan {
+    pub(crate) fn new(policy: &Policy) -> Plan {
+        let mut rated = Vec::new();
+        for (list_index, list) in policy.lists.iter().enumerate() {
+            for (ground_index, ground) in list.grounds.iter().enumerate() {
+                if ground.rated.is_some() {
+                    rated.push((list_index as u16, ground_index as u16));
+                }
+            }
+        }
+        Plan {
+            rated,
+            superseded: policy.categories.iter().any(|c| c.superseded),
+        }
+    }
+}
+
 pub(crate) fn run<const EXPLAIN: bool>(
     policy: &Policy,
     history: HistoryRef<'_>,
@@ -179,14 +217,25 @@ pub(crate) fn run<const EXPLAIN: bool>(
     scratch: &mut Scratch,
     end_days: Option<&EndDays>,
 ) {
+    let own_plan;
+    let plan = match end_days {
+        Some(table) => &table.plan,
+        None => {
+            own_plan = Plan::new(policy);
+            &own_plan
+        }
+    };
+    let table = end_days.map_or(&[][..], EndDays::ends);
     fold::<EXPLAIN>(policy, history, as_of.0, known_at.0, scratch, end_days);
-    supersede(policy, scratch);
+    if plan.superseded {
+        supersede(policy, scratch);
+    }
     // Bars depend on records only; a record whose listing is barred costs no points.
-    list_entries(policy, history, as_of.0, scratch);
+    list_entries(policy, history, as_of.0, scratch, table);
     barred_records(scratch);
-    score_schemes::<EXPLAIN>(policy, history, as_of.0, scratch);
-    rated_entries(policy, history, as_of.0, scratch);
-    score_cards::<EXPLAIN>(policy, history, as_of.0, scratch);
+    score_schemes::<EXPLAIN>(policy, history, as_of.0, scratch, table);
+    rated_entries(policy, plan, history, as_of.0, scratch, table);
+    score_cards::<EXPLAIN>(policy, history, as_of.0, scratch, table);
 }
 
 /// A record of a `superseded` category stops counting on the date of the next record of the
@@ -242,6 +291,8 @@ pub(crate) enum Off {
 
 /// Whether a scheme or scorecard scores this subject on `as_of`: its kind, its consent, and a
 /// person's age (a person whose age is not known is not scored by a scheme with a minimum age).
+/// `age` is the person's age on `as_of`, worked out on first need and kept for the other
+/// schemes of the same subject.
 fn off(
     subjects: credence_policy::Kinds,
     consent_required: bool,
@@ -249,6 +300,7 @@ fn off(
     min_age: Option<i32>,
     history: HistoryRef<'_>,
     as_of: i32,
+    age: &mut Option<Option<i32>>,
 ) -> Off {
     let facts = history.facts;
     if !subjects.contains(facts.kind) {
@@ -257,7 +309,9 @@ fn off(
         Off::Consent
     } else if facts.kind == credence_model::SubjectKind::Person
         && let Some(min) = min_age
-        && facts.age_on(Day(as_of)).is_none_or(|age| age < min)
+        && age
+            .get_or_insert_with(|| facts.age_on(Day(as_of)))
+            .is_none_or(|age| age < min)
     {
         Off::Age
     } else {
@@ -277,10 +331,9 @@ fn fold<const EXPLAIN: bool>(
     end_days: Option<&EndDays>,
 ) {
     scratch.records.clear();
+    // Filled as the events are read: an action names a record before it, and one that names
+    // none finds no state.
     scratch.record_of_event.clear();
-    scratch
-        .record_of_event
-        .resize(history.events.len(), u32::MAX);
     scratch.consent.clear();
     scratch.consent.resize(
         policy.schemes.len() + policy.scorecards.len(),
@@ -290,6 +343,7 @@ fn fold<const EXPLAIN: bool>(
         scratch.ignored.clear();
     }
     for (index, event) in history.events.iter().enumerate() {
+        scratch.record_of_event.push(u32::MAX);
         if event.recorded > known_at {
             continue;
         }
@@ -420,21 +474,25 @@ fn fold<const EXPLAIN: bool>(
         if state.valid > as_of {
             state.retracted = true;
         }
-        state.ends = scratch.ends.len() as u32;
-        match end_days.and_then(|table| table.row(state.valid, state.category)) {
-            Some((ends, ymd)) => {
+        // INVARIANT: the category's first duration is its retention.
+        match end_days.and_then(|table| {
+            let (start, ymd) = table.row_start(state.valid, state.category)?;
+            Some((start, ymd, *table.ends().get(start as usize)?))
+        }) {
+            Some((start, ymd, retention)) if start < IN_TABLE => {
                 state.ymd = ymd;
-                scratch.ends.extend_from_slice(ends);
+                state.ends = start | IN_TABLE;
+                state.expires = retention;
             }
-            None => {
+            _ => {
                 state.ymd = Day(state.valid).ymd();
+                state.ends = scratch.ends.len() as u32;
                 for duration in &category.durations {
                     scratch.ends.push(state.after(*duration, policy));
                 }
+                state.expires = scratch.ends[state.ends as usize];
             }
         }
-        // INVARIANT: the category's first duration is its retention.
-        state.expires = scratch.ends[state.ends as usize];
         let settled = state
             .expires
             .min(state.suppressed)
@@ -474,6 +532,7 @@ fn score_schemes<const EXPLAIN: bool>(
     history: HistoryRef<'_>,
     as_of: i32,
     scratch: &mut Scratch,
+    table: &[i32],
 ) {
     scratch.scheme_points.clear();
     scratch
@@ -481,6 +540,7 @@ fn score_schemes<const EXPLAIN: bool>(
         .extend(policy.schemes.iter().map(|s| s.base));
     scratch.scheme_on.clear();
     scratch.off.clear();
+    let mut age = None;
     for (index, scheme) in policy.schemes.iter().enumerate() {
         let mut why = off(
             scheme.subjects,
@@ -489,6 +549,7 @@ fn score_schemes<const EXPLAIN: bool>(
             scheme.min_age,
             history,
             as_of,
+            &mut age,
         );
         // No data is not a good record: a rating that needs records rates nobody without one.
         if why == Off::Scored
@@ -510,6 +571,7 @@ fn score_schemes<const EXPLAIN: bool>(
             card.min_age,
             history,
             as_of,
+            &mut age,
         ));
     }
     scratch.scheme_direct.clear();
@@ -539,11 +601,16 @@ fn score_schemes<const EXPLAIN: bool>(
             let rule = &scheme.rules[usize::from(rule_index)];
             // A pending dispute's deadline is not when the points stop: they stop then only if
             // the source does not answer (the record says it is disputed).
-            let until = end(&scratch.ends, record, rule.validity_slot).min(record.stops_answered);
+            let until =
+                end(&scratch.ends, table, record, rule.validity_slot).min(record.stops_answered);
             if as_of >= until || !holds(&rule.when, values) {
                 continue;
             }
-            let counted = capped(scheme, scheme_index, record, rule.points, &mut scratch.caps);
+            let counted = if scheme.caps.is_empty() {
+                rule.points
+            } else {
+                capped(scheme, scheme_index, record, rule.points, &mut scratch.caps)
+            };
             scratch.scheme_points[usize::from(scheme_index)] += counted;
             if EXPLAIN {
                 scratch.contributions.push(Counted {
@@ -562,7 +629,8 @@ fn score_schemes<const EXPLAIN: bool>(
             }
             let direct =
                 &policy.schemes[usize::from(scheme_index)].direct[usize::from(direct_index)];
-            let until = end(&scratch.ends, record, direct.validity_slot).min(record.stops_answered);
+            let until =
+                end(&scratch.ends, table, record, direct.validity_slot).min(record.stops_answered);
             if as_of < until && holds(&direct.when, values) {
                 scratch.direct_candidates.push((
                     scheme_index,
@@ -634,6 +702,10 @@ fn capped(
                 caps.len() - 1
             })
     };
+    // The running totals of the caps that cover the record (the first few kept at hand, the
+    // others found again when charged).
+    const AT_HAND: usize = 8;
+    let mut positions = [usize::MAX; AT_HAND];
     // First the tightest of the caps that cover the record, then charge every one of them
     // with what is counted.
     let mut counted = points;
@@ -642,6 +714,9 @@ fn capped(
             continue;
         }
         let position = slot(cap_index, caps);
+        if let Some(kept) = positions.get_mut(cap_index) {
+            *kept = position;
+        }
         let used = caps[position];
         if counted > 0
             && let Some(gain) = cap.gain
@@ -656,7 +731,10 @@ fn capped(
     }
     for (cap_index, cap) in scheme.caps.iter().enumerate() {
         if cap.categories.contains(&record.category) {
-            let position = slot(cap_index, caps);
+            let position = match positions.get(cap_index) {
+                Some(&kept) => kept,
+                None => slot(cap_index, caps),
+            };
             if counted > 0 {
                 caps[position].3 += counted;
             } else {
@@ -672,6 +750,7 @@ fn score_cards<const EXPLAIN: bool>(
     history: HistoryRef<'_>,
     as_of: i32,
     scratch: &mut Scratch,
+    table: &[i32],
 ) {
     scratch.characteristic_offsets.clear();
     scratch.characteristic_values.clear();
@@ -703,7 +782,8 @@ fn score_cards<const EXPLAIN: bool>(
             }
             let characteristic = &card.characteristics[usize::from(characteristic_index)];
             let input = &characteristic.inputs[usize::from(input_index)];
-            if as_of >= end(&scratch.ends, record, input.window_slot) || !holds(&input.when, values)
+            if as_of >= end(&scratch.ends, table, record, input.window_slot)
+                || !holds(&input.when, values)
             {
                 continue;
             }
@@ -771,7 +851,13 @@ pub(crate) fn card_score(policy: &Policy, card_index: usize, as_of: i32, scratch
     )
 }
 
-fn list_entries(policy: &Policy, history: HistoryRef<'_>, as_of: i32, scratch: &mut Scratch) {
+fn list_entries(
+    policy: &Policy,
+    history: HistoryRef<'_>,
+    as_of: i32,
+    scratch: &mut Scratch,
+    table: &[i32],
+) {
     use crate::standing::EntryEnd;
     scratch.entries.clear();
     for (record_index, record) in scratch.records.iter().enumerate() {
@@ -822,7 +908,9 @@ fn list_entries(policy: &Policy, history: HistoryRef<'_>, as_of: i32, scratch: &
                 0
             };
             let mut until = match ground.duration {
-                Some(_) if extended_months == 0 => end(&scratch.ends, record, ground.duration_slot),
+                Some(_) if extended_months == 0 => {
+                    end(&scratch.ends, table, record, ground.duration_slot)
+                }
                 Some(duration) => {
                     duration
                         .after_extended(Day(record.valid), extended_months, &policy.calendar)
@@ -888,42 +976,48 @@ fn list_entries(policy: &Policy, history: HistoryRef<'_>, as_of: i32, scratch: &
 /// day of the unbroken spell of that grade on points up to `as_of`, and ends on the first day
 /// the points leave it as the records now counting expire (no new record assumed), or when the
 /// ground's duration runs out, whichever is first.
-fn rated_entries(policy: &Policy, history: HistoryRef<'_>, as_of: i32, scratch: &mut Scratch) {
+fn rated_entries(
+    policy: &Policy,
+    plan: &Plan,
+    history: HistoryRef<'_>,
+    as_of: i32,
+    scratch: &mut Scratch,
+    table: &[i32],
+) {
     use crate::standing::EntryEnd;
-    for (list_index, list) in policy.lists.iter().enumerate() {
+    for &(list_index, ground_index) in &plan.rated {
+        let list = &policy.lists[usize::from(list_index)];
         if !list.subjects.contains(history.facts.kind) {
             continue;
         }
-        for (ground_index, ground) in list.grounds.iter().enumerate() {
-            let Some(rated) = ground.rated else {
-                continue;
-            };
-            let scheme = usize::from(rated.scheme);
-            if !scheme_scored(scheme, scratch)
-                || policy.schemes[scheme].grade_for(scratch.scheme_points[scheme])
-                    != Some(rated.grade)
-                || scheme_grade(policy, scheme, scratch) != Some(rated.grade)
-            {
-                continue;
-            }
-            let (since, spell_end) =
-                grade_spell(policy, history, as_of, scheme, rated.grade, scratch);
-            let mut until = spell_end;
-            if let Some(duration) = ground.duration {
-                until = until.min(after(duration, since, policy));
-            }
-            scratch.entries.push(EntryScratch {
-                list: list_index as u16,
-                ground: ground_index as u16,
-                record: None,
-                since,
-                until,
-                end: (as_of >= until).then_some(EntryEnd::Expired),
-                bar: None,
-                extended_months: 0,
-                disputed: None,
-            });
+        let ground = &list.grounds[usize::from(ground_index)];
+        let Some(rated) = ground.rated else {
+            continue;
+        };
+        let scheme = usize::from(rated.scheme);
+        if !scheme_scored(scheme, scratch)
+            || policy.schemes[scheme].grade_for(scratch.scheme_points[scheme]) != Some(rated.grade)
+            || scheme_grade(policy, scheme, scratch) != Some(rated.grade)
+        {
+            continue;
         }
+        let (since, spell_end) =
+            grade_spell(policy, history, as_of, scheme, rated.grade, scratch, table);
+        let mut until = spell_end;
+        if let Some(duration) = ground.duration {
+            until = until.min(after(duration, since, policy));
+        }
+        scratch.entries.push(EntryScratch {
+            list: list_index,
+            ground: ground_index,
+            record: None,
+            since,
+            until,
+            end: (as_of >= until).then_some(EntryEnd::Expired),
+            bar: None,
+            extended_months: 0,
+            disputed: None,
+        });
     }
 }
 
@@ -940,6 +1034,7 @@ fn grade_spell(
     scheme_index: usize,
     grade: u8,
     scratch: &mut Scratch,
+    table: &[i32],
 ) -> (i32, i32) {
     let scheme = &policy.schemes[scheme_index];
     let mut timeline = std::mem::take(&mut scratch.timeline);
@@ -963,7 +1058,7 @@ fn grade_spell(
                 continue;
             }
             let rule = &scheme.rules[usize::from(rule_index)];
-            let to = end(&scratch.ends, record, rule.validity_slot).min(stop);
+            let to = end(&scratch.ends, table, record, rule.validity_slot).min(stop);
             if record.valid < to && holds(&rule.when, values) {
                 timeline.push((record.valid, rule.points, 0));
                 timeline.push((to, -rule.points, 0));

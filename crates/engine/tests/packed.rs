@@ -1,7 +1,8 @@
 //! The packed population layout gives every subject the standing the current evaluator gives,
-//! for every shipped pack, on generated populations with every kind of action, far targets,
-//! days outside the 16-bit range and values outside 32 bits; and a layout packed for a policy
-//! that reads less is refused.
+//! and the standing the explanation (what a subject's report shows) gives, for every shipped
+//! pack, on generated populations with every kind of action, far targets, days outside the
+//! 16-bit range and values outside 32 bits; and a layout packed for a policy that reads less
+//! is refused.
 
 #![allow(
     clippy::unwrap_used,
@@ -16,8 +17,8 @@ use std::path::Path;
 
 use common::*;
 use credence_engine::{
-    CompactLayout, Evaluator, History, LayoutMismatch, PackedPopulation, Population,
-    evaluate_packed, evaluate_population,
+    CompactLayout, Evaluator, History, LayoutMismatch, PackedPopulation, Population, SchemeStatus,
+    Standing, evaluate, evaluate_packed, evaluate_population,
 };
 use credence_gen::SplitMix64;
 use credence_model::{Action, Day, Event, SubjectFacts, Value};
@@ -199,6 +200,98 @@ fn packed_standings_are_the_current_evaluators_for_every_pack_and_subject() {
         }
     }
     assert!(dropped > 0, "some events no rule reads were left out");
+}
+
+/// The compact row the explanation implies: each scheme's points and grade and each
+/// scorecard's score and band when it scores the subject, and per list the last end day of the
+/// entries in force.
+fn explained_row(policy: &Policy, standing: &Standing) -> Vec<(i64, Option<String>)> {
+    let mut row = Vec::new();
+    for scheme in &standing.schemes {
+        row.push(if scheme.status == SchemeStatus::Scored {
+            (scheme.points, scheme.grade.clone())
+        } else {
+            (0, None)
+        });
+    }
+    for card in &standing.scorecards {
+        row.push(if card.status == SchemeStatus::Scored {
+            (card.score, card.band.clone())
+        } else {
+            (0, None)
+        });
+    }
+    for list in &policy.lists {
+        let until = standing
+            .entries_in_force()
+            .filter(|e| e.list == list.id)
+            .map(|e| e.until)
+            .max();
+        row.push((i64::from(until.map_or(0, |d| d.0)), None));
+    }
+    row
+}
+
+/// The same figures read from a compact row, grades and bands by name.
+fn packed_row(policy: &Policy, layout: &CompactLayout, row: &[i32]) -> Vec<(i64, Option<String>)> {
+    let mut out = Vec::new();
+    for (index, scheme) in policy.schemes.iter().enumerate() {
+        let (points, grade) = layout.scheme(row, index);
+        out.push((
+            points,
+            grade.map(|g| scheme.grades[usize::from(g)].name.clone()),
+        ));
+    }
+    for (index, card) in policy.scorecards.iter().enumerate() {
+        let (score, band) = layout.scorecard(row, index);
+        out.push((score, band.map(|b| card.bands[usize::from(b)].name.clone())));
+    }
+    for index in 0..policy.lists.len() {
+        let until = layout.listed_until(row, index);
+        out.push((i64::from(until.map_or(0, |d| d.0)), None));
+    }
+    out
+}
+
+#[test]
+fn packed_standings_are_the_explanations_for_every_pack_and_subject() {
+    let shipped = shipped();
+    let mut policies = vec![shipped];
+    policies.extend(single_packs());
+    let city = city(&policies[0], 700, 11);
+    let (mut listed, mut scored) = (0, 0);
+    for policy in &policies {
+        let layout = packed(policy, &city, day("2024-03-01"));
+        for (as_of, known_at) in [
+            ("2026-11-01", "2026-11-01"),
+            ("2025-02-28", "2026-11-01"),
+            ("2025-02-28", "2025-02-28"),
+        ] {
+            let (as_of, known_at) = (day(as_of), day(known_at));
+            let result = evaluate_packed(policy, &layout, as_of, known_at, &|_| {}).unwrap();
+            for (index, (facts, events)) in city.iter().enumerate() {
+                let standing = evaluate(policy, *facts, events, as_of, known_at);
+                let want = explained_row(policy, &standing);
+                let got = packed_row(policy, &result.layout, result.row(index));
+                assert_eq!(
+                    got,
+                    want,
+                    "subject {index}, packs {:?}, as of {as_of} known at {known_at}",
+                    policy.packs.iter().map(|p| &p.id).collect::<Vec<_>>()
+                );
+                listed += usize::from(standing.entries_in_force().next().is_some());
+                scored += standing
+                    .schemes
+                    .iter()
+                    .filter(|s| s.status == SchemeStatus::Scored)
+                    .count();
+            }
+        }
+    }
+    assert!(
+        listed > 50 && scored > 1000,
+        "the city exercises lists and schemes: {listed} listed, {scored} scored"
+    );
 }
 
 #[test]
