@@ -308,7 +308,9 @@ fn ingest_batch(ingest: &Ingest, today: Day) -> Result<()> {
             &mut |_, _| {},
         )?;
     }
-    let text = bench_rows("bench", rows, people, today)?;
+    // Written to a file and ingested from it, as `credence ingest` does: read block by block.
+    let file = dir.join("bench.jsonl");
+    std::fs::write(&file, bench_rows("bench", rows, people, today)?)?;
     // 0: not started, 1: validating, 2: writing, 3: done.
     let phase = AtomicU8::new(0);
     let start = Instant::now();
@@ -321,7 +323,7 @@ fn ingest_batch(ingest: &Ingest, today: Day) -> Result<()> {
         phase.store(1, Ordering::SeqCst);
         let receipt = registry.ingest(
             "bench.jsonl",
-            &text,
+            file.as_path(),
             "lender",
             today,
             crate::now_ms(),

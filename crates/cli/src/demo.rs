@@ -52,7 +52,13 @@ pub fn run(dir: Option<PathBuf>, people: usize, orgs: usize, today: Day) -> Resu
         if !file.exists() {
             continue;
         }
-        let receipt = ingest_file(&mut registry, &file, source, today)?;
+        let receipt = ingest_file(
+            &mut registry,
+            &file,
+            credence_registry::intake::Format::Jsonl,
+            source,
+            today,
+        )?;
         println!(
             "  {source:>22}: {:>7} events accepted, {:>6} standings updated",
             receipt.appended, receipt.subjects

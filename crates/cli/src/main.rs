@@ -143,6 +143,10 @@ enum Command {
         /// The registered source submitting the file.
         #[arg(long)]
         source: String,
+        /// The file's format, when its name does not end in `.jsonl`, `.ndjson` or `.csv` (a
+        /// pipe: `credence ingest /dev/stdin --format csv`).
+        #[arg(long, value_enum)]
+        format: Option<FileFormat>,
         /// Print the receipt as JSON.
         #[arg(long)]
         json: bool,
@@ -484,6 +488,12 @@ fn code_for(error: &anyhow::Error) -> u8 {
         Some(_) => return exit::INVALID_INPUT,
         None => {}
     }
+    if error
+        .downcast_ref::<credence_registry::intake::FormatError>()
+        .is_some()
+    {
+        return exit::INVALID_INPUT;
+    }
     match error.downcast_ref::<RegistryError>() {
         Some(RegistryError::Read(submission::ReadError::Io { .. })) => exit::FAILURE,
         Some(
@@ -593,9 +603,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Ingest { file, source, json } => {
+        Command::Ingest {
+            file,
+            source,
+            format,
+            json,
+        } => {
             let mut registry = Registry::open_at(&paths)?;
-            let receipt = ingest_file(&mut registry, &file, &source, today)?;
+            let format = match format {
+                Some(format) => format.into(),
+                None => credence_registry::intake::Format::from_path(&file)?,
+            };
+            let receipt = ingest_file(&mut registry, &file, format, &source, today)?;
             if json {
                 say!("{}", serde_json::to_string_pretty(&receipt)?);
             } else {
@@ -1223,40 +1242,68 @@ pub fn read_text(path: &Path) -> Result<String> {
     Ok(submission::read_path(path, &Limits::DOCUMENT)?)
 }
 
-/// Reads a file and ingests it with a progress bar.
+/// A submitted file's format, named on the command line.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum FileFormat {
+    /// One JSON object per line.
+    Jsonl,
+    /// A header line, then one record per line.
+    Csv,
+}
+
+impl From<FileFormat> for credence_registry::intake::Format {
+    fn from(format: FileFormat) -> Self {
+        match format {
+            FileFormat::Jsonl => credence_registry::intake::Format::Jsonl,
+            FileFormat::Csv => credence_registry::intake::Format::Csv,
+        }
+    }
+}
+
+/// Ingests a file, read block by block, with a progress bar: rows validated, then events
+/// written.
 pub fn ingest_file(
     registry: &mut Registry,
     file: &Path,
+    format: credence_registry::intake::Format,
     source: &str,
     today: Day,
 ) -> Result<credence_store::BatchReceipt> {
-    let text = submission::read_path(file, &Limits::BATCH)?;
-    let rows = text.lines().count() as u64;
-    let bar = progress_bar(
-        rows,
-        &format!(
-            "validating {}",
-            file.file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        ),
-    );
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>24} {pos} rows ({per_sec})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.set_message(format!("validating {name}"));
     let mut phase = IngestPhase::Validating;
-    let receipt = registry.ingest(
+    let mut rows = 0;
+    let receipt = registry.ingest_format(
         &file.display().to_string(),
-        &text,
+        file,
+        format,
         source,
         today,
         now_ms(),
         &mut |now, n| {
             if now != phase {
                 phase = now;
+                bar.set_style(
+                    ProgressStyle::with_template(
+                        "{msg:>24} [{bar:40}] {pos}/{len} ({per_sec}, {eta})",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+                );
+                bar.set_length(rows as u64);
                 bar.set_message(format!("writing {name}"));
                 bar.set_position(0);
+            }
+            if now == IngestPhase::Validating {
+                rows = n;
             }
             bar.set_position(n as u64);
         },

@@ -534,12 +534,16 @@ fn a_file_too_large_for_a_batch_is_refused_before_it_is_read_whole() {
         .unwrap()
         .set_len(credence_registry::submission::BATCH_BYTES_MAX + 1)
         .unwrap();
-    // A device that never ends: its first NUL byte stops the reading.
-    for (file, wanted) in [
-        (huge.to_str().unwrap(), "nothing of it was read"),
-        ("/dev/zero", "a NUL byte"),
+    // A device that never ends: its first NUL byte stops the reading. A name that says no
+    // format is refused before a byte is read, unless the format is given.
+    for (file, format, wanted) in [
+        (huge.to_str().unwrap(), None, "nothing of it was read"),
+        ("/dev/zero", Some("csv"), "a NUL byte"),
+        ("/dev/zero", None, "cannot tell the format of `/dev/zero`"),
     ] {
-        let output = credence(&["--registry", reg, "ingest", file, "--source", "court"]);
+        let mut args = vec!["--registry", reg, "ingest", file, "--source", "court"];
+        args.extend(format.iter().flat_map(|f| ["--format", f]));
+        let output = credence(&args);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(3), "{file}: {stderr}");
         assert!(stderr.contains(wanted), "{file}: {stderr}");
@@ -551,6 +555,8 @@ fn a_file_too_large_for_a_batch_is_refused_before_it_is_read_whole() {
             reg,
             "ingest",
             "/dev/stdin",
+            "--format",
+            "jsonl",
             "--source",
             "court",
         ])

@@ -42,15 +42,42 @@ impl std::error::Error for EncodingError {}
 
 /// The text of a file's bytes, without a UTF-8 byte order mark; or where it is not UTF-8.
 pub fn decode(file: &str, bytes: Vec<u8>) -> Result<String, EncodingError> {
+    decode_at(file, bytes, At::START)
+}
+
+/// Where a piece of a file starts: the piece starts a line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct At {
+    /// The 1-based line of the piece's first byte.
+    pub line: usize,
+    /// The piece's first byte's offset in the file.
+    pub offset: usize,
+}
+
+impl At {
+    /// The start of the file.
+    pub const START: At = At { line: 1, offset: 0 };
+}
+
+/// [`decode`] for a piece of a file that starts at `at` (at the beginning of a line): errors
+/// name the file's line and offsets, and only the file's first piece may carry a byte order
+/// mark.
+pub fn decode_at(file: &str, bytes: Vec<u8>, at: At) -> Result<String, EncodingError> {
+    let first = at == At::START;
+    let error_at = |bytes: &[u8], offset: usize, found: String| {
+        let mut error = error_at(file, bytes, offset, found);
+        error.line += at.line - 1;
+        error.offset += at.offset;
+        error
+    };
     for (mark, name) in [
         (&[0xFF, 0xFE, 0x00, 0x00][..], "UTF-32 (little-endian)"),
         (&[0x00, 0x00, 0xFE, 0xFF][..], "UTF-32 (big-endian)"),
         (&[0xFF, 0xFE][..], "UTF-16 (little-endian)"),
         (&[0xFE, 0xFF][..], "UTF-16 (big-endian)"),
     ] {
-        if bytes.starts_with(mark) {
+        if first && bytes.starts_with(mark) {
             return Err(error_at(
-                file,
                 &bytes,
                 0,
                 format!("the file starts with the byte order mark of {name}"),
@@ -62,7 +89,6 @@ pub fn decode(file: &str, bytes: Vec<u8>) -> Result<String, EncodingError> {
     if let Some(offset) = bytes.iter().position(|&b| b == 0) {
         let utf16 = bytes.iter().take(64).filter(|&&b| b == 0).count() >= 8;
         return Err(error_at(
-            file,
             &bytes,
             offset,
             if utf16 {
@@ -74,7 +100,7 @@ pub fn decode(file: &str, bytes: Vec<u8>) -> Result<String, EncodingError> {
     }
     match String::from_utf8(bytes) {
         Ok(mut text) => {
-            if text.starts_with('\u{feff}') {
+            if first && text.starts_with('\u{feff}') {
                 text.drain(..3);
             }
             Ok(text)
@@ -90,7 +116,6 @@ pub fn decode(file: &str, bytes: Vec<u8>) -> Result<String, EncodingError> {
                 .collect();
             let gbk = looks_like_gbk(&bytes[offset..]);
             Err(error_at(
-                file,
                 &bytes,
                 offset,
                 format!(

@@ -54,23 +54,23 @@
 //! Identifiers never leave intake: the batch carries each subject's keyed pseudonym
 //! ([`pseudonym`]), its masked form and the birth date a resident id carries or a row states.
 
+mod cross;
 mod csvfile;
 mod jsonl;
 mod plan;
 mod pseudonym;
 mod row;
 
-use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use credence_model::text::Escaped;
-use credence_model::{Action, Day, Event};
+use credence_model::{Day, Event};
 use credence_policy::Policy;
-use credence_store::{
-    BATCH_EVENTS_MAX, Batch, KnownReference, NewEvent, SourceRecord, Store, StoreError,
-};
+use credence_store::{BATCH_EVENTS_MAX, Batch, NewEvent, SourceRecord, Store, StoreError};
+
+use crate::submission::{BLOCK_BYTES, Limits, ReadError, Submitted};
 
 pub use pseudonym::{Pseudonymiser, hex, hmac_sha256, pseudonym};
 
@@ -223,33 +223,59 @@ pub enum IntakeFailure {
     /// The store could not be asked about the file's references.
     #[error("could not look up the file's references in the registry: {0}")]
     Store(#[from] StoreError),
+    /// The file could not be read within the limits of a batch, or is not UTF-8.
+    #[error(transparent)]
+    Read(#[from] ReadError),
 }
 
 /// Reads and validates a submitted file into a batch of `ctx.source`.
-pub fn read_batch(
+pub fn read_batch<'a>(
     ctx: &IntakeContext<'_>,
     file_name: &str,
-    text: &str,
+    input: impl Into<Submitted<'a>>,
     format: Format,
     store: &dyn Store,
 ) -> Result<Batch, IntakeFailure> {
-    read_batch_with_progress(ctx, file_name, text, format, store, &mut |_| {})
+    read_batch_with_progress(ctx, file_name, input, format, store, &mut |_| {})
 }
 
 /// [`read_batch`], calling `progress` with the number of rows validated so far (about every
 /// [`PROGRESS_EVERY`] rows, and once at the end with the total).
-///
-/// Rows are checked on their own in parallel (the file is cut at line boundaries, one piece
-/// per available core), then together and against the store on the calling thread.
-pub fn read_batch_with_progress(
+pub fn read_batch_with_progress<'a>(
     ctx: &IntakeContext<'_>,
     file_name: &str,
-    text: &str,
+    input: impl Into<Submitted<'a>>,
     format: Format,
     store: &dyn Store,
     progress: &mut dyn FnMut(usize),
 ) -> Result<Batch, IntakeFailure> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    read_batch_in_blocks(
+        ctx,
+        file_name,
+        input.into(),
+        format,
+        store,
+        BLOCK_BYTES,
+        progress,
+    )
+}
+
+/// [`read_batch_with_progress`], reading the file in blocks of about `block_bytes` (each
+/// block whole rows): what is held of the file at a time is one block and a few bytes per row
+/// read so far, whatever the file's size.
+///
+/// The rows of a block are checked on their own in parallel (the block is cut at line
+/// boundaries, one piece per available core), then against the file's earlier rows and the
+/// store on the calling thread, before the next block is read.
+pub fn read_batch_in_blocks(
+    ctx: &IntakeContext<'_>,
+    file_name: &str,
+    input: Submitted<'_>,
+    format: Format,
+    store: &dyn Store,
+    block_bytes: usize,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Batch, IntakeFailure> {
     let validator = Validator {
         plan: Plan::new(ctx.policy, ctx.source),
         pseudonymiser: Pseudonymiser::new(ctx.pseudonym_key),
@@ -268,21 +294,88 @@ pub fn read_batch_with_progress(
             stopped,
         })
     };
-    // The body (CSV: after its header) and the line its first byte is on.
-    let (body, first_line, columns) = match format {
-        Format::Jsonl => (text, 1, None),
-        Format::Csv => match csvfile::header(text) {
-            Ok((columns, offset, line)) => (&text[offset..], line, Some(columns)),
-            Err(errors) => return Err(reject(errors, 0, None)),
-        },
-    };
-    let Checked {
-        parsed,
-        mut errors,
-        rows,
-        stopped,
-    } = check_rows(&validator, body, first_line, columns.as_ref(), progress);
-    progress(rows);
+    let escaped = credence_model::text::escape(file_name).into_owned();
+    let mut blocks = input
+        .blocks(&escaped, Limits::BATCH, format == Format::Csv)?
+        .with_block_bytes(block_bytes);
+    let shared = Shared::default();
+    let mut file = cross::FileState::new();
+    let mut columns: Option<csvfile::Columns> = None;
+    let mut errors: Vec<RowError> = Vec::new();
+    let mut rows = 0;
+    let mut stopped = None;
+    // The file's events with the line of each, while it has no error.
+    let mut events: Vec<NewEvent> = Vec::new();
+    let mut lines: Vec<u32> = Vec::new();
+    let source = &ctx.source.id;
+    while let Some(block) = blocks.next_block()? {
+        let mut text = block.text.as_str();
+        let mut first_line = block.at.line;
+        if format == Format::Csv && columns.is_none() {
+            // The header is the first record that is not blank.
+            let header = csvfile::header(text).map_err(|mut errors| {
+                for error in &mut errors {
+                    error.line += block.at.line - 1;
+                }
+                reject(errors, 0, None)
+            })?;
+            let Some((found, offset, line)) = header else {
+                continue;
+            };
+            text = &text[offset..];
+            first_line = block.at.line + line - 1;
+            columns = Some(found);
+        }
+        let before = rows;
+        let Checked {
+            mut parsed,
+            errors: row_errors,
+            rows: block_rows,
+        } = check_rows(
+            &validator,
+            &shared,
+            text,
+            first_line,
+            columns.as_ref(),
+            &mut |n| progress(before + n),
+        );
+        rows += block_rows;
+        progress(rows);
+        errors.extend(row_errors);
+        file.check_block(&validator.plan, &parsed, store, &mut errors)?;
+        file.check_births(&mut parsed, store, &mut errors)?;
+        if errors.is_empty() {
+            for row in parsed {
+                let line = row.line;
+                if let Some(event) = new_event(&validator.plan, source, ctx.today, row) {
+                    events.push(event);
+                    lines.push(u32::try_from(line).unwrap_or(u32::MAX));
+                }
+            }
+        } else {
+            // The file is refused: its events are not needed any more.
+            events = Vec::new();
+            lines = Vec::new();
+        }
+        if shared.stop.load(Ordering::Relaxed) {
+            stopped = Some(stopped_at(
+                &errors,
+                rows,
+                text_last_line(&block.at, &block.text),
+            ));
+            break;
+        }
+    }
+    if format == Format::Csv && columns.is_none() {
+        let empty = RowError {
+            line: 1,
+            field: "-".to_owned(),
+            message: "the file is empty: a CSV file starts with a header line (ref,action,\
+                      subject,category,date,...)"
+                .to_owned(),
+        };
+        return Err(reject(vec![empty], 0, None));
+    }
     if rows > BATCH_EVENTS_MAX {
         errors.push(RowError {
             line: 1,
@@ -300,23 +393,27 @@ pub fn read_batch_with_progress(
             message: "the file holds no rows: nothing to submit".to_owned(),
         });
     }
-    if stopped.is_some() || rows > BATCH_EVENTS_MAX {
-        let stopped = stopped.or_else(|| {
-            Some(format!(
-                "validation stopped after {BATCH_EVENTS_MAX} rows, the most one batch may hold: \
-                 the rest of the file was not checked"
-            ))
-        });
+    if stopped.is_some() {
         return Err(reject(errors, rows, stopped));
     }
-    let mut parsed = parsed;
-    cross_check(&validator.plan, &parsed, store, &mut errors)?;
-    birth_dates(&mut parsed, store, &mut errors)?;
+    file.finish_pending(&validator.plan, &mut errors);
+    if file.states_births() {
+        for event in &mut events {
+            if event.subject.birth.is_none() {
+                event.subject.birth = file.birth(&event.subject.pseudonym);
+            }
+        }
+    }
     if errors.is_empty() {
+        let rows: Vec<(usize, &NewEvent)> = lines
+            .iter()
+            .map(|&line| line as usize)
+            .zip(&events)
+            .collect();
         plan::check_lifecycles(
             ctx.policy,
             &validator.plan,
-            &parsed,
+            &rows,
             store,
             validator.attribute_prefix,
             &mut errors,
@@ -325,11 +422,6 @@ pub fn read_batch_with_progress(
     if !errors.is_empty() {
         return Err(reject(errors, rows, None));
     }
-    let source = &ctx.source.id;
-    let events = parsed
-        .into_iter()
-        .filter_map(|row| new_event(&validator.plan, source, ctx.today, row))
-        .collect();
     Ok(Batch {
         source: source.clone(),
         origin: file_name.to_owned(),
@@ -338,30 +430,55 @@ pub fn read_batch_with_progress(
     })
 }
 
+/// The last line of a block.
+fn text_last_line(at: &crate::encoding::At, text: &str) -> usize {
+    at.line + count_newlines(text.trim_end_matches('\n'))
+}
+
+/// Why validation stopped early, having read `rows` rows up to `last_line`.
+fn stopped_at(errors: &[RowError], rows: usize, last_line: usize) -> String {
+    if errors.len() >= ERRORS_MAX {
+        let last = errors.iter().map(|e| e.line).max().unwrap_or(last_line);
+        format!(
+            "validation stopped after {} errors (the limit is {ERRORS_MAX}), the last on line \
+             {last}: the rest of the file was not checked; fix these and submit the file again",
+            errors.len()
+        )
+    } else if rows > BATCH_EVENTS_MAX {
+        format!(
+            "validation stopped after {BATCH_EVENTS_MAX} rows, the most one batch may hold: the \
+             rest of the file was not checked"
+        )
+    } else {
+        format!(
+            "validation stopped at line {last_line}, after {rows} rows: the rest of the file was \
+             not checked"
+        )
+    }
+}
+
 /// Pieces smaller than this are not worth a thread.
 const PIECE_MIN: usize = 1 << 20;
 /// The most threads pass one uses.
 const THREADS_MAX: usize = 16;
 
-/// What pass one found.
+/// What pass one found in a block.
 struct Checked {
     /// Every row that could be read, in file order.
     parsed: Vec<Parsed>,
     errors: Vec<RowError>,
     rows: usize,
-    /// A limit was reached and reading stopped early: why, in words.
-    stopped: Option<String>,
 }
 
 /// Pass one over `body`, whose first byte is on line `first_line`: every row on its own.
 fn check_rows(
     validator: &Validator<'_>,
+    shared: &Shared,
     body: &str,
     first_line: usize,
     columns: Option<&csvfile::Columns>,
     progress: &mut dyn FnMut(usize),
 ) -> Checked {
-    let shared = Shared::default();
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
         .min(THREADS_MAX)
@@ -371,7 +488,7 @@ fn check_rows(
     let read = |piece: &str, tick: &mut dyn FnMut(usize)| {
         let mut collector = Collector {
             validator,
-            shared: &shared,
+            shared,
             parsed: Vec::with_capacity(count_newlines(piece) + 1),
             errors: Vec::new(),
             rows: 0,
@@ -434,9 +551,7 @@ fn check_rows(
         parsed: Vec::with_capacity(results.iter().map(|r| r.parsed.len()).sum()),
         errors: Vec::new(),
         rows: 0,
-        stopped: None,
     };
-    let stopped_early = shared.stop.load(Ordering::Relaxed);
     let mut line = first_line - 1;
     for (piece, result) in pieces.iter().zip(results) {
         checked
@@ -453,31 +568,6 @@ fn check_rows(
             }));
         checked.rows += result.rows;
         line += count_newlines(piece);
-    }
-    if checked.errors.len() >= ERRORS_MAX {
-        let last = checked
-            .errors
-            .iter()
-            .map(|e| e.line)
-            .max()
-            .unwrap_or(first_line);
-        checked.stopped = Some(format!(
-            "validation stopped after {} errors (the limit is {ERRORS_MAX}), the last on line \
-             {last}: the rest of the file was not checked; fix these and submit the file again",
-            checked.errors.len()
-        ));
-    } else if stopped_early {
-        let last = checked
-            .parsed
-            .iter()
-            .map(|r| r.line)
-            .max()
-            .unwrap_or(first_line);
-        checked.stopped = Some(format!(
-            "validation stopped at line {last}, after {} rows: the rest of the file was not \
-             checked",
-            checked.rows
-        ));
     }
     checked
 }
@@ -595,271 +685,8 @@ impl Collector<'_, '_> {
     }
 }
 
-/// Pass two: references unique, targets resolved, resubmissions unchanged.
-fn cross_check(
-    plan: &Plan<'_>,
-    parsed: &[Parsed],
-    store: &dyn Store,
-    errors: &mut Vec<RowError>,
-) -> Result<(), StoreError> {
-    let mut error = |line: usize, field: &str, message: String| {
-        errors.push(RowError {
-            line,
-            field: field.to_owned(),
-            message,
-        });
-    };
-    // Each reference's first row.
-    let mut in_file: HashMap<&str, usize> = HashMap::with_capacity(parsed.len());
-    for (index, row) in parsed.iter().enumerate() {
-        let Some(reference) = row.reference.as_deref() else {
-            continue;
-        };
-        if let Some(&first) = in_file.get(reference) {
-            error(
-                row.line,
-                "ref",
-                format!(
-                    "reference `{reference}` is already used on line {}: every row needs a \
-                     reference of its own",
-                    parsed[first].line
-                ),
-            );
-        } else {
-            in_file.insert(reference, index);
-        }
-    }
-    // One lookup for every reference of the file and every target it does not define.
-    let mut lookup: Vec<&str> = in_file.keys().copied().collect();
-    let mut extra: HashSet<&str> = HashSet::new();
-    for target in parsed.iter().filter_map(|row| row.target.as_deref()) {
-        if !in_file.contains_key(target) && extra.insert(target) {
-            lookup.push(target);
-        }
-    }
-    let source = &plan.source.id;
-    let known: HashMap<&str, KnownReference> = if lookup.is_empty() {
-        HashMap::new()
-    } else {
-        let found = store.known_references(source, &lookup)?;
-        lookup
-            .iter()
-            .zip(found)
-            .filter_map(|(reference, known)| known.map(|k| (*reference, k)))
-            .collect()
-    };
-    let category_name = |row: &Parsed| {
-        row.category.map(|index| {
-            plan.target(row.action.is_some_and(Action::names_scheme), index)
-                .id
-        })
-    };
-    for (index, row) in parsed.iter().enumerate() {
-        let pseudonym = row.subject.as_ref().map(|s| s.pseudonym.as_str());
-        let category = category_name(row);
-        // Idempotency: a stored reference may only come back unchanged.
-        if let (Some(reference), Some(stored)) = (
-            row.reference.as_deref(),
-            row.reference.as_deref().and_then(|r| known.get(r)),
-        ) && in_file.get(reference) == Some(&index)
-        {
-            let different = pseudonym.is_some_and(|p| p != stored.subject)
-                || row.action.is_some_and(|a| a != stored.action)
-                || category.is_some_and(|c| c != stored.category);
-            if different {
-                let about = if pseudonym.is_some_and(|p| p != stored.subject) {
-                    " about another subject"
-                } else {
-                    ""
-                };
-                error(
-                    row.line,
-                    "ref",
-                    format!(
-                        "reference `{reference}` was already used by this source for a different \
-                         record (a `{}` of `{}`{about}): give this row a new reference",
-                        stored.action, stored.category
-                    ),
-                );
-            } else if row.ok
-                && let Some(event) = stored_form(plan, source, row)
-                && let Some(p) = pseudonym
-                && hex(&credence_store::hash::content_hash(p, &event)) != stored.content
-            {
-                error(
-                    row.line,
-                    "ref",
-                    format!(
-                        "reference `{reference}` was already submitted with a different date, \
-                         target or attributes: a submitted event is never changed; to change \
-                         the record, submit a `correct` event with a new reference and \
-                         `target` = `{}`",
-                        if row.action == Some(Action::Record) {
-                            reference
-                        } else {
-                            row.target.as_deref().unwrap_or(reference)
-                        }
-                    ),
-                );
-            }
-        }
-        let Some(target) = row.target.as_deref() else {
-            continue;
-        };
-        if row.reference.as_deref() == Some(target) {
-            error(
-                row.line,
-                "target",
-                format!(
-                    "the event names itself (`{target}`) as its target: name the record it acts on"
-                ),
-            );
-            continue;
-        }
-        // The target's action, subject and category, and where it was found.
-        let defined = in_file.get(target).copied();
-        let found = match (defined, known.get(target)) {
-            (Some(at), _) if at < index => {
-                let earlier = &parsed[at];
-                Some((
-                    earlier.action,
-                    earlier.subject.as_ref().map(|s| s.pseudonym.as_str()),
-                    category_name(earlier),
-                    format!("on line {}", earlier.line),
-                ))
-            }
-            (_, Some(stored)) => Some((
-                Some(stored.action),
-                Some(stored.subject.as_str()),
-                Some(stored.category.as_str()),
-                "in the registry".to_owned(),
-            )),
-            (Some(at), None) => {
-                error(
-                    row.line,
-                    "target",
-                    format!(
-                        "`{target}` is defined on line {}, after this row: put the record \
-                         before the events that act on it",
-                        parsed[at].line
-                    ),
-                );
-                None
-            }
-            (None, None) => {
-                error(
-                    row.line,
-                    "target",
-                    format!(
-                        "unknown target `{target}`: source `{source}` has no record with this \
-                         reference in this file or in the registry (a source can only act on \
-                         its own records)"
-                    ),
-                );
-                None
-            }
-        };
-        let Some((action, subject, target_category, place)) = found else {
-            continue;
-        };
-        if let Some(action) = action
-            && action != Action::Record
-        {
-            error(
-                row.line,
-                "target",
-                format!(
-                    "`{target}` ({place}) is a `{action}` event, not a record: name the `ref` of \
-                     the record itself"
-                ),
-            );
-            continue;
-        }
-        if let (Some(mine), Some(theirs)) = (pseudonym, subject)
-            && mine != theirs
-        {
-            error(
-                row.line,
-                "target",
-                format!(
-                    "`{target}` ({place}) is a record about another subject: an event acts only \
-                     on a record about its own subject; check the subject's identifier or the \
-                     target"
-                ),
-            );
-        }
-        if let (Some(mine), Some(theirs)) = (category, target_category)
-            && mine != theirs
-        {
-            error(
-                row.line,
-                "category",
-                format!(
-                    "the target `{target}` ({place}) is a `{theirs}` record: an event on it has \
-                     its category, not `{mine}`"
-                ),
-            );
-        }
-    }
-    Ok(())
-}
-
-/// Stated birth dates (`birth_date`) against each other and the store: the first one a subject
-/// is given is kept, and a later row stating another date is refused (correcting a birth date
-/// is not something a row can do). Every row of a subject with a stated date then carries it,
-/// so that the subject is created (or completed) with it whichever of its rows comes first.
-fn birth_dates(
-    parsed: &mut [Parsed],
-    store: &dyn Store,
-    errors: &mut Vec<RowError>,
-) -> Result<(), StoreError> {
-    // Per subject: the birth date kept and where it comes from.
-    let mut kept: HashMap<String, (Day, String)> = HashMap::new();
-    for row in parsed.iter() {
-        let (Some(stated), Some(subject)) = (row.birth_date, row.subject.as_ref()) else {
-            continue;
-        };
-        let first = match kept.get(&subject.pseudonym) {
-            Some(first) => first.clone(),
-            None => {
-                let stored = store
-                    .subject(&subject.pseudonym)?
-                    .and_then(|s| s.birth)
-                    .map(|birth| (birth, "the registry already holds".to_owned()));
-                let first = stored.unwrap_or_else(|| (stated, format!("line {} states", row.line)));
-                kept.insert(subject.pseudonym.clone(), first.clone());
-                first
-            }
-        };
-        if first.0 != stated {
-            errors.push(RowError {
-                line: row.line,
-                field: "birth_date".to_owned(),
-                message: format!(
-                    "{stated} differs from the birth date {} {} for this subject: the first \
-                     birth date a subject is given is kept, and correcting it through a row is \
-                     not supported",
-                    first.1, first.0
-                ),
-            });
-        }
-    }
-    if kept.is_empty() {
-        return Ok(());
-    }
-    for row in parsed.iter_mut() {
-        if let Some(subject) = row.subject.as_mut()
-            && subject.birth.is_none()
-            && let Some((birth, _)) = kept.get(&subject.pseudonym)
-        {
-            subject.birth = Some(*birth);
-        }
-    }
-    Ok(())
-}
-
 /// The event a fully valid row becomes, borrowed fields cloned (for the content hash).
-fn stored_form(plan: &Plan<'_>, source: &str, row: &Parsed) -> Option<Event> {
+pub(crate) fn stored_form(plan: &Plan<'_>, source: &str, row: &Parsed) -> Option<Event> {
     let action = row.action?;
     Some(Event {
         seq: 0,

@@ -323,11 +323,30 @@ impl<S: Store> Registry<S> {
     }
 
     /// Validates a file from `source` and appends it as one atomic batch, recomputing the
-    /// standings of the subjects it touches. `today` is the registry's date.
-    pub fn ingest(
+    /// standings of the subjects it touches. `today` is the registry's date. The file is named
+    /// `file_name` (its extension gives its format) and is read from `input`: its text, or the
+    /// file at a path, read block by block.
+    pub fn ingest<'a>(
         &mut self,
         file_name: &str,
-        text: &str,
+        input: impl Into<crate::submission::Submitted<'a>>,
+        source: &str,
+        today: Day,
+        now_ms: i64,
+        progress: &mut dyn FnMut(IngestPhase, usize),
+    ) -> Result<BatchReceipt, RegistryError> {
+        let format = Format::from_path(Path::new(file_name))?;
+        self.ingest_format(file_name, input, format, source, today, now_ms, progress)
+    }
+
+    /// [`Registry::ingest`] of a file in the format given (a pipe, a request body: whatever
+    /// has no telling name).
+    #[allow(clippy::too_many_arguments)]
+    pub fn ingest_format<'a>(
+        &mut self,
+        file_name: &str,
+        input: impl Into<crate::submission::Submitted<'a>>,
+        format: Format,
         source: &str,
         today: Day,
         now_ms: i64,
@@ -365,17 +384,17 @@ impl<S: Store> Registry<S> {
             today,
             recorded_at_ms: now_ms,
         };
-        let format = Format::from_path(Path::new(file_name))?;
         let batch = intake::read_batch_with_progress(
             &context,
             file_name,
-            text,
+            input,
             format,
             &self.store,
             &mut |rows| progress(IngestPhase::Validating, rows),
         )
         .map_err(|failure| match failure {
             IntakeFailure::Store(e) => RegistryError::Store(e),
+            IntakeFailure::Read(e) => RegistryError::Read(e),
             IntakeFailure::Rejected(errors) => {
                 tracing::warn!(
                     source,

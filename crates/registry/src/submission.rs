@@ -9,6 +9,7 @@
 //! its line and offset. What is read is then decoded as UTF-8 by the same rules as every file.
 
 use std::io::{ErrorKind, Read};
+use std::path::Path;
 
 use credence_store::BATCH_EVENTS_MAX;
 
@@ -109,48 +110,249 @@ pub fn read_path(path: &std::path::Path, limits: &Limits) -> Result<String, Read
 /// Reads `reader` (named `file` in errors) within `limits`; `size` is its length when known.
 pub fn read_limited(
     file: &str,
-    mut reader: impl Read,
+    reader: impl Read,
     size: Option<u64>,
     limits: &Limits,
 ) -> Result<String, ReadError> {
-    const PIECE: usize = 1 << 20;
-    let capacity = size.unwrap_or(PIECE as u64).min(limits.bytes) as usize;
-    let mut bytes: Vec<u8> = Vec::with_capacity(capacity + 1);
-    let mut scan = Scan::new();
-    loop {
-        let start = bytes.len();
-        bytes.resize(start + PIECE, 0);
-        let n = match reader.read(&mut bytes[start..]) {
-            Ok(n) => n,
-            Err(e) if e.kind() == ErrorKind::Interrupted => {
-                bytes.truncate(start);
-                continue;
-            }
-            Err(source) => {
-                return Err(ReadError::Io {
+    let capacity = size.unwrap_or(0).min(limits.bytes) as usize;
+    let mut text = String::with_capacity(capacity);
+    let mut blocks = Blocks::new(file, reader, *limits, false);
+    while let Some(block) = blocks.next_block()? {
+        if text.is_empty() {
+            text = block.text;
+        } else {
+            text.push_str(&block.text);
+        }
+    }
+    Ok(text)
+}
+
+/// What a source submitted: the bytes of a file in memory (a request's body, a test's text) or
+/// a file by its path. Either can be read more than once, block by block ([`Blocks`]), so that
+/// no more than a block of it is held at a time.
+#[derive(Clone, Copy, Debug)]
+pub enum Submitted<'a> {
+    Bytes(&'a [u8]),
+    Path(&'a Path),
+}
+
+impl<'a> From<&'a str> for Submitted<'a> {
+    fn from(text: &'a str) -> Self {
+        Submitted::Bytes(text.as_bytes())
+    }
+}
+
+impl<'a> From<&'a String> for Submitted<'a> {
+    fn from(text: &'a String) -> Self {
+        Submitted::Bytes(text.as_bytes())
+    }
+}
+
+impl<'a> From<&'a [u8]> for Submitted<'a> {
+    fn from(bytes: &'a [u8]) -> Self {
+        Submitted::Bytes(bytes)
+    }
+}
+
+impl<'a> From<&'a Path> for Submitted<'a> {
+    fn from(path: &'a Path) -> Self {
+        Submitted::Path(path)
+    }
+}
+
+impl<'a> Submitted<'a> {
+    /// Its size in bytes, when known without reading it.
+    pub fn size(&self) -> Option<u64> {
+        match self {
+            Submitted::Bytes(bytes) => Some(bytes.len() as u64),
+            Submitted::Path(path) => std::fs::metadata(path)
+                .ok()
+                .filter(std::fs::Metadata::is_file)
+                .map(|m| m.len()),
+        }
+    }
+
+    /// Opens it for reading in blocks of whole lines (of whole CSV records when `quoted`),
+    /// named `file` in errors. A regular file larger than the byte limit is refused here, from
+    /// its size alone.
+    pub fn blocks(
+        &self,
+        file: &str,
+        limits: Limits,
+        quoted: bool,
+    ) -> Result<Blocks<Box<dyn Read + 'a>>, ReadError> {
+        let reader: Box<dyn Read + 'a> = match *self {
+            Submitted::Bytes(bytes) => Box::new(bytes),
+            Submitted::Path(path) => {
+                let io = |source| ReadError::Io {
                     file: file.to_owned(),
                     source,
-                });
+                };
+                let handle = std::fs::File::open(path).map_err(io)?;
+                let metadata = handle.metadata().map_err(io)?;
+                if metadata.is_file() && metadata.len() > limits.bytes {
+                    return Err(ReadError::TooLarge {
+                        file: file.to_owned(),
+                        size: metadata.len(),
+                        max: limits.bytes,
+                    });
+                }
+                Box::new(handle)
             }
         };
-        bytes.truncate(start + n);
-        if n == 0 {
-            break;
-        }
-        if bytes.len() as u64 > limits.bytes {
-            return Err(ReadError::TooManyBytes {
-                file: file.to_owned(),
-                max: limits.bytes,
-            });
-        }
-        let piece = &bytes[start..];
-        if piece.contains(&0) {
-            // No text holds a NUL: decoding what was read names where it is.
-            break;
-        }
-        scan.feed(piece, file, limits)?;
+        Ok(Blocks::new(file, reader, limits, quoted))
     }
-    Ok(encoding::decode(file, bytes)?)
+}
+
+/// How many bytes a block holds (it ends at the first line break after this many).
+pub const BLOCK_BYTES: usize = 4 << 20;
+
+/// A block of a submitted file: whole lines, decoded.
+#[derive(Debug)]
+pub struct Block {
+    pub text: String,
+    /// Where its first byte is in the file (its first line's number and offset).
+    pub at: encoding::At,
+}
+
+/// A file read block by block within its limits, each block whole lines (for CSV, whole
+/// records: a line break inside a quoted cell does not end a block) decoded as UTF-8, so that
+/// what is held at a time is one block whatever the file's size. The limits are kept as in
+/// [`read_limited`]: reading stops as soon as one is crossed.
+#[derive(Debug)]
+pub struct Blocks<R> {
+    file: String,
+    reader: R,
+    limits: Limits,
+    quoted: bool,
+    scan: Scan,
+    /// Bytes read and not yet handed out; they start a line.
+    carry: Vec<u8>,
+    /// Bytes read so far.
+    read: u64,
+    /// Where `carry` starts.
+    at: encoding::At,
+    /// Nothing more to read (end of file, or a NUL byte, which decoding reports).
+    ended: bool,
+    /// A block ends at the first line break after this many bytes.
+    block_bytes: usize,
+}
+
+impl<R: Read> Blocks<R> {
+    pub fn new(file: &str, reader: R, limits: Limits, quoted: bool) -> Blocks<R> {
+        Blocks {
+            file: file.to_owned(),
+            reader,
+            limits,
+            quoted,
+            scan: Scan::new(),
+            carry: Vec::new(),
+            read: 0,
+            at: encoding::At::START,
+            ended: false,
+            block_bytes: BLOCK_BYTES,
+        }
+    }
+
+    /// Blocks of about `bytes` bytes instead of [`BLOCK_BYTES`] (at least one line each).
+    pub fn with_block_bytes(mut self, bytes: usize) -> Blocks<R> {
+        self.block_bytes = bytes.max(1);
+        self
+    }
+
+    /// The next block, `None` at the end of the file.
+    pub fn next_block(&mut self) -> Result<Option<Block>, ReadError> {
+        let piece = self.block_bytes.clamp(1, 1 << 20);
+        loop {
+            if self.ended || self.carry.len() >= self.block_bytes {
+                if let Some(cut) = self.cut() {
+                    return self.hand_out(cut).map(Some);
+                }
+                if self.ended {
+                    return Ok(None);
+                }
+            }
+            let start = self.carry.len();
+            self.carry.resize(start + piece, 0);
+            let n = match self.reader.read(&mut self.carry[start..]) {
+                Ok(n) => n,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {
+                    self.carry.truncate(start);
+                    continue;
+                }
+                Err(source) => {
+                    return Err(ReadError::Io {
+                        file: self.file.clone(),
+                        source,
+                    });
+                }
+            };
+            self.carry.truncate(start + n);
+            self.read += n as u64;
+            if n == 0 {
+                self.ended = true;
+                continue;
+            }
+            if self.read > self.limits.bytes {
+                return Err(ReadError::TooManyBytes {
+                    file: self.file.clone(),
+                    max: self.limits.bytes,
+                });
+            }
+            if self.carry[start..].contains(&0) {
+                // No text holds a NUL: decoding the block names where it is.
+                self.ended = true;
+                continue;
+            }
+            self.scan
+                .feed(&self.carry[start..], &self.file, &self.limits)?;
+        }
+    }
+
+    /// Where the next block ends: after the last line break (outside quotes, for CSV) of what
+    /// was read, or everything at the end of the file; `None` when nothing is left.
+    fn cut(&self) -> Option<usize> {
+        if self.carry.is_empty() {
+            return None;
+        }
+        if self.ended {
+            return Some(self.carry.len());
+        }
+        let last_break = |bytes: &[u8]| bytes.iter().rposition(|&b| b == b'\n').map(|i| i + 1);
+        if !self.quoted {
+            return last_break(&self.carry);
+        }
+        // The carry starts a record: a line break ends one where the quotes before it pair up.
+        let mut inside = false;
+        let mut cut = None;
+        for (i, &byte) in self.carry.iter().enumerate() {
+            match byte {
+                b'"' => inside = !inside,
+                b'\n' if !inside => cut = Some(i + 1),
+                _ => {}
+            }
+        }
+        // A quote left open over more than a block: no record is that long (a row holds at
+        // most a line's limit), so the file is broken there; cut at a line break anyway and
+        // let the reader of the rows report it.
+        cut.or_else(|| {
+            (self.carry.len() > self.block_bytes + self.limits.line_bytes)
+                .then(|| last_break(&self.carry))
+                .flatten()
+        })
+    }
+
+    fn hand_out(&mut self, cut: usize) -> Result<Block, ReadError> {
+        let rest = self.carry.split_off(cut);
+        let bytes = std::mem::replace(&mut self.carry, rest);
+        let at = self.at;
+        self.at = encoding::At {
+            line: at.line + bytes.iter().filter(|&&b| b == b'\n').count(),
+            offset: at.offset + bytes.len(),
+        };
+        let text = encoding::decode_at(&self.file, bytes, at)?;
+        Ok(Block { text, at })
+    }
 }
 
 /// Lines seen so far, the length of the current one and whether it holds anything but blanks.
@@ -393,6 +595,74 @@ mod tests {
             error.to_string().contains("nothing of it was read"),
             "{error}"
         );
+    }
+
+    /// Every block of `text` read in blocks of about `bytes`.
+    fn blocks_of(text: &str, bytes: usize, quoted: bool) -> Vec<Block> {
+        let mut blocks = Blocks::new("f", text.as_bytes(), SMALL, quoted).with_block_bytes(bytes);
+        let mut out = Vec::new();
+        while let Some(block) = blocks.next_block().unwrap() {
+            out.push(block);
+        }
+        out
+    }
+
+    #[test]
+    fn blocks_are_whole_lines_and_say_where_they_start() {
+        let text = "l1\nline 2\n\nl4\nthe fifth\nl6";
+        for bytes in 1..=text.len() + 1 {
+            let blocks = blocks_of(text, bytes, false);
+            let joined: String = blocks.iter().map(|b| b.text.as_str()).collect();
+            assert_eq!(joined, text, "{bytes}");
+            for block in &blocks[..blocks.len() - 1] {
+                assert!(block.text.ends_with('\n'), "{bytes}: {blocks:?}");
+            }
+            for block in &blocks {
+                assert_eq!(&text[block.at.offset..][..block.text.len()], block.text);
+                assert_eq!(
+                    block.at.line,
+                    1 + text[..block.at.offset].matches('\n').count()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_csv_block_never_ends_inside_a_quoted_cell() {
+        let text = "a,\"x\ny\"\nb,\"p\nq\nr\"\nc,d\n\"e\nf\",g\nh\n";
+        for bytes in 1..=text.len() {
+            let blocks = blocks_of(text, bytes, true);
+            let mut seen = String::new();
+            for block in &blocks {
+                seen.push_str(&block.text);
+                assert_eq!(seen.matches('"').count() % 2, 0, "{bytes}: {blocks:?}");
+            }
+            assert_eq!(seen, text);
+        }
+    }
+
+    #[test]
+    fn a_bad_byte_in_a_later_block_is_named_by_the_files_line_and_offset() {
+        let mut bytes = b"first\nsecond\nthird \xC4\xE3\n".to_vec();
+        bytes.extend_from_slice(b"fourth\n");
+        let mut blocks = Blocks::new("f.csv", &bytes[..], SMALL, false).with_block_bytes(4);
+        let error = loop {
+            match blocks.next_block() {
+                Ok(Some(_)) => continue,
+                Ok(None) => panic!("the bad bytes were not found"),
+                Err(ReadError::Encoding(e)) => break e,
+                Err(e) => panic!("{e}"),
+            }
+        };
+        assert_eq!(
+            (error.line, error.offset, error.offset_in_line),
+            (3, 19, 6),
+            "{error}"
+        );
+        // A byte order mark is only one at the start of the file.
+        let blocks = blocks_of("\u{feff}a\n\u{feff}b\n", 1, false);
+        assert_eq!(blocks[0].text, "a\n");
+        assert_eq!(blocks[1].text, "\u{feff}b\n");
     }
 
     #[test]

@@ -13,6 +13,7 @@ use credence_registry::intake::{
     ERRORS_MAX, Format, IntakeContext, IntakeErrors, IntakeFailure, read_batch,
 };
 use credence_registry::sources::parse_sources;
+use credence_registry::submission::ReadError;
 use credence_store::{SourceRecord, SqliteStore};
 
 const PERSON: &str = "11010519491231002X";
@@ -54,14 +55,18 @@ fn fixture() -> Fixture {
 }
 
 impl Fixture {
-    fn read(&self, text: &str, format: Format) -> Result<usize, IntakeErrors> {
-        let context = IntakeContext {
+    fn context(&self) -> IntakeContext<'_> {
+        IntakeContext {
             policy: &self.policy,
             source: &self.court,
             pseudonym_key: b"key",
             today: Day::parse("2026-11-01").unwrap(),
             recorded_at_ms: 0,
-        };
+        }
+    }
+
+    fn read(&self, text: &str, format: Format) -> Result<usize, IntakeErrors> {
+        let context = self.context();
         match read_batch(&context, "hostile", text, format, &self.store) {
             Ok(batch) => Ok(batch.events.len()),
             Err(IntakeFailure::Rejected(errors)) => Err(errors),
@@ -295,11 +300,16 @@ fn control_characters_in_csv_cells_are_refused_naming_line_and_field() {
     assert!(message(&errors, 2, "case").contains("a line break"));
     let errors = f.reject(&csv_row("(2024)\u{1b}[31m1", "1.00"), Format::Csv);
     assert!(message(&errors, 2, "case").contains("terminal escape"));
-    let errors = f.reject(
-        &csv_row("(2024)1", "1.00").replace("c-1", "c\u{0}1"),
-        Format::Csv,
-    );
-    assert!(message(&errors, 2, "ref").contains("NUL"));
+    // A NUL is in no text file: the file is refused whole, naming the line and byte.
+    let context = f.context();
+    let nul = csv_row("(2024)1", "1.00").replace("c-1", "c\u{0}1");
+    match read_batch(&context, "hostile.csv", &nul, Format::Csv, &f.store) {
+        Err(IntakeFailure::Read(ReadError::Encoding(e))) => {
+            assert_eq!(e.line, 2, "{e}");
+            assert!(e.to_string().contains("NUL"), "{e}");
+        }
+        other => panic!("expected the NUL to be refused, got {other:?}"),
+    }
 }
 
 #[test]

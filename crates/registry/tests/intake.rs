@@ -11,9 +11,10 @@ use credence_model::{Action, Day, IdOptions, Identifier, SubjectKind, Value};
 use credence_policy::{Policy, PolicySource, compile};
 use credence_registry::intake::{
     Format, IntakeContext, IntakeErrors, IntakeFailure, hex, hmac_sha256, pseudonym, read_batch,
-    read_batch_with_progress,
+    read_batch_in_blocks, read_batch_with_progress,
 };
 use credence_registry::sources::parse_sources;
+use credence_registry::submission::ReadError;
 use credence_store::{Batch, SourceRecord, SqliteStore, Store};
 
 // ---------------------------------------------------------------------------------------------
@@ -245,12 +246,31 @@ impl Registry {
         }
     }
 
+    /// Reads the file as intake does, and again in blocks of a few bytes (a line or a record
+    /// each): what is checked against the rows before must not depend on how the file is cut,
+    /// so both give the same batch or the same errors.
     fn read(&self, source: &str, text: &str, format: Format) -> Result<Batch, IntakeFailure> {
         let name = match format {
             Format::Jsonl => "file.jsonl",
             Format::Csv => "file.csv",
         };
-        read_batch(&self.context(source), name, text, format, &self.store)
+        let whole = read_batch(&self.context(source), name, text, format, &self.store);
+        let block_bytes = if text.len() < 100_000 { 1 } else { 64 * 1024 };
+        let cut = read_batch_in_blocks(
+            &self.context(source),
+            name,
+            text.into(),
+            format,
+            &self.store,
+            block_bytes,
+            &mut |_| {},
+        );
+        assert_eq!(
+            outcome(&whole),
+            outcome(&cut),
+            "the file read whole and in blocks of {block_bytes} bytes"
+        );
+        whole
     }
 
     fn accept(&self, source: &str, text: &str, format: Format) -> Batch {
@@ -272,6 +292,15 @@ impl Registry {
         self.store
             .ingest(batch, &mut |_, _| Vec::new(), &mut |_| {})
             .unwrap()
+    }
+}
+
+/// What intake made of a file, comparable.
+fn outcome(result: &Result<Batch, IntakeFailure>) -> String {
+    match result {
+        Ok(batch) => format!("{:?}", batch.events),
+        Err(IntakeFailure::Rejected(errors)) => format!("{errors:?}"),
+        Err(other) => other.to_string(),
     }
 }
 
@@ -1296,9 +1325,13 @@ fn file_limits_and_shapes() {
     // A line over 64 KiB.
     let long = format!(r#"{{"ref":"x","pad":"{}"}}"#, "x".repeat(70_000));
     let text = lines(&[long, conduct("ok", PERSON, "1")]);
-    let errors = registry.reject("court", &text, Format::Jsonl);
-    assert_eq!(error_lines(&errors), vec![(1, "-".to_owned())], "{errors}");
-    assert_error(&errors, 1, "-", "at most 65536 bytes");
+    // Reading stops there: no record is that long.
+    match registry.read("court", &text, Format::Jsonl) {
+        Err(IntakeFailure::Read(ReadError::LineTooLong { line, max, .. })) => {
+            assert_eq!((line, max), (1, 65_536));
+        }
+        other => panic!("expected the long line to stop the reading, got {other:?}"),
+    }
 
     // Empty files.
     let errors = registry.reject("court", "\n\n", Format::Jsonl);
@@ -1653,4 +1686,45 @@ fn an_extension_needs_a_list_that_extends_the_category() {
         "attributes.months",
         "no list extends a listing based on `court.guarantee`",
     );
+}
+
+/// A birth date stated on a later row of a file is the subject's for its earlier rows too,
+/// however far apart the rows are (the fixture reads every file also in blocks of a line).
+#[test]
+fn a_birth_date_stated_late_in_the_file_reaches_the_subjects_earlier_rows() {
+    let registry = Registry::new();
+    let passport = "passport:E12345678";
+    let text = lines(&[
+        conduct("b1", passport, "\"10.00\""),
+        conduct("other", PERSON, "\"10.00\""),
+        row_with(
+            "b2",
+            "record",
+            passport,
+            "court.dishonest-conduct",
+            "2024-03-01",
+            r#","birth_date":"1990-05-06""#,
+            r#"{"case":"(2024)京0105执124号","court":"Beijing Chaoyang","ground":"refuses","amount":"10.00"}"#,
+        ),
+    ]);
+    let batch = registry.accept("court", &text, Format::Jsonl);
+    let births: Vec<Option<Day>> = batch
+        .events
+        .iter()
+        .filter(|e| e.event.reference.starts_with('b'))
+        .map(|e| e.subject.birth)
+        .collect();
+    assert_eq!(births, vec![Some(day("1990-05-06")); 2]);
+    // A reference used again far below its first use is refused naming the first line.
+    let mut rows: Vec<String> = (0..50)
+        .map(|i| conduct(&format!("r{i}"), PERSON, "\"1.00\""))
+        .collect();
+    rows.push(conduct("r3", PERSON, "\"1.00\""));
+    let errors = registry.reject("court", &lines(&rows), Format::Jsonl);
+    assert_eq!(
+        error_lines(&errors),
+        vec![(51, "ref".to_owned())],
+        "{errors}"
+    );
+    assert_error(&errors, 51, "ref", "already used on line 4");
 }

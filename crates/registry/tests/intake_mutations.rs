@@ -9,6 +9,7 @@ use credence_model::Day;
 use credence_policy::{PolicySource, compile};
 use credence_registry::intake::{Format, IntakeContext, IntakeFailure, read_batch};
 use credence_registry::sources::parse_sources;
+use credence_registry::submission::ReadError;
 use credence_store::SqliteStore;
 
 /// A value in `0..n`.
@@ -135,6 +136,11 @@ fn damaged_files_are_accepted_whole_or_rejected_with_lines_in_the_file() {
                         );
                         assert!(!error.message.is_empty());
                     }
+                }
+                // A damage no text holds (a NUL) refuses the file whole, naming where.
+                Err(IntakeFailure::Read(ReadError::Encoding(e))) => {
+                    rejected += 1;
+                    assert!(e.line <= damaged.split('\n').count(), "round {round}: {e}");
                 }
                 Err(other) => panic!("round {round}: {other}"),
             }

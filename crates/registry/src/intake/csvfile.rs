@@ -77,9 +77,9 @@ impl<'t> Lines<'t> {
 }
 
 /// Reads the header: the columns, the byte offset of the first row after it, and the line that
-/// offset is on. Every problem of the header is an error (rows are not read without a usable
-/// header).
-pub(crate) fn header(text: &str) -> Result<(Columns, usize, usize), Vec<RowError>> {
+/// offset is on (counted from `text`'s first line); `None` when `text` holds only blank lines.
+/// Every problem of the header is an error (rows are not read without a usable header).
+pub(crate) fn header(text: &str) -> Result<Option<(Columns, usize, usize)>, Vec<RowError>> {
     let mut reader = reader(text);
     let mut record = csv::StringRecord::new();
     let mut errors = Vec::new();
@@ -104,14 +104,7 @@ pub(crate) fn header(text: &str) -> Result<(Columns, usize, usize), Vec<RowError
         }
     };
     if !found {
-        error(
-            1,
-            "-",
-            "the file is empty: a CSV file starts with a header line (ref,action,subject,\
-             category,date,...)"
-                .to_owned(),
-        );
-        return Err(errors);
+        return Ok(None);
     }
     let line = lines.of(record.position());
     let mut columns = Columns {
@@ -199,7 +192,7 @@ pub(crate) fn header(text: &str) -> Result<(Columns, usize, usize), Vec<RowError
         .iter()
         .filter(|&&b| b == b'\n')
         .count();
-    Ok((columns, offset, first_line))
+    Ok(Some((columns, offset, first_line)))
 }
 
 /// Reads the rows of a piece of the body (after the header); lines count from the piece's

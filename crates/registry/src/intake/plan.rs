@@ -159,47 +159,43 @@ fn extension_months(policy: &Policy, index: usize) -> Option<(u32, u32)> {
 /// Pass three: every action against its record's state machine, on its own date, after the
 /// record's stored events and the file's earlier rows (the machine the engine applies). Only
 /// subjects with a row that acts on a record are looked at; a row already stored (a
-/// resubmission) is not judged twice.
+/// resubmission) is not judged twice. `rows` are the file's events with the line of each.
 pub(crate) fn check_lifecycles(
     policy: &Policy,
     plan: &Plan<'_>,
-    parsed: &[super::row::Parsed],
+    rows: &[(usize, &credence_store::NewEvent)],
     store: &dyn credence_store::Store,
     attribute_prefix: &str,
     errors: &mut Vec<super::RowError>,
 ) -> Result<(), credence_store::StoreError> {
     use credence_model::{Event, SubjectFacts};
     // The subjects with a row acting on a record (most files have none: nothing to look up).
-    let acted: std::collections::HashSet<&str> = parsed
+    let acted: std::collections::HashSet<&str> = rows
         .iter()
-        .filter(|row| row.target.is_some())
-        .filter_map(|row| row.subject.as_ref().map(|s| s.pseudonym.as_str()))
+        .filter(|(_, new)| new.event.target.is_some())
+        .map(|(_, new)| new.subject.pseudonym.as_str())
         .collect();
     if acted.is_empty() {
         return Ok(());
     }
     // Their rows, in file order.
     let mut subjects: Vec<&str> = Vec::new();
-    let mut rows: HashMap<&str, Vec<&super::row::Parsed>> = HashMap::new();
-    for row in parsed {
-        let Some(subject) = row.subject.as_ref() else {
-            continue;
-        };
-        let pseudonym = subject.pseudonym.as_str();
+    let mut by_subject: HashMap<&str, Vec<(usize, &credence_store::NewEvent)>> = HashMap::new();
+    for &(line, new) in rows {
+        let pseudonym = new.subject.pseudonym.as_str();
         if !acted.contains(pseudonym) {
             continue;
         }
-        let entry = rows.entry(pseudonym).or_default();
+        let entry = by_subject.entry(pseudonym).or_default();
         if entry.is_empty() {
             subjects.push(pseudonym);
         }
-        entry.push(row);
+        entry.push((line, new));
     }
+    let source = plan.source.id.as_str();
     for pseudonym in subjects {
-        let rows = &rows[pseudonym];
-        let Some(first) = rows[0].subject.as_ref() else {
-            continue;
-        };
+        let rows = &by_subject[pseudonym];
+        let first = &rows[0].1.subject;
         let facts = SubjectFacts {
             kind: first.kind,
             birth: first.birth,
@@ -210,34 +206,22 @@ pub(crate) fn check_lifecycles(
         };
         let stored = events.len();
         let mut lines = Vec::new();
-        for row in rows {
-            let (Some(action), Some(reference), Some(category), Some(valid)) =
-                (row.action, row.reference.as_ref(), row.category, row.valid)
-            else {
-                continue;
-            };
-            let source = plan.source.id.as_str();
+        for &(line, new) in rows {
+            let event = &new.event;
             if events[..stored]
                 .iter()
-                .any(|e| e.source == source && &e.reference == reference)
+                .any(|e| e.source == source && e.reference == event.reference)
             {
                 continue;
             }
             events.push(Event {
-                seq: 0,
-                source: source.to_owned(),
-                reference: reference.clone(),
-                action,
-                category: plan.target(action.names_scheme(), category).id.to_owned(),
-                target: row.target.clone(),
-                valid,
-                recorded: valid,
-                attributes: row.attributes.clone(),
+                recorded: event.valid,
+                ..event.clone()
             });
-            lines.push(*row);
+            lines.push(line);
         }
         for (index, refusal) in credence_engine::lifecycle::refusals(policy, facts, &events) {
-            let Some(row) = index.checked_sub(stored).and_then(|i| lines.get(i)) else {
+            let Some(&line) = index.checked_sub(stored).and_then(|i| lines.get(i)) else {
                 continue;
             };
             let field = match refusal.field() {
@@ -246,7 +230,7 @@ pub(crate) fn check_lifecycles(
             };
             let event = &events[index];
             errors.push(super::RowError {
-                line: row.line,
+                line,
                 field,
                 message: format!(
                     "`{}` on {} of `{}` cannot follow: {refusal}",
