@@ -7,8 +7,6 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use credence_registry::answer::{CheckAnswer, Report, SubjectAccess};
-use credence_registry::registry::RegistryError;
-use credence_registry::submission::{self, Limits as FileLimits};
 use credence_registry::tokens::{Presented, Principal, Role};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -409,12 +407,9 @@ pub(crate) async fn post_batch(
     let bytes = body_within(body, state.limits().batch_bytes).await?;
     let receipt = state
         .with_registry(move |registry, stamp| {
-            let size = bytes.len() as u64;
-            let text = submission::read_limited(&name, &bytes[..], Some(size), &FileLimits::BATCH)
-                .map_err(RegistryError::from)?;
             registry.ingest(
                 &name,
-                &text,
+                &bytes[..],
                 &source,
                 stamp.day,
                 stamp.at_ms,
