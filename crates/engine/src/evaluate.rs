@@ -15,10 +15,13 @@ use credence_policy::expr::Condition;
 use credence_policy::{BarRule, CategoryId, Period, Policy, Scheme, Trigger};
 
 use crate::end_days::EndDays;
-use crate::history::HistoryRef;
+use crate::history::{CompactEvent, HistoryRef};
 use crate::lifecycle::{self, Life, Refusal};
 
 const NEVER: i32 = i32::MAX;
+
+/// `RecordState::life` of a record no action has named yet.
+pub(crate) const NO_LIFE: u32 = u32::MAX;
 
 /// What the engine knows of one record after folding its events.
 #[derive(Clone, Copy, Debug)]
@@ -57,8 +60,9 @@ pub(crate) struct RecordState {
     /// or with `IN_TABLE` set, in the end-day table the evaluation was given.
     pub ends: u32,
     /// The record's life as the state machine knows it (every admitted event, whatever its
-    /// date): what the next event is judged against.
-    pub life: Life,
+    /// date): what the next event is judged against. An index in `Scratch::lives`, made when
+    /// the first action on the record is read (`NO_LIFE` before: the record as filed).
+    pub life: u32,
 }
 
 /// A list entry while it is being worked out.
@@ -81,6 +85,8 @@ pub(crate) struct EntryScratch {
 #[derive(Debug, Default)]
 pub struct Scratch {
     pub(crate) records: Vec<RecordState>,
+    /// The lives of the records some action names (see `RecordState::life`).
+    pub(crate) lives: Vec<Life>,
     /// End days of every record, per duration of its category (see `RecordState::ends`).
     pub(crate) ends: Vec<i32>,
     pub(crate) record_of_event: Vec<u32>,
@@ -190,6 +196,9 @@ pub(crate) struct Plan {
     rated: Vec<(u16, u16)>,
     /// Whether some category is `superseded`.
     superseded: bool,
+    /// Whether some category that something reads is `superseded` (only those records are
+    /// folded when the standing is not explained).
+    superseded_read: bool,
 }
 
 impl Plan {
@@ -205,6 +214,11 @@ impl Plan {
         Plan {
             rated,
             superseded: policy.categories.iter().any(|c| c.superseded),
+            superseded_read: policy
+                .categories
+                .iter()
+                .zip(&policy.uses)
+                .any(|(c, uses)| c.superseded && !uses.is_empty()),
         }
     }
 }
@@ -225,9 +239,101 @@ pub(crate) fn run<const EXPLAIN: bool>(
             &own_plan
         }
     };
+    let mut events = SliceEvents {
+        events: history.events.iter(),
+        attributes: history.attributes,
+    };
+    fold::<EXPLAIN>(
+        policy,
+        history.facts,
+        &mut events,
+        as_of.0,
+        known_at.0,
+        scratch,
+        end_days,
+    );
+    stages::<EXPLAIN>(policy, plan, history, as_of, scratch, end_days);
+}
+
+/// Where the fold reads a subject's events from, in history order.
+pub(crate) trait EventSource {
+    /// The next event; its attribute slots are in [`EventSource::attributes`] from then on.
+    fn next_event(&mut self) -> Option<CompactEvent>;
+    /// The attribute slots of the events read so far (those of later events may follow).
+    fn attributes(&self) -> &[i64];
+}
+
+/// The events of a compact history.
+struct SliceEvents<'a> {
+    events: std::slice::Iter<'a, CompactEvent>,
+    attributes: &'a [i64],
+}
+
+impl EventSource for SliceEvents<'_> {
+    #[inline]
+    fn next_event(&mut self) -> Option<CompactEvent> {
+        self.events.next().copied()
+    }
+
+    #[inline]
+    fn attributes(&self) -> &[i64] {
+        self.attributes
+    }
+}
+
+/// The compact standing of a subject whose events come from `events` (decoded as the fold
+/// reads them): the same work as `run::<false>`, without the history's events held whole.
+pub(crate) fn run_events(
+    policy: &Policy,
+    facts: credence_model::SubjectFacts,
+    events: &mut impl EventSource,
+    as_of: Day,
+    known_at: Day,
+    scratch: &mut Scratch,
+    end_days: &EndDays,
+) {
+    fold::<false>(
+        policy,
+        facts,
+        events,
+        as_of.0,
+        known_at.0,
+        scratch,
+        Some(end_days),
+    );
+    // After the fold nothing reads the events themselves, only the records' attributes.
+    let history = HistoryRef {
+        facts,
+        events: &[],
+        attributes: events.attributes(),
+    };
+    stages::<false>(
+        policy,
+        &end_days.plan,
+        history,
+        as_of,
+        scratch,
+        Some(end_days),
+    );
+}
+
+/// Everything after the fold: superseded records, list entries, bars, schemes, entries on a
+/// rating's grade, scorecards.
+fn stages<const EXPLAIN: bool>(
+    policy: &Policy,
+    plan: &Plan,
+    history: HistoryRef<'_>,
+    as_of: Day,
+    scratch: &mut Scratch,
+    end_days: Option<&EndDays>,
+) {
     let table = end_days.map_or(&[][..], EndDays::ends);
-    fold::<EXPLAIN>(policy, history, as_of.0, known_at.0, scratch, end_days);
-    if plan.superseded {
+    let superseded = if EXPLAIN {
+        plan.superseded
+    } else {
+        plan.superseded_read
+    };
+    if superseded {
         supersede(policy, scratch);
     }
     // Bars depend on records only; a record whose listing is barred costs no points.
@@ -324,13 +430,15 @@ fn off(
 /// standing is explained (then the subject's whole file is described).
 fn fold<const EXPLAIN: bool>(
     policy: &Policy,
-    history: HistoryRef<'_>,
+    facts: credence_model::SubjectFacts,
+    events: &mut impl EventSource,
     as_of: i32,
     known_at: i32,
     scratch: &mut Scratch,
     end_days: Option<&EndDays>,
 ) {
     scratch.records.clear();
+    scratch.lives.clear();
     // Filled as the events are read: an action names a record before it, and one that names
     // none finds no state.
     scratch.record_of_event.clear();
@@ -342,7 +450,11 @@ fn fold<const EXPLAIN: bool>(
     if EXPLAIN {
         scratch.ignored.clear();
     }
-    for (index, event) in history.events.iter().enumerate() {
+    for index in 0usize.. {
+        let Some(event) = events.next_event() else {
+            break;
+        };
+        let event = &event;
         scratch.record_of_event.push(u32::MAX);
         if event.recorded > known_at {
             continue;
@@ -377,7 +489,7 @@ fn fold<const EXPLAIN: bool>(
                 dispute_deadline: NEVER,
                 stops_answered: NEVER,
                 ends: 0,
-                life: Life::new(CategoryId(event.key), event.valid, event.attributes),
+                life: NO_LIFE,
             });
             continue;
         }
@@ -396,21 +508,25 @@ fn fold<const EXPLAIN: bool>(
         let Some(state) = scratch.records.get_mut(record as usize) else {
             continue;
         };
+        if state.life == NO_LIFE {
+            // No action has moved the record yet: it is as filed.
+            state.life = scratch.lives.len() as u32;
+            scratch
+                .lives
+                .push(Life::new(state.category, state.valid, state.attributes));
+        }
+        let Some(life) = scratch.lives.get_mut(state.life as usize) else {
+            continue;
+        };
         // The machine judges the event on its own date against the record as known so far; an
         // event it refuses changes nothing.
-        if let Err(refusal) = lifecycle::admit(
-            policy,
-            &history.facts,
-            history.attributes,
-            &state.life,
-            event,
-        ) {
+        if let Err(refusal) = lifecycle::admit(policy, &facts, events.attributes(), life, event) {
             if EXPLAIN {
                 scratch.ignored.push((event.origin, refusal));
             }
             continue;
         }
-        lifecycle::apply(policy, history.attributes, &mut state.life, event);
+        lifecycle::apply(policy, events.attributes(), life, event);
         match event.action {
             // A correction or retraction changes what the registry knows about the record for
             // every as-of day: it says what was true all along.
@@ -426,8 +542,8 @@ fn fold<const EXPLAIN: bool>(
             Action::Suppress => state.suppressed = state.suppressed.min(event.valid),
             Action::Repair => state.repaired = state.repaired.min(event.valid),
             Action::Extend => {
-                let months = history
-                    .attributes
+                let months = events
+                    .attributes()
                     .get(event.attributes as usize)
                     .copied()
                     .unwrap_or(0);
@@ -456,8 +572,8 @@ fn fold<const EXPLAIN: bool>(
                     }
                 }
                 state.dispute_closed = event.valid;
-                let upheld = history
-                    .attributes
+                let upheld = events
+                    .attributes()
                     .get(event.attributes as usize)
                     .copied()
                     .unwrap_or(1);

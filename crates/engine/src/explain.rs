@@ -341,7 +341,11 @@ fn record_info(
         .find(|r| history.events[r.event as usize].origin == origin)?;
     // A record dated after the day asked about is not in the standing (it is not retracted:
     // it did not exist yet).
-    if !state.life.retracted && state.valid > as_of.0 {
+    let retracted = scratch
+        .lives
+        .get(state.life as usize)
+        .is_some_and(|life| life.retracted);
+    if !retracted && state.valid > as_of.0 {
         return None;
     }
     let status = if state.retracted {

@@ -31,9 +31,9 @@ use credence_policy::{BarRule, Policy};
 use rayon::prelude::*;
 
 use crate::end_days::EndDays;
+use crate::evaluate::{self, EventSource, Scratch};
 use crate::history::{CompactEvent, History, HistoryRef, Population};
 use crate::population::{CompactLayout, PopulationResult, write_compact};
-use crate::{Evaluator, evaluate};
 
 const WIDE_DAYS: u32 = 1;
 const WIDE_VALUES: u32 = 2;
@@ -414,92 +414,132 @@ impl PackedPopulation {
         attributes: &mut Vec<i64>,
     ) -> SubjectFacts {
         events.clear();
+        let mut source = PackedEvents::new(self, index, attributes);
+        while let Some(event) = source.next_event() {
+            events.push(event);
+        }
+        self.facts[index]
+    }
+}
+
+/// One subject's packed events, decoded one at a time as the evaluation reads them (into the
+/// compact form: unread slots missing, targets indexes into the subject's events).
+struct PackedEvents<'a> {
+    population: &'a PackedPopulation,
+    words: &'a [u32],
+    at: usize,
+    /// Events decoded so far.
+    count: u32,
+    attributes: &'a mut Vec<i64>,
+}
+
+impl<'a> PackedEvents<'a> {
+    /// Subject `index`'s events; `attributes` is cleared and receives their slots.
+    fn new(
+        population: &'a PackedPopulation,
+        index: usize,
+        attributes: &'a mut Vec<i64>,
+    ) -> PackedEvents<'a> {
         attributes.clear();
-        let start = self.offsets[index] as usize;
-        let end = self.offsets[index + 1] as usize;
-        let words = &self.words[start..end];
-        let mut at = 0;
-        while at + 1 < words.len() {
-            let (days, header) = (words[at], words[at + 1]);
+        let start = population.offsets[index] as usize;
+        let end = population.offsets[index + 1] as usize;
+        PackedEvents {
+            population,
+            words: &population.words[start..end],
+            at: 0,
+            count: 0,
+            attributes,
+        }
+    }
+}
+
+impl EventSource for PackedEvents<'_> {
+    #[inline]
+    fn next_event(&mut self) -> Option<CompactEvent> {
+        let words = self.words;
+        let mut at = self.at;
+        if at + 1 >= words.len() {
+            return None;
+        }
+        let (days, header) = (words[at], words[at + 1]);
+        at += 2;
+        let key = (header & 0xffff) as u16;
+        let action = ACTIONS[((header >> 16) & 0xf) as usize % ACTIONS.len()];
+        let flags = (header >> 20) & 0xf;
+        let back = header >> 24;
+        let epoch = self.population.epoch;
+        let (valid, recorded) = if flags & WIDE_DAYS != 0 {
             at += 2;
-            let key = (header & 0xffff) as u16;
-            let action = ACTIONS[((header >> 16) & 0xf) as usize % ACTIONS.len()];
-            let flags = (header >> 20) & 0xf;
-            let back = header >> 24;
-            let (valid, recorded) = if flags & WIDE_DAYS != 0 {
+            (
+                words.get(at - 2).copied().unwrap_or(0) as i32,
+                words.get(at - 1).copied().unwrap_or(0) as i32,
+            )
+        } else {
+            (epoch + (days & 0xffff) as i32, epoch + (days >> 16) as i32)
+        };
+        let own = self.count;
+        let target = if flags & FAR_TARGET != 0 {
+            at += 1;
+            words.get(at - 1).copied().unwrap_or(own)
+        } else {
+            own - back.min(own)
+        };
+        let attributes = &mut *self.attributes;
+        let offset = attributes.len() as u32;
+        let wide = flags & WIDE_VALUES != 0;
+        let mut next = || {
+            if wide {
+                let low = words.get(at).copied().unwrap_or(0);
+                let high = words.get(at + 1).copied().unwrap_or(0);
                 at += 2;
-                (
-                    words.get(at - 2).copied().unwrap_or(0) as i32,
-                    words.get(at - 1).copied().unwrap_or(0) as i32,
-                )
+                (i64::from(high) << 32) | i64::from(low)
             } else {
-                (
-                    self.epoch + (days & 0xffff) as i32,
-                    self.epoch + (days >> 16) as i32,
-                )
-            };
-            let own = events.len() as u32;
-            let target = if flags & FAR_TARGET != 0 {
+                let word = words.get(at).copied().unwrap_or(i32::MIN as u32) as i32;
                 at += 1;
-                words.get(at - 1).copied().unwrap_or(own)
-            } else {
-                own - back.min(own)
-            };
-            let offset = attributes.len() as u32;
-            let wide = flags & WIDE_VALUES != 0;
-            let mut next = || {
-                if wide {
-                    let low = words.get(at).copied().unwrap_or(0);
-                    let high = words.get(at + 1).copied().unwrap_or(0);
-                    at += 2;
-                    (i64::from(high) << 32) | i64::from(low)
+                if word == i32::MIN {
+                    MISSING
                 } else {
-                    let word = words.get(at).copied().unwrap_or(i32::MIN as u32) as i32;
-                    at += 1;
-                    if word == i32::MIN {
-                        MISSING
-                    } else {
-                        i64::from(word)
-                    }
+                    i64::from(word)
                 }
-            };
-            match action {
-                Action::Record | Action::Correct => {
-                    let width = self
-                        .reads
-                        .widths
-                        .get(usize::from(key))
-                        .copied()
-                        .unwrap_or(0);
-                    attributes.extend(std::iter::repeat_n(MISSING, usize::from(width)));
-                    if let Some(slots) = self.reads.slots.get(usize::from(key)) {
-                        for &slot in slots {
-                            let value = next();
-                            if let Some(cell) =
-                                attributes.get_mut(offset as usize + usize::from(slot))
-                            {
-                                *cell = value;
-                            }
+            }
+        };
+        let reads = &self.population.reads;
+        match action {
+            Action::Record | Action::Correct => {
+                let width = reads.widths.get(usize::from(key)).copied().unwrap_or(0);
+                attributes.extend(std::iter::repeat_n(MISSING, usize::from(width)));
+                if let Some(slots) = reads.slots.get(usize::from(key)) {
+                    for &slot in slots {
+                        let value = next();
+                        if let Some(cell) = attributes.get_mut(offset as usize + usize::from(slot))
+                        {
+                            *cell = value;
                         }
                     }
                 }
-                Action::Extend | Action::Resolve => {
-                    let value = next();
-                    attributes.push(value);
-                }
-                _ => {}
             }
-            events.push(CompactEvent {
-                valid,
-                recorded,
-                key,
-                action,
-                target,
-                attributes: offset,
-                origin: own,
-            });
+            Action::Extend | Action::Resolve => {
+                let value = next();
+                attributes.push(value);
+            }
+            _ => {}
         }
-        self.facts[index]
+        self.at = at;
+        self.count += 1;
+        Some(CompactEvent {
+            valid,
+            recorded,
+            key,
+            action,
+            target,
+            attributes: offset,
+            origin: own,
+        })
+    }
+
+    #[inline]
+    fn attributes(&self) -> &[i64] {
+        self.attributes
     }
 }
 
@@ -530,44 +570,41 @@ pub fn evaluate_packed(
     let width = layout.width().max(1);
     let mut rows = vec![0i32; population.len() * width];
     let (first, last) = population.record_days;
-    let end_days = std::sync::Arc::new(if first > last {
+    let end_days = if first > last {
         EndDays::new(policy, Day(0), Day(-1))
     } else {
         EndDays::new(policy, Day(first), Day(last))
-    });
+    };
     rows.par_chunks_mut(CHUNK_SUBJECTS * width)
         .enumerate()
         .for_each_init(
-            || {
-                (
-                    Evaluator::with_end_days(end_days.clone()),
-                    Vec::new(),
-                    Vec::new(),
-                )
-            },
-            |(evaluator, events, attributes), (chunk, out)| {
+            || (Scratch::default(), Vec::new()),
+            |(scratch, attributes), (chunk, out)| {
                 let first = chunk * CHUNK_SUBJECTS;
                 let subjects = out.len() / width;
                 for i in 0..subjects {
-                    let facts = population.decode(first + i, events, attributes);
-                    let history = HistoryRef {
-                        facts,
-                        events,
-                        attributes,
-                    };
-                    evaluate::run::<false>(
+                    let index = first + i;
+                    let facts = population.facts[index];
+                    let mut events = PackedEvents::new(population, index, attributes);
+                    evaluate::run_events(
                         policy,
-                        history,
+                        facts,
+                        &mut events,
                         as_of,
                         known_at,
-                        &mut evaluator.scratch,
-                        evaluator.end_days.as_deref(),
+                        scratch,
+                        &end_days,
                     );
+                    let history = HistoryRef {
+                        facts,
+                        events: &[],
+                        attributes: events.attributes(),
+                    };
                     write_compact(
                         policy,
                         history,
                         as_of,
-                        &evaluator.scratch,
+                        scratch,
                         &layout,
                         &mut out[i * width..(i + 1) * width],
                     );
