@@ -381,8 +381,12 @@ impl History {
     }
 
     /// A court's finding of dishonest conduct, with what may follow it: a guarantee or seized
-    /// assets in the same case, performance, an extension of an aggravated listing.
-    fn court_case(&mut self, date: Day, region: &Region, organisation: bool) {
+    /// assets in the same case, performance, an extension of an aggravated listing. A person
+    /// who was a minor on `date` (`adult_on` is later) is found but cannot be listed (SPC 2017
+    /// art. 4), so no court extends a listing of theirs.
+    fn court_case(&mut self, date: Day, region: &Region, adult_on: Option<Day>) {
+        let organisation = adult_on.is_none();
+        let minor = adult_on.is_some_and(|adult| date < adult);
         let rng = &mut self.rng;
         let case = format!(
             "({}){}执{}号",
@@ -495,7 +499,11 @@ impl History {
                 Some(record),
                 Vec::new(),
             );
-        } else if aggravated && ground != "refuses" && self.rng.chance(share::COURT_EXTENDED) {
+        } else if aggravated
+            && ground != "refuses"
+            && self.rng.chance(share::COURT_EXTENDED)
+            && !minor
+        {
             // Only the fixed two-year listings (grounds 2-6) can be extended; ground 1 lasts
             // until performance anyway.
             let extended = self.later(date, 180, 700);
@@ -648,9 +656,17 @@ impl History {
         }
     }
 
-    fn court(&mut self, per_year: f64, window: Option<(Day, Day)>, region: &Region, org: bool) {
+    /// Court cases on days of `window`, about a person who comes of age on `adult_on`, or an
+    /// organisation (`None`).
+    fn court(
+        &mut self,
+        per_year: f64,
+        window: Option<(Day, Day)>,
+        region: &Region,
+        adult_on: Option<Day>,
+    ) {
         for date in self.occurrences(per_year, window) {
-            self.court_case(date, region, org);
+            self.court_case(date, region, adult_on);
         }
     }
 
@@ -758,7 +774,8 @@ pub(crate) fn person(history: &mut History, person: &PersonFacts<'_>) {
     history.overdue(overdue, adult);
     history.arrears(rate::ARREARS_PERSON, adult, false);
     history.penalties(rate::PENALTY_PERSON, adult, &region);
-    history.court(rate::COURT_PERSON, sixteen, &region, false);
+    let adult_on = person.birth.add_months(12 * 18);
+    history.court(rate::COURT_PERSON, sixteen, &region, Some(adult_on));
     if consents_civic {
         history.consent(Source::Civic, "civic-points", adult);
     }
@@ -911,7 +928,7 @@ pub(crate) fn organisation(history: &mut History, org: OrgFacts) {
     history.arrears(rate::ARREARS_ORG, always, true);
     // Legacy pilot codes are kept out of the court's records (see the crate documentation).
     if !org.legacy {
-        history.court(rate::COURT_ORG, always, &region, true);
+        history.court(rate::COURT_ORG, always, &region, None);
     }
 }
 
@@ -1017,4 +1034,44 @@ fn tax_filings(history: &mut History) {
 
 fn ymd(year: i32, month: u32, day: u32) -> Option<Day> {
     Day::from_ymd(year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::region_of;
+
+    /// Court cases drawn in bulk for one subject on `date`: the actions that follow them.
+    fn follow_ups(date: Day, adult_on: Option<Day>) -> Vec<Action> {
+        let start = Day::from_ymd(2020, 1, 1).unwrap_or_default();
+        let end = Day::from_ymd(2026, 11, 1).unwrap_or_default();
+        let mut history = History::new(Rng::new(5), start, end, 1.0);
+        let region = region_of("110105");
+        for _ in 0..5_000 {
+            history.court_case(date, &region, adult_on);
+        }
+        history.drafts.iter().map(|d| d.action).collect()
+    }
+
+    #[test]
+    fn a_court_extends_the_listing_of_an_adult_but_never_of_a_minor() {
+        let date = Day::from_ymd(2023, 6, 1).unwrap_or_default();
+        let adult_on = |y| Day::from_ymd(y, 1, 1);
+        let adult = follow_ups(date, adult_on(2000));
+        let organisation = follow_ups(date, None);
+        assert!(
+            organisation.contains(&Action::Extend),
+            "a firm's listing is extended"
+        );
+        assert!(
+            adult.contains(&Action::Extend),
+            "an adult's listing is extended"
+        );
+        let minor = follow_ups(date, adult_on(2024));
+        assert!(minor.contains(&Action::Fulfil), "a minor's cases go on");
+        assert!(
+            !minor.contains(&Action::Extend),
+            "a minor's listing is never extended"
+        );
+    }
 }

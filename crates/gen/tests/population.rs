@@ -576,6 +576,30 @@ fn some_people_are_minors_and_minors_have_no_adult_records() {
     assert!((0.015..=0.04).contains(&share), "{share}");
 }
 
+/// The law bars listing a person for what they did as a minor, and intake refuses to extend
+/// such a listing: no court in the city extends one.
+#[test]
+fn no_listing_of_a_minor_is_extended() {
+    let mut minors_found = 0;
+    for (subject, events) in large().iter().filter(|(s, _)| is_person(s)) {
+        let birth = subject.id.birth_date().unwrap();
+        for event in events.iter().filter(|e| e.action == Action::Extend) {
+            let target = event.target.as_deref().unwrap();
+            let record = events.iter().find(|e| e.reference == target).unwrap();
+            assert!(
+                record.date.years_since(birth) >= 18,
+                "{event:?} extends the listing of a minor: {record:?}"
+            );
+        }
+        minors_found += events
+            .iter()
+            .filter(|e| e.category == "court.dishonest-conduct" && e.action == Action::Record)
+            .filter(|e| e.date.years_since(birth) < 18)
+            .count();
+    }
+    assert!(minors_found > 0, "the city has findings against minors");
+}
+
 #[test]
 fn court_records_concern_a_plausible_share_of_subjects() {
     let mut listed = [0u32; 2];

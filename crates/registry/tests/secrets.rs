@@ -74,7 +74,7 @@ fn unkeyed_pseudonyms(canonical: &str, keys: &[Vec<u8>]) -> Vec<String> {
 }
 
 #[test]
-fn the_database_file_alone_rebuilds_no_identifier() {
+fn the_database_files_alone_rebuild_no_identifier() {
     let root = tempfile::tempdir().unwrap();
     let config = credence_gen::GenConfig {
         people: 400,
@@ -104,11 +104,20 @@ fn the_database_file_alone_rebuilds_no_identifier() {
         events += receipt.appended;
     }
     assert!(events > 1000, "a population was stored: {events} events");
-    drop(registry);
     let population: Vec<Identifier> = credence_gen::Generator::new(config)
         .subjects()
         .map(|(subject, _)| subject.id)
         .collect();
+    // Relying parties and subjects asked: the access log has entries about them.
+    let today = Day::parse(TODAY).unwrap();
+    for id in population.iter().take(60) {
+        let canonical = id.canonical();
+        registry
+            .check(&canonical, "no-flights", today, "airline", 0)
+            .unwrap();
+        registry.report(&canonical, today, today, 0).unwrap();
+    }
+    drop(registry);
 
     // The attacker holds the database file only.
     let db = rusqlite::Connection::open(
@@ -117,7 +126,18 @@ fn the_database_file_alone_rebuilds_no_identifier() {
             .join(credence_store::sqlite::DATABASE_FILE),
     )
     .unwrap();
-    let (texts, blobs) = every_cell(&db);
+    let (mut texts, mut blobs) = every_cell(&db);
+    // And the access log's file beside it.
+    let access = rusqlite::Connection::open(
+        root.path()
+            .join("registry")
+            .join(credence_store::sqlite::access_log::ACCESS_FILE),
+    )
+    .unwrap();
+    let (access_texts, access_blobs) = every_cell(&access);
+    assert!(access_texts.len() > 100, "the access log was written");
+    texts.extend(access_texts);
+    blobs.extend(access_blobs);
 
     // No stored text holds an identifier, or a person's birth digits.
     let cleaned: Vec<String> = texts.iter().map(|t| without_hex_runs(t)).collect();
