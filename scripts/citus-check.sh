@@ -12,7 +12,7 @@
 # still asks every shard; and tries to UPDATE and DELETE the append-only tables.
 # It exits non-zero at the first step that fails. CI cannot build Citus, so this is run by hand.
 #
-# Environment: CREDENCE (the binary; default target/release/credence, built when missing),
+# Environment: CREDENCE (the binary; by default the workspace's, built or brought up to date),
 # CITUS_CHECK_DB (the database made on every node; default credence_citus_check),
 # CITUS_CHECK_DIR (the registry directory and the city; default /tmp/credence-citus-check).
 set -euo pipefail
@@ -21,7 +21,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 URL=${1:-postgres://postgres@127.0.0.1:9700/postgres}
 DB=${CITUS_CHECK_DB:-credence_citus_check}
 WORK=${CITUS_CHECK_DIR:-/tmp/credence-citus-check}
-CREDENCE=${CREDENCE:-$ROOT/target/release/credence}
+CREDENCE=${CREDENCE:-}
 
 fail() { echo "citus-check: $*" >&2; exit 1; }
 step() { printf '\n== %s\n' "$*"; }
@@ -38,9 +38,14 @@ DB_URL=$(node_url "${BASH_REMATCH[5]}" "$DB")
 command -v psql >/dev/null || fail "psql is not installed"
 q() { PGOPTIONS="-c client_min_messages=warning" psql -X -v ON_ERROR_STOP=1 -q "$@"; }
 
-if [[ ! -x $CREDENCE ]]; then
+if [[ -z $CREDENCE ]]; then
     step "building credence (release)"
     (cd "$ROOT" && cargo build --release -q -p credence)
+    CREDENCE=$ROOT/target/release/credence
+fi
+[[ -x $CREDENCE ]] || fail "CREDENCE=$CREDENCE is not an executable"
+if [[ -e $WORK && ! -e $WORK/reg && -n $(ls -A "$WORK") ]]; then
+    fail "CITUS_CHECK_DIR=$WORK holds files this check did not make: give an empty or new directory"
 fi
 
 step "the cluster"
