@@ -227,6 +227,57 @@ enum Command {
         #[arg(long)]
         as_of: Option<Day>,
     },
+    /// Serve the registry over HTTP: relying parties' checks, subjects' own reports and
+    /// access logs, sources' batches, each for the holder of a bearer token in that role.
+    ///
+    /// Routes (JSON in and out; errors are application/problem+json naming the field):
+    ///   POST /v1/checks              relying party: {"subject": ID, "measure": M}: the decision,
+    ///                                reasons, legal basis, end date and remedies, for a
+    ///                                measure the party applies (403 otherwise); never a score
+    ///   GET  /v1/me/report           subject: its own disclosure (logged as its own access)
+    ///   GET  /v1/me/accesses         subject: who looked at it and what they were told
+    ///   POST /v1/batches?file=NAME   source: a JSONL (Content-Type: application/jsonl) or CSV
+    ///                                (text/csv) body, accepted or rejected whole; a rejection
+    ///                                lists every bad row by line and field in `errors`
+    ///   GET  /healthz, /readyz       liveness, and readiness (the history verifies)
+    ///   GET  /metrics                Prometheus text: requests, latencies, checks by outcome
+    ///   GET  /openapi.json           the OpenAPI 3.1 description of all of the above
+    ///
+    /// Tokens: `credence token issue --role relying-party --for airline` prints one (once);
+    /// send it as `Authorization: Bearer <token>`. Every check and report is in the subject's
+    /// access log before the answer leaves. Over the embedded store by default, or PostgreSQL
+    /// with --database. SIGTERM or Ctrl-C stops accepting and finishes the requests accepted.
+    ///
+    ///   TOKEN=$(credence --registry reg/ token issue --role relying-party --for airline)
+    ///   credence --registry reg/ serve --listen 127.0.0.1:8080 &
+    ///   curl -H "Authorization: Bearer $TOKEN" \
+    ///        -d '{"subject":"11010519491231002X","measure":"no-flights"}' \
+    ///        http://127.0.0.1:8080/v1/checks
+    #[command(verbatim_doc_comment)]
+    Serve {
+        /// The address to listen on (port 0: any free port, printed at start).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// The largest JSON body taken (a check), in bytes; larger ones get 413.
+        #[arg(long, default_value_t = 64 * 1024)]
+        max_body_bytes: usize,
+        /// The largest batch body taken, in bytes; larger ones get 413 (a batch is also held
+        /// to the limits of a submitted file: 5,000,000 rows, 64 KiB a line).
+        #[arg(long, default_value_t = 256 * 1024 * 1024)]
+        max_batch_bytes: usize,
+        /// The longest a request may take, body included, in seconds; slower ones get 408.
+        #[arg(long, default_value_t = 60)]
+        request_timeout: u64,
+        /// Requests worked on at once; more get 503 at once rather than waiting.
+        #[arg(long, default_value_t = 64)]
+        max_concurrent: usize,
+    },
+    /// Bearer tokens for the service: issue, list, revoke. A token names one principal in one
+    /// role; the registry keeps only its SHA-256, so it is printed once, when issued.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// Population-scale benchmark: generate subjects in memory and evaluate every shipped pack.
     Bench {
         #[arg(long, default_value_t = 1_000_000)]
@@ -246,6 +297,34 @@ enum Command {
         #[arg(long)]
         checks_during_ingest: bool,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum TokenCommand {
+    /// Issue a token and print it (once: only its hash is kept).
+    ///
+    /// `--for` names the principal: a registered source (`--role source --for court`), a
+    /// relying party some measure names (`--role relying-party --for airline`), a subject's
+    /// identifier (`--role subject --for 11010519491231002X`: kept only as its pseudonym), or
+    /// a person's name (`--role operator|auditor --for "Wang Fang"`).
+    Issue {
+        /// operator, source, relying-party, subject or auditor.
+        #[arg(long)]
+        role: credence_registry::tokens::Role,
+        /// Whom the token names.
+        #[arg(long = "for", value_name = "NAME")]
+        named: String,
+        /// Print the token and what is kept of it as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every token issued: id, role, whom it names (a subject masked), when issued and revoked.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a token by its id (as `token list` shows it): from then on it opens nothing.
+    Revoke { id: String },
 }
 
 #[derive(Subcommand, Debug)]
@@ -427,9 +506,13 @@ fn code_for(error: &anyhow::Error) -> u8 {
             | RegistryError::Time(_)
             | RegistryError::Store(credence_store::StoreError::RecordedBackwards { .. }),
         ) => exit::INVALID_INPUT,
-        Some(RegistryError::UnknownMeasure(_) | RegistryError::UnknownSource { .. }) => {
-            exit::NOT_FOUND
-        }
+        Some(
+            RegistryError::UnknownMeasure(_)
+            | RegistryError::UnknownSource { .. }
+            | RegistryError::UnknownParty { .. }
+            | RegistryError::UnknownToken(_),
+        ) => exit::NOT_FOUND,
+        Some(RegistryError::Principal(_)) => exit::INVALID_INPUT,
         Some(RegistryError::NotPermitted { .. }) => exit::NOT_PERMITTED,
         Some(RegistryError::Store(
             credence_store::StoreError::Tampered(_) | credence_store::StoreError::RolledBack { .. },
@@ -490,7 +573,8 @@ fn database_url(text: &str) -> Result<String, String> {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
-    let today = today(cli.today);
+    let cli_today = cli.today;
+    let today = today(cli_today);
     let paths = paths(&cli);
     match cli.command {
         Command::Demo { dir, people, orgs } => demo::run(dir, people, orgs, today),
@@ -831,6 +915,97 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     line.batch
                 ),
                 None => say!("the witness file already holds the access log's head"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve {
+            listen,
+            max_body_bytes,
+            max_batch_bytes,
+            request_timeout,
+            max_concurrent,
+        } => {
+            let config = credence_server::Config {
+                paths,
+                limits: credence_server::Limits {
+                    body_bytes: max_body_bytes,
+                    batch_bytes: max_batch_bytes,
+                    request_timeout: std::time::Duration::from_secs(request_timeout),
+                    concurrent: max_concurrent.max(1),
+                },
+                today: cli_today,
+            };
+            match credence_server::run(config, listen) {
+                Ok(()) => Ok(ExitCode::SUCCESS),
+                Err(credence_server::ServeError::Registry(e)) => Err(e.into()),
+                Err(e) => Err(e.into()),
+            }
+        }
+        Command::Token { command } => {
+            let mut registry = Registry::open_at(&paths)?;
+            match command {
+                TokenCommand::Issue { role, named, json } => {
+                    let (token, record) = registry.issue_token(role, &named, now_ms())?;
+                    if json {
+                        let shown = serde_json::json!({
+                            "token": token,
+                            "id": record.id,
+                            "role": record.role,
+                            "for": record.label,
+                            "issued_at_ms": record.issued_at_ms,
+                        });
+                        say!("{}", serde_json::to_string_pretty(&shown)?);
+                    } else {
+                        say!("{token}");
+                        eprintln!(
+                            "token {} for the {} {} (shown once: the registry keeps only its hash)",
+                            record.id,
+                            record.role,
+                            Escaped(&record.label)
+                        );
+                    }
+                }
+                TokenCommand::List { json } => {
+                    let tokens = registry.tokens()?;
+                    if json {
+                        let shown: Vec<serde_json::Value> = tokens
+                            .iter()
+                            .map(|t| {
+                                serde_json::json!({
+                                    "id": t.id,
+                                    "role": t.role,
+                                    "for": t.label,
+                                    "issued_at_ms": t.issued_at_ms,
+                                    "revoked_at_ms": t.revoked_at_ms,
+                                })
+                            })
+                            .collect();
+                        say!("{}", serde_json::to_string_pretty(&shown)?);
+                    } else if tokens.is_empty() {
+                        say!("no tokens issued: `credence token issue --role ROLE --for NAME`");
+                    }
+                    for t in &tokens {
+                        say!(
+                            "{}  {:<13} {}  issued {}{}",
+                            t.id,
+                            t.role,
+                            Escaped(&t.label),
+                            t.issued_at_ms,
+                            t.revoked_at_ms
+                                .map(|at| format!(", REVOKED {at}"))
+                                .unwrap_or_default()
+                        );
+                    }
+                }
+                TokenCommand::Revoke { id } => {
+                    let revoked = registry.revoke_token(&id, now_ms())?;
+                    say!(
+                        "revoked token {} of the {} {}",
+                        revoked.id,
+                        revoked.role,
+                        Escaped(&revoked.label)
+                    );
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -21,14 +21,17 @@ use serde::Serialize;
 /// subject's nor that of a subject its records name, which is shown masked or withheld), no
 /// row id of the store, no position in the registry's history. Events are numbered by their
 /// place in the subject's own file, the number the standing's explanation cites.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize)]
 pub struct Report {
     /// The subject's identifier, masked.
     pub subject: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub kind: SubjectKind,
     /// The subject's file as known on the standing's `known_at`, in the order the registry
     /// learned it.
     pub events: Vec<FileEvent>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub standing: Standing,
     /// Measures in force on organisations the subject legally represents, which bind the
     /// subject by their declared extension.
@@ -38,6 +41,7 @@ pub struct Report {
 }
 
 /// One event of a subject's file, as the subject sees it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FileEvent {
     /// Its place in the subject's file (0 first): what the standing's explanation cites as a
@@ -47,20 +51,25 @@ pub struct FileEvent {
     pub source: String,
     /// The source's own reference for it.
     pub reference: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub action: Action,
     /// The record category (or, for consent, the scheme).
     pub category: String,
     /// For an action on an earlier record: that record's reference.
     pub target: Option<String>,
     /// When it happened in the world.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub valid: Day,
     /// When the registry learned it.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub recorded: Day,
     /// Its attributes; another subject an attribute names is withheld ([`OTHER_SUBJECT`]).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub attributes: Attributes,
 }
 
 /// One access to the subject's standing, as shown to the subject.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SubjectAccess {
     /// Who asked: a relying party's kind (`airline`), or `subject` for the subject itself.
@@ -68,6 +77,7 @@ pub struct SubjectAccess {
     /// What for: `check no-flights as of 2026-11-01`, `report`.
     pub purpose: String,
     /// The registry's date when it was asked (the calendar of the file's recorded days).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub day: Day,
     /// Wall-clock time, milliseconds since the Unix epoch.
     pub at_ms: i64,
@@ -169,22 +179,27 @@ pub fn disclosure(
 }
 
 /// Measures that bind a subject as an organisation's legal representative.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Serialize)]
 pub struct Representation {
     /// The organisation, masked.
     pub organisation: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub measures: Vec<credence_engine::MeasureInForce>,
 }
 
 /// The answer to a relying party's question "does this measure apply to this subject?".
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CheckAnswer {
     /// The subject as the party named it, masked.
     pub subject: String,
     pub measure: String,
     pub title: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub effect: Effect,
     pub applies: bool,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub as_of: Day,
     /// Why it applies: each list entry behind it (for a list measure), or the grade or band
     /// that unlocks it; why not, otherwise.
@@ -193,6 +208,7 @@ pub struct CheckAnswer {
     pub basis: String,
     /// The day it stops applying, when known (list entries end on a day; grades and bands hold
     /// until they change).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
     pub until: Option<Day>,
     /// How the subject can end it.
     pub remedies: Vec<CheckRemedy>,
@@ -202,6 +218,7 @@ pub struct CheckAnswer {
 }
 
 /// One reason for a decision, as a relying party may know it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Because {
@@ -212,6 +229,7 @@ pub enum Because {
         ground_title: String,
         /// The ground's legal basis.
         basis: String,
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
         since: Day,
         /// The record behind the entry is disputed: it stops counting on `deadline` unless its
         /// source answers.
@@ -231,27 +249,41 @@ pub enum Because {
 }
 
 /// An open dispute of the record behind an entry.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct DisputeOpen {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub since: Day,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub deadline: Day,
     /// When the entry ends if the source answers and upholds the record.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub otherwise_until: Day,
 }
 
 /// A way out for the subject, as a relying party may pass it on (the subject's own
 /// disclosure names the records).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum CheckRemedy {
     /// Performing the obligation behind the listed record ends the entry.
     Perform,
     /// Credit repair may be applied for from this day, free of charge.
-    RepairFrom { day: Day },
+    RepairFrom {
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+        day: Day,
+    },
     /// The entry ends by itself on this day.
-    EndsOn { day: Day },
+    EndsOn {
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+        day: Day,
+    },
     /// A record behind the decision stops counting on this day.
-    RecordExpires { day: Day },
+    RecordExpires {
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+        day: Day,
+    },
     /// If a record is wrong, the subject may dispute it; the source must answer within this
     /// period or the record stops counting.
     Dispute { answer_within: String },

@@ -8,7 +8,9 @@
 //!   too large before it is read whole;
 //! * [`sources`] reads the file of registered sources and the categories each may report;
 //! * [`intake`] turns a file submitted by a source into a validated [`credence_store::Batch`],
-//!   or rejects it whole with every error listed by line and field.
+//!   or rejects it whole with every error listed by line and field;
+//! * [`tokens`] names the principals of the service (operator, source, relying party, subject,
+//!   auditor) and their bearer tokens, kept only as hashes.
 
 pub mod answer;
 pub mod encoding;
@@ -18,3 +20,4 @@ pub mod render;
 pub mod simulate;
 pub mod sources;
 pub mod submission;
+pub mod tokens;

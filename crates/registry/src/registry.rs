@@ -24,12 +24,13 @@ use credence_model::{Day, Event, IdOptions, Identifier, SubjectFacts};
 use credence_policy::{Policy, PolicySource};
 use credence_store::{
     AnyStore, BatchReceipt, Paths, PolicyRecord, SourceRecord, StandingUpdate, Store, StoreError,
-    StoredSubject,
+    StoredSubject, TokenRecord,
 };
 
 pub use crate::answer::{CheckAnswer, FileEvent, Report, Representation, SubjectAccess};
 use crate::intake::{self, Format, IntakeContext, IntakeFailure};
 use crate::sources::parse_sources;
+use crate::tokens::{Presented, Principal, Role, SubjectPrincipal};
 
 /// Why a registry operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +64,17 @@ pub enum RegistryError {
         measure: String,
         parties: String,
     },
+    /// No relying party of that name: none of the policy's measures names it.
+    #[error(
+        "no measure of the policy in force names the relying party `{name}`: the relying parties are {known}"
+    )]
+    UnknownParty { name: String, known: String },
+    /// No token has that id.
+    #[error("no token `{0}`: `credence token list` shows every token and its id")]
+    UnknownToken(String),
+    /// A name a token cannot be issued for.
+    #[error("{0}")]
+    Principal(String),
     /// A store handle and shared state that belong to different registries.
     #[error("the store belongs to another registry than the state it was opened with")]
     OtherRegistry,
@@ -469,8 +481,79 @@ impl<S: Store> Registry<S> {
         known_at: Day,
         at: impl Into<credence_store::Stamp>,
     ) -> Result<Report, RegistryError> {
+        let (subject, events) = self.resolve(identifier)?;
+        self.disclose(subject, events, as_of, known_at, at.into())
+    }
+
+    /// [`Registry::report`] for the subject a subject's token names (by what the registry keeps
+    /// of its identifier, never the identifier).
+    pub fn report_of(
+        &mut self,
+        subject: &SubjectPrincipal,
+        as_of: Day,
+        known_at: Day,
+        at: impl Into<credence_store::Stamp>,
+    ) -> Result<Report, RegistryError> {
+        let (found, events) = self.resolve_principal(subject)?;
+        self.disclose(found, events, as_of, known_at, at.into())
+    }
+
+    /// Who looked at the subject a subject's token names, and what they were told. Reading the
+    /// log is a read of the subject's data too: it is logged first, as the subject's own
+    /// access, stamped `at`.
+    pub fn accesses_of(
+        &mut self,
+        subject: &SubjectPrincipal,
+        at: impl Into<credence_store::Stamp>,
+    ) -> Result<Vec<SubjectAccess>, RegistryError> {
         let at = at.into();
-        let (subject, mut events) = self.resolve(identifier)?;
+        self.store.log_access(&credence_store::Access {
+            subject: subject.pseudonym.clone(),
+            party: SUBJECT_PARTY.to_owned(),
+            purpose: "accesses".to_owned(),
+            day: at.day,
+            at_ms: at.at_ms,
+            outcome: "the access log".to_owned(),
+        })?;
+        Ok(self
+            .store
+            .accesses(&subject.pseudonym)?
+            .into_iter()
+            .map(SubjectAccess::from)
+            .collect())
+    }
+
+    /// The subject a token names, with its events (verified); an empty file when the registry
+    /// holds no records about it.
+    fn resolve_principal(
+        &self,
+        subject: &SubjectPrincipal,
+    ) -> Result<(StoredSubject, Vec<Event>), RegistryError> {
+        match self.store.verified_subject(&subject.pseudonym)? {
+            Some(found) => Ok(found),
+            None => Ok((
+                StoredSubject {
+                    id: 0,
+                    pseudonym: subject.pseudonym.clone(),
+                    kind: subject.kind,
+                    // Not kept with the token: a birth date narrows an identifier.
+                    birth: None,
+                    masked: subject.masked.clone(),
+                },
+                Vec::new(),
+            )),
+        }
+    }
+
+    /// The disclosure of `subject`, logged as its own access before it is returned.
+    fn disclose(
+        &mut self,
+        subject: StoredSubject,
+        mut events: Vec<Event>,
+        as_of: Day,
+        known_at: Day,
+        at: credence_store::Stamp,
+    ) -> Result<Report, RegistryError> {
         // The disclosure describes the world as known on `known_at`: what was learned later is
         // not in it, not even in the file.
         events.retain(|e| e.recorded <= known_at);
@@ -654,6 +737,131 @@ impl<S: Store> Registry<S> {
             }
         }
         Ok(answer)
+    }
+
+    /// Issues a bearer token for one principal: `named` is a registered source (role
+    /// `source`), a relying party some measure names (`relying-party`), a subject's identifier
+    /// (`subject`: kept only as its kind and pseudonym, shown masked) or a person's name
+    /// (`operator`, `auditor`). Returns the token, to be handed over once, and what is kept of
+    /// it (its SHA-256, never the token).
+    pub fn issue_token(
+        &mut self,
+        role: Role,
+        named: &str,
+        now_ms: i64,
+    ) -> Result<(String, TokenRecord), RegistryError> {
+        let (principal, label) = match role {
+            Role::Source => {
+                if !self.shared.sources.iter().any(|s| s.id == named) {
+                    return Err(RegistryError::UnknownSource {
+                        name: named.to_owned(),
+                        registered: self
+                            .shared
+                            .sources
+                            .iter()
+                            .map(|s| s.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    });
+                }
+                (named.to_owned(), named.to_owned())
+            }
+            Role::RelyingParty => {
+                if !self.shared.relying_parties.contains(named) {
+                    return Err(RegistryError::UnknownParty {
+                        name: named.to_owned(),
+                        known: self
+                            .shared
+                            .relying_parties
+                            .iter()
+                            .map(String::as_str)
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    });
+                }
+                (named.to_owned(), named.to_owned())
+            }
+            Role::Subject => {
+                let (id, pseudonym) = self.identify(named)?;
+                (format!("{}:{pseudonym}", id.kind()), id.masked())
+            }
+            Role::Operator | Role::Auditor => {
+                if named.trim().is_empty() {
+                    return Err(RegistryError::Principal(format!(
+                        "a token for an {role} names the person it is for: `--for NAME`"
+                    )));
+                }
+                if let Some(message) = credence_model::text::forbidden_message(named) {
+                    return Err(RegistryError::Principal(format!(
+                        "the name of the {role}: {message}"
+                    )));
+                }
+                (named.to_owned(), named.to_owned())
+            }
+        };
+        let token = format!(
+            "{}{}",
+            crate::tokens::TOKEN_PREFIX,
+            credence_store::keys::random_hex()?
+        );
+        let hash = crate::tokens::token_hash(&token);
+        let record = TokenRecord {
+            id: hash[..12].to_owned(),
+            hash,
+            role: role.as_str().to_owned(),
+            principal,
+            label,
+            issued_at_ms: now_ms,
+            revoked_at_ms: None,
+        };
+        self.store.add_token(&record)?;
+        tracing::info!(id = %record.id, role = %role, "token issued");
+        Ok((token, record))
+    }
+
+    /// What a presented token is: valid (and whom it names), revoked, or unknown. A token whose
+    /// source or relying party the policy in force no longer knows opens nothing.
+    pub fn present(&self, token: &str) -> Result<Presented, RegistryError> {
+        let Some(record) = self.store.token(&crate::tokens::token_hash(token))? else {
+            return Ok(Presented::Unknown);
+        };
+        if let Some(at_ms) = record.revoked_at_ms {
+            return Ok(Presented::Revoked {
+                id: record.id,
+                at_ms,
+            });
+        }
+        let principal = crate::tokens::principal_of(&record);
+        let registered = match &principal {
+            Some(Principal::Source { source }) => {
+                self.shared.sources.iter().any(|s| &s.id == source)
+            }
+            Some(Principal::RelyingParty { party }) => self.shared.relying_parties.contains(party),
+            Some(_) => true,
+            None => false,
+        };
+        Ok(match principal {
+            Some(principal) if registered => Presented::Valid {
+                id: record.id,
+                principal,
+            },
+            _ => Presented::Unknown,
+        })
+    }
+
+    /// Every token issued, revoked ones included (what is kept of them: never a token).
+    pub fn tokens(&self) -> Result<Vec<TokenRecord>, RegistryError> {
+        Ok(self.store.tokens()?)
+    }
+
+    /// Revokes a token by its id; from then on it opens nothing.
+    pub fn revoke_token(&mut self, id: &str, now_ms: i64) -> Result<TokenRecord, RegistryError> {
+        let revoked = self
+            .store
+            .revoke_token(id, now_ms)?
+            .ok_or_else(|| RegistryError::UnknownToken(id.to_owned()))?;
+        tracing::info!(id, "token revoked");
+        Ok(revoked)
     }
 
     /// Every registered source's measured reliability, from the history.

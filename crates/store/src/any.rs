@@ -10,7 +10,7 @@ use crate::witness::WitnessLine;
 use crate::{
     Access, Batch, BatchReceipt, ChainReport, Keys, KnownReference, Paths, PgStore, PolicyRecord,
     Progress, PublishedHead, Recompute, SourceActivity, SourceRecord, SqliteStore, StandingUpdate,
-    Store, StoreError, StoreStats, StoredSubject,
+    Store, StoreError, StoreStats, StoredSubject, TokenRecord,
 };
 
 /// The store of a registry, on its backend.
@@ -164,5 +164,21 @@ impl Store for AnyStore {
 
     fn source_activity(&self) -> Result<Vec<SourceActivity>, StoreError> {
         each!(self, store => store.source_activity())
+    }
+
+    fn add_token(&mut self, token: &TokenRecord) -> Result<(), StoreError> {
+        each!(self, store => store.add_token(token))
+    }
+
+    fn token(&self, hash: &str) -> Result<Option<TokenRecord>, StoreError> {
+        each!(self, store => store.token(hash))
+    }
+
+    fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
+        each!(self, store => store.tokens())
+    }
+
+    fn revoke_token(&mut self, id: &str, at_ms: i64) -> Result<Option<TokenRecord>, StoreError> {
+        each!(self, store => store.revoke_token(id, at_ms))
     }
 }

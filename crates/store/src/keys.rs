@@ -214,6 +214,12 @@ fn parse_secret(text: &str) -> Option<[u8; 32]> {
     Some(secret)
 }
 
+/// 32 bytes from the operating system's random source, in hex: a new bearer token's secret
+/// part (the store keeps only its SHA-256, [`crate::TokenRecord`]).
+pub fn random_hex() -> Result<String, StoreError> {
+    Ok(crate::sqlite::hex(&random_secret()?))
+}
+
 /// 32 bytes from the operating system's random source.
 fn random_secret() -> Result<[u8; 32], StoreError> {
     const SOURCE: &str = "/dev/urandom";

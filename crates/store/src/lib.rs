@@ -26,6 +26,7 @@ pub mod hash;
 pub mod keys;
 pub mod postgres;
 pub mod sqlite;
+pub mod tokens;
 pub mod witness;
 
 use credence_model::{Day, Event, SubjectKind};
@@ -145,6 +146,32 @@ pub struct Access {
     pub at_ms: i64,
     /// What the asker was told (or that it was refused).
     pub outcome: String,
+}
+
+/// A bearer token as the store keeps it: never the token itself, only its SHA-256, with the
+/// one principal it names. The store holds no rule about roles: it keeps what the registry
+/// issued, under a MAC of the registry's key ([`tokens::mac`]), so a row written into the
+/// database by anyone without the key (a token of their own, a revocation undone by editing
+/// the row) is refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRecord {
+    /// Names the token in listings and revocation: the first 12 hexadecimal characters of its
+    /// hash.
+    pub id: String,
+    /// SHA-256 of the token (hex).
+    pub hash: String,
+    /// `operator`, `source`, `relying-party`, `subject` or `auditor`.
+    pub role: String,
+    /// Whom it names: a registered source, a relying party's kind, a subject's pseudonym, or an
+    /// operator's or auditor's name.
+    pub principal: String,
+    /// How the principal is shown in listings (a subject's masked identifier, never its
+    /// pseudonym; the name otherwise).
+    pub label: String,
+    /// Wall-clock time of issue, milliseconds since the Unix epoch.
+    pub issued_at_ms: i64,
+    /// When it was revoked; a revoked token opens nothing.
+    pub revoked_at_ms: Option<i64>,
 }
 
 /// When something happens: the registry's date (the day events are recorded on) and the
@@ -372,4 +399,16 @@ pub trait Store {
     fn stats(&self) -> Result<StoreStats, StoreError>;
     /// Per source, what it has submitted (for the measured reversal rates of sources).
     fn source_activity(&self) -> Result<Vec<SourceActivity>, StoreError>;
+
+    /// Keeps a newly issued token (its hash, never the token). A token whose id or hash is
+    /// already kept is refused.
+    fn add_token(&mut self, token: &TokenRecord) -> Result<(), StoreError>;
+    /// The token with this hash (hex of its SHA-256), revoked or not; [`StoreError::Tampered`]
+    /// when its row does not carry the MAC the registry sealed it with.
+    fn token(&self, hash: &str) -> Result<Option<TokenRecord>, StoreError>;
+    /// Every token, revoked ones included, in order of issue.
+    fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError>;
+    /// Revokes the token named `id` at `at_ms`; `None` when no token has that id, and the token
+    /// as it is now otherwise (revoked earlier: unchanged).
+    fn revoke_token(&mut self, id: &str, at_ms: i64) -> Result<Option<TokenRecord>, StoreError>;
 }

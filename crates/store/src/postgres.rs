@@ -20,6 +20,7 @@
 mod error;
 mod ingest;
 mod schema;
+mod tokens;
 mod verify;
 mod witness;
 
@@ -39,7 +40,7 @@ use crate::keys::Keys;
 use crate::{
     Access, Batch, BatchReceipt, ChainReport, KnownReference, Paths, PolicyRecord, Progress,
     PublishedHead, Recompute, SourceActivity, SourceRecord, StandingUpdate, Store, StoreError,
-    StoreStats, StoredSubject,
+    StoreStats, StoredSubject, TokenRecord,
 };
 
 /// The environment variable tests read the database to use from.
@@ -838,6 +839,22 @@ impl Store for PgStore {
             }
         }
         Ok(out)
+    }
+
+    fn add_token(&mut self, token: &TokenRecord) -> Result<(), StoreError> {
+        tokens::add(&mut *self.client()?, &self.keys, token)
+    }
+
+    fn token(&self, hash: &str) -> Result<Option<TokenRecord>, StoreError> {
+        tokens::by_hash(&mut *self.client()?, &self.keys, hash)
+    }
+
+    fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
+        tokens::all(&mut *self.client()?, &self.keys)
+    }
+
+    fn revoke_token(&mut self, id: &str, at_ms: i64) -> Result<Option<TokenRecord>, StoreError> {
+        tokens::revoke(&mut *self.client()?, &self.keys, id, at_ms)
     }
 }
 

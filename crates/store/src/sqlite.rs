@@ -29,6 +29,7 @@ mod prepare;
 mod rows;
 mod schema;
 mod standings;
+mod tokens;
 pub(crate) mod verify;
 pub mod witness;
 
@@ -52,7 +53,7 @@ use crate::keys::{KEY_FILE, Keys};
 use crate::{
     Access, Batch, BatchReceipt, ChainReport, KnownReference, PolicyRecord, Progress,
     PublishedHead, Recompute, SourceActivity, SourceRecord, StandingUpdate, Store, StoreError,
-    StoreStats, StoredSubject,
+    StoreStats, StoredSubject, TokenRecord,
 };
 
 /// The database file inside a registry directory.
@@ -717,6 +718,22 @@ impl Store for SqliteStore {
 
     fn log_access(&mut self, access: &Access) -> Result<(), StoreError> {
         access_log::append(&mut self.access, &self.keys, access)
+    }
+
+    fn add_token(&mut self, token: &TokenRecord) -> Result<(), StoreError> {
+        tokens::add(&self.conn, &self.keys, token)
+    }
+
+    fn token(&self, hash: &str) -> Result<Option<TokenRecord>, StoreError> {
+        tokens::by_hash(&self.conn, &self.keys, hash)
+    }
+
+    fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
+        tokens::all(&self.conn, &self.keys)
+    }
+
+    fn revoke_token(&mut self, id: &str, at_ms: i64) -> Result<Option<TokenRecord>, StoreError> {
+        tokens::revoke(&mut self.conn, &self.keys, id, at_ms)
     }
 
     fn accesses(&self, subject: &str) -> Result<Vec<Access>, StoreError> {

@@ -19,7 +19,7 @@ use credence_model::{Action, Attributes, Day, Event, SubjectKind, Value};
 use credence_store::sqlite::{content_hash, hex};
 use credence_store::{
     Access, Batch, ChainReport, NewEvent, PolicyRecord, PublishedHead, SourceRecord,
-    StandingUpdate, Store, StoreError, StoreStats, StoredSubject, SubjectRef,
+    StandingUpdate, Store, StoreError, StoreStats, StoredSubject, SubjectRef, TokenRecord,
 };
 
 const CRASH_PLACE: &str = "CREDENCE_STORE_CRASH_PLACE";
@@ -951,6 +951,86 @@ fn create_refuses_an_existing_key_file_and_leaves_nothing<B: Backend>() {
     B::create(&place).unwrap();
 }
 
+fn token(n: u8, role: &str, principal: &str) -> TokenRecord {
+    let hash = format!("{n:02x}").repeat(32);
+    TokenRecord {
+        id: hash[..12].to_owned(),
+        hash,
+        role: role.to_owned(),
+        principal: principal.to_owned(),
+        label: principal.to_owned(),
+        issued_at_ms: 1_000 + i64::from(n),
+        revoked_at_ms: None,
+    }
+}
+
+fn tokens_are_kept_by_hash_listed_and_revoked<B: Backend>() {
+    let (_place, mut store) = fresh::<B>();
+    assert_eq!(store.tokens().unwrap(), Vec::<TokenRecord>::new());
+    let airline = token(1, "relying-party", "airline");
+    let court = token(2, "source", "court");
+    store.add_token(&airline).unwrap();
+    store.add_token(&court).unwrap();
+    assert_eq!(store.token(&airline.hash).unwrap(), Some(airline.clone()));
+    assert_eq!(store.token(&"ff".repeat(32)).unwrap(), None);
+    assert_eq!(
+        store.tokens().unwrap(),
+        vec![airline.clone(), court.clone()]
+    );
+    // The same token twice is refused, and the first one kept.
+    assert!(store.add_token(&airline).is_err());
+    assert_eq!(store.tokens().unwrap().len(), 2);
+
+    let revoked = store.revoke_token(&airline.id, 5_000).unwrap().unwrap();
+    assert_eq!(revoked.revoked_at_ms, Some(5_000));
+    assert_eq!(store.token(&airline.hash).unwrap(), Some(revoked.clone()));
+    // Revoking again changes nothing; an unknown id is none.
+    assert_eq!(
+        store.revoke_token(&airline.id, 9_000).unwrap(),
+        Some(revoked)
+    );
+    assert_eq!(store.revoke_token("000000000000", 9_000).unwrap(), None);
+    assert_eq!(
+        store.token(&court.hash).unwrap().unwrap().revoked_at_ms,
+        None
+    );
+}
+
+fn a_token_forged_or_unrevoked_behind_the_stores_back_is_refused<B: Backend>() {
+    let (place, mut store) = fresh::<B>();
+    let airline = token(1, "relying-party", "airline");
+    store.add_token(&airline).unwrap();
+    store.revoke_token(&airline.id, 5_000).unwrap();
+    // An insider without the key: a revocation undone, a token of their own added, a role
+    // changed.
+    B::execute(&place, "UPDATE token SET revoked_at_ms = NULL").unwrap();
+    match store.token(&airline.hash) {
+        Err(StoreError::Tampered(why)) => assert!(why.contains(&airline.id), "{why}"),
+        other => panic!("expected the undone revocation to be caught, got {other:?}"),
+    }
+    let forged = token(3, "operator", "insider");
+    B::execute(
+        &place,
+        &format!(
+            "INSERT INTO token (id, hash, role, principal, label, issued_at_ms, mac) \
+             VALUES ('{}', '{}', 'operator', 'insider', 'insider', 1, {})",
+            forged.id,
+            forged.hash,
+            if B::NAME == "postgres" {
+                "'\\x00'"
+            } else {
+                "x'00'"
+            }
+        ),
+    )
+    .unwrap();
+    assert!(matches!(
+        store.token(&forged.hash),
+        Err(StoreError::Tampered(_))
+    ));
+    assert!(matches!(store.tokens(), Err(StoreError::Tampered(_))));
+}
+
 /// Instantiates every test of the suite for one backend.
 macro_rules! suite {
     ($backend:ty) => {
@@ -1082,6 +1162,14 @@ macro_rules! suite {
         #[test]
         fn a_batch_recorded_before_the_latest_recorded_day_writes_nothing() {
             super::a_batch_recorded_before_the_latest_recorded_day_writes_nothing::<$backend>();
+        }
+        #[test]
+        fn tokens_are_kept_by_hash_listed_and_revoked() {
+            super::tokens_are_kept_by_hash_listed_and_revoked::<$backend>();
+        }
+        #[test]
+        fn a_token_forged_or_unrevoked_behind_the_stores_back_is_refused() {
+            super::a_token_forged_or_unrevoked_behind_the_stores_back_is_refused::<$backend>();
         }
     };
 }
@@ -1221,12 +1309,14 @@ mod sqlite_access_log {
         let (dir, store) = with_witnessed_accesses();
         let before = store.accesses(&pseudonym(1)).unwrap();
         drop(store);
-        // The layout of the previous version: the log inside `registry.db`, no `access.db`.
+        // The layout of version 5: the log inside `registry.db`, no `access.db` (and none of
+        // the tables later versions add).
         let conn = raw(&dir);
         conn.execute_batch(&format!(
             "ATTACH DATABASE '{}' AS moved;
              CREATE TABLE main.access AS SELECT * FROM moved.access;
              DETACH DATABASE moved;
+             DROP TABLE token;
              UPDATE meta SET value = 5 WHERE key = 'schema_version';",
             dir.dir.join(ACCESS_FILE).display()
         ))

@@ -11,7 +11,10 @@ use super::pg_error;
 use crate::StoreError;
 
 /// The schema scripts, in order; version `n` is the state after `MIGRATIONS[..n]`.
-pub(crate) const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+pub(crate) const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_initial.sql"),
+    include_str!("migrations/0002_tokens.sql"),
+];
 
 /// The schema version this build writes and understands.
 pub(crate) fn supported_version() -> i64 {

@@ -123,6 +123,19 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     r#"
     DROP TABLE access;
     "#,
+    // 7: bearer tokens, kept as the SHA-256 of the token, each row MAC'd under the key.
+    r#"
+    CREATE TABLE token (
+        id            TEXT PRIMARY KEY NOT NULL, -- the hash's first 12 hex characters
+        hash          TEXT UNIQUE NOT NULL,      -- SHA-256 of the token, hex
+        role          TEXT NOT NULL,
+        principal     TEXT NOT NULL,             -- a subject's is its pseudonym
+        label         TEXT NOT NULL,             -- how listings show the principal
+        issued_at_ms  INTEGER NOT NULL,
+        revoked_at_ms INTEGER,
+        mac           BLOB NOT NULL              -- `tokens::mac`, over every column above
+    );
+    "#,
 ];
 
 /// The first schema version whose access log lives in its own file.
