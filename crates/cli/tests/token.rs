@@ -156,3 +156,33 @@ fn serve_help_teaches_the_routes_the_roles_and_a_first_call() {
         assert!(help.contains(taught), "`{taught}` in:\n{help}");
     }
 }
+
+#[test]
+fn serve_refuses_what_it_cannot_serve_and_says_why() {
+    let root = tempfile::tempdir().unwrap();
+    // No registry there: nothing is served, and the way to make one is named.
+    let missing = root.path().join("nothing");
+    let out = credence(&[
+        "--registry",
+        missing.to_str().unwrap(),
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("credence init"),
+        "{out:?}"
+    );
+    // An address already taken.
+    let reg = init(root.path());
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = credence(&["--registry", &reg, "serve", "--listen", &addr]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("cannot listen on {addr}")),
+        "{stderr}"
+    );
+}

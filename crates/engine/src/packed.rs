@@ -21,8 +21,9 @@
 //! ```
 //!
 //! Subject `i`'s events are `words[offsets[i]..offsets[i + 1]]`; nothing is allocated per
-//! subject. Evaluation decodes one subject at a time into the evaluator's reused buffers and
-//! runs the same code as every other path, so its standings are those of
+//! subject. Evaluation decodes a subject's events one at a time as the fold reads them (their
+//! attribute slots into a reused buffer) and runs the same code as every other path, so its
+//! standings are those of
 //! [`crate::evaluate_population`] and of the explanation, subject for subject.
 
 use credence_model::{Action, Day, Event, SubjectFacts};

@@ -33,7 +33,7 @@
 //! again, and since intake is idempotent on the source's references, rows it already submitted
 //! are passed through and skipped by the store.
 //!
-//! Checks, in two passes:
+//! Checks, in three passes:
 //!
 //! 1. each row on its own (`row`): reference, action, the subject's identifier with its check
 //!    character and structure (see `credence_model::id`: placeholders and 15-digit
@@ -41,8 +41,9 @@
 //!    subject kind the category is about, the date (not in the future, within 1900-01-01 to
 //!    2199-12-31), every attribute against its declared type, required attributes, the target
 //!    where the action needs one;
-//! 2. the rows together and against the store (one [`Store::known_references`] call for the
-//!    whole file): references unique in the file, targets naming a `record` of the same source,
+//! 2. the rows together and against the store, block by block (one [`Store::known_references`]
+//!    call per block; what later rows need of earlier ones is kept compact, see `cross`):
+//!    references unique in the file, targets naming a `record` of the same source,
 //!    subject and category (earlier in the file or already stored), and a reference already
 //!    stored only when resubmitted unchanged; stated birth dates agreeing with each other and
 //!    with the one the store holds;
