@@ -7,9 +7,9 @@
 # extension and the cluster's workers registered in it; runs the migrations with `credence init`
 # and the shipped packs; distributes every table about subjects by `subject` and makes the
 # catalogue tables reference tables; ingests a small generated city, one file per source,
-# resubmits one and recomputes; runs `check`, `report` and `audit verify` on it; prints EXPLAIN
-# for the per-subject reads (each must route to one shard: "Task Count: 1") and for what a check
-# still asks every shard; and tries to UPDATE and DELETE the append-only tables.
+# resubmits one and recomputes; runs `check`, `report`, `token issue` and `audit verify` on it;
+# prints EXPLAIN for the per-subject reads (each must route to one shard: "Task Count: 1") and
+# for what a check still asks every shard; and tries to UPDATE and DELETE the append-only tables.
 # It exits non-zero at the first step that fails. CI cannot build Citus, so this is run by hand.
 #
 # Environment: CREDENCE (the binary; by default the workspace's, built or brought up to date),
@@ -84,7 +84,7 @@ step "distribution: subject tables by subject, catalogue tables as reference tab
 q "$DB_URL" -o /dev/null <<'SQL'
 SET citus.enable_unsafe_triggers = on;
 SELECT create_reference_table(t), truncate_local_data_after_distributing_table(t)
-  FROM unnest(ARRAY['meta', 'batch', 'policy', 'source', 'schema_migrations']) AS t;
+  FROM unnest(ARRAY['meta', 'batch', 'policy', 'source', 'token', 'schema_migrations']) AS t;
 SELECT create_distributed_table('subject', 'subject');
 SELECT create_distributed_table(t, 'subject', colocate_with => 'subject')
   FROM unnest(ARRAY['event', 'link', 'linked', 'subject_head', 'standing', 'access']) AS t;
@@ -125,6 +125,9 @@ set -e
 # A decision, whether the measure applies or not, exits 0.
 [[ $status -eq 0 ]] || fail "check exited $status"
 "$CREDENCE" --database "$DB_URL" --registry "$WORK/reg" report "$LISTED" | head -20
+"$CREDENCE" --database "$DB_URL" --registry "$WORK/reg" token issue --role auditor \
+    --for "audit office" >/dev/null
+"$CREDENCE" --database "$DB_URL" --registry "$WORK/reg" token list
 "$CREDENCE" --database "$DB_URL" --registry "$WORK/reg" audit verify
 
 step "per-subject reads route to one shard"
