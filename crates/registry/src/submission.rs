@@ -161,17 +161,6 @@ impl<'a> From<&'a Path> for Submitted<'a> {
 }
 
 impl<'a> Submitted<'a> {
-    /// Its size in bytes, when known without reading it.
-    pub fn size(&self) -> Option<u64> {
-        match self {
-            Submitted::Bytes(bytes) => Some(bytes.len() as u64),
-            Submitted::Path(path) => std::fs::metadata(path)
-                .ok()
-                .filter(std::fs::Metadata::is_file)
-                .map(|m| m.len()),
-        }
-    }
-
     /// Opens it for reading in blocks of whole lines (of whole CSV records when `quoted`),
     /// named `file` in errors. A regular file larger than the byte limit is refused here, from
     /// its size alone.
@@ -639,6 +628,23 @@ mod tests {
             }
             assert_eq!(seen, text);
         }
+    }
+
+    #[test]
+    fn a_quote_left_open_does_not_make_one_block_of_the_whole_file() {
+        // No record holds more than a line's limit: past a block and that, the block ends at
+        // a line break even inside the open quote, and the file is still read to its end.
+        let line = format!("x,{}\n", "y".repeat(40));
+        let text = format!("a,\"open\n{}", line.repeat(20));
+        let blocks = blocks_of(&text, 16, true);
+        assert!(blocks.len() > 2, "{}", blocks.len());
+        assert!(
+            blocks
+                .iter()
+                .all(|b| b.text.len() <= 16 + SMALL.line_bytes + 64)
+        );
+        let joined: String = blocks.iter().map(|b| b.text.as_str()).collect();
+        assert_eq!(joined, text);
     }
 
     #[test]

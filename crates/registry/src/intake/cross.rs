@@ -77,18 +77,22 @@ impl FileState {
         errors: &mut Vec<RowError>,
     ) -> Result<(), StoreError> {
         let source = &plan.source.id;
+        // Each row's reference and target with its key, hashed once.
+        let keyed: Vec<[Option<(&str, Key)>; 2]> = rows
+            .iter()
+            .map(|row| {
+                [row.reference.as_deref(), row.target.as_deref()]
+                    .map(|text| text.map(|text| (text, self.key(text))))
+            })
+            .collect();
         // The block's references and targets that no earlier row defines.
-        let mut lookup: Vec<&str> = Vec::new();
-        for row in rows {
-            for text in [row.reference.as_deref(), row.target.as_deref()]
-                .into_iter()
-                .flatten()
-            {
-                if self.known_in_file(text).is_none() {
-                    lookup.push(text);
-                }
-            }
-        }
+        let mut lookup: Vec<&str> = keyed
+            .iter()
+            .flatten()
+            .flatten()
+            .filter(|(_, key)| !self.references.contains_key(key))
+            .map(|&(text, _)| text)
+            .collect();
         lookup.sort_unstable();
         lookup.dedup();
         let known: HashMap<&str, KnownReference> = if lookup.is_empty() {
@@ -101,16 +105,19 @@ impl FileState {
                 .filter_map(|(reference, known)| known.map(|k| (*reference, k)))
                 .collect()
         };
-        for row in rows {
-            self.check_row(plan, row, &known, errors);
+        for (row, [reference_key, target_key]) in rows.iter().zip(&keyed) {
+            let keys = [reference_key.map(|k| k.1), target_key.map(|k| k.1)];
+            self.check_row(plan, row, keys, &known, errors);
         }
         Ok(())
     }
 
+    /// Checks one row; `keys` are its reference's and its target's.
     fn check_row(
         &mut self,
         plan: &Plan<'_>,
         row: &Parsed,
+        [reference_key, target_key]: [Option<Key>; 2],
         known: &HashMap<&str, KnownReference>,
         errors: &mut Vec<RowError>,
     ) {
@@ -123,8 +130,7 @@ impl FileState {
         };
         let pseudonym = row.subject.as_ref().map(|s| s.pseudonym.as_str());
         let category = category_name(plan, row.action, row.category);
-        if let Some(reference) = row.reference.as_deref() {
-            let key = self.key(reference);
+        if let (Some(reference), Some(key)) = (row.reference.as_deref(), reference_key) {
             if let Some(first) = self.references.get(&key) {
                 error(
                     row.line,
@@ -152,7 +158,7 @@ impl FileState {
                 }
             }
         }
-        let Some(target) = row.target.as_deref() else {
+        let (Some(target), Some(target_key)) = (row.target.as_deref(), target_key) else {
             return;
         };
         if row.reference.as_deref() == Some(target) {
@@ -168,7 +174,7 @@ impl FileState {
         // The target's action, subject and category, and where it was found.
         let mine = pseudonym.map(|p| self.key(p));
         let (action, same_subject, target_category, place) =
-            if let Some(earlier) = self.known_in_file(target) {
+            if let Some(earlier) = self.references.get(&target_key).copied() {
                 (
                     earlier.action,
                     mine.zip(earlier.subject).map(|(a, b)| a == b),
